@@ -1,0 +1,4 @@
+export { trainRun, type RunEvent, type RunOutcome, type TrainOptions } from "./train-run.js";
+export { schedule, type ScheduleOptions } from "./scheduler.js";
+export { ExperimentFileError, applyOverrides, loadExperiment, type PlanOverrides } from "./load-experiment.js";
+export { PlanProgress, summaryTable, variedLabel } from "./progress.js";

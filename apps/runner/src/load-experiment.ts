@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PlanError, runId, validateConfig, type RunConfig, type RunPlan } from "@ganscope/dsl";
+
+/** An error about the experiment file that the CLI prints without a stack trace. */
+export class ExperimentFileError extends Error {
+  override readonly name = "ExperimentFileError";
+}
+
+interface Compilable {
+  compile(): RunPlan;
+}
+
+function isCompilable(x: unknown): x is Compilable {
+  return typeof x === "object" && x !== null && typeof (x as Compilable).compile === "function";
+}
+
+/**
+ * Imports a `*.exp.ts` file and compiles its default export. Every failure
+ * names the file: missing file, syntax/type errors at import, a missing or
+ * wrong default export, and every plan problem at once.
+ */
+export async function loadExperiment(file: string): Promise<RunPlan> {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new ExperimentFileError(`${file}: no such experiment file`);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (e) {
+    throw new ExperimentFileError(`${file}: could not load: ${(e as Error).message}`);
+  }
+  if (mod.default === undefined) {
+    throw new ExperimentFileError(`${file}: has no default export; expected \`export default experiment("name")…\``);
+  }
+  if (!isCompilable(mod.default)) {
+    throw new ExperimentFileError(`${file}: default export is not an experiment (expected the result of experiment("name")…, got ${typeof mod.default})`);
+  }
+  try {
+    return mod.default.compile();
+  } catch (e) {
+    if (e instanceof PlanError) throw new ExperimentFileError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Command-line overrides for a quick look; they change the config, hence the run ids. */
+export interface PlanOverrides {
+  epochs?: number;
+  limit?: number;
+}
+
+/** Applies overrides to every run, validating them like any other value, and recomputes run ids. */
+export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: string): RunPlan {
+  const patch: Partial<RunConfig> = {};
+  if (overrides.epochs !== undefined) patch.epochs = overrides.epochs;
+  if (overrides.limit !== undefined) patch.limit = overrides.limit;
+  if (Object.keys(patch).length === 0) return plan;
+  const issues = validateConfig(patch, { experiment: plan.experiment, method: "command line" }, { partial: true });
+  if (issues.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(issues).message}`);
+  const runs = plan.runs.map((r) => {
+    const config = { ...r.config, ...patch };
+    return { ...r, config, runId: runId(config) };
+  });
+  return { ...plan, runs };
+}

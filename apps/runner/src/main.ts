@@ -1,0 +1,119 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * ganscope's runner CLI. `npx nx run runner:exp --file=…` lands here as
+ * `main.ts exp --file=…`.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import os from "node:os";
+import path from "node:path";
+import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
+import { BACKENDS, type BackendName } from "@ganscope/models";
+import { RunStore } from "@ganscope/tracking";
+import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
+import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
+import { schedule } from "./scheduler.js";
+
+function positiveInt(name: string, min = 1) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+/** Steps per epoch from the dataset's header alone (no pixels read). */
+function stepsPerEpochOf(spec: RunSpec): number {
+  const count = spec.config.limit || datasetInfo(spec.config.dataset).train.count;
+  return batchesPerEpoch(count, spec.config.batch_size);
+}
+
+export function describePlan(plan: RunPlan): string {
+  const lines = [`experiment "${plan.experiment}": ${plan.runs.length} runs${plan.description ? ` — ${plan.description}` : ""}`];
+  lines.push(`varied: ${plan.axes.length > 0 ? plan.axes.map((a) => `${String(a)} ∈ {${[...new Set(plan.runs.map((r) => String(r.config[a])))].join(", ")}}`).join("; ") : "nothing"}`);
+  let totalSteps = 0;
+  for (const spec of plan.runs) {
+    const steps = spec.config.epochs * stepsPerEpochOf(spec);
+    totalSteps += steps;
+    lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${stepsPerEpochOf(spec)} steps = ${steps} steps`);
+  }
+  lines.push(`total: ${totalSteps} training steps`);
+  return lines.join("\n");
+}
+
+const program = new Command()
+  .name("runner")
+  .description("Train every run of a ganscope experiment")
+  .showHelpAfterError();
+
+program
+  .command("exp", { isDefault: true })
+  .description("compile an *.exp.ts file into a run plan and train it (resumable)")
+  .requiredOption("--file <path>", "experiment file, e.g. experiments/quickstart.exp.ts")
+  .option("--dry-run", "print the plan (runs, varied values, ids, total steps) and train nothing")
+  .option("--epochs <n>", "override every run's epochs (changes run ids)", positiveInt("--epochs"))
+  .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
+  .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string }) => {
+    const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
+    for (const spec of plan.runs) {
+      const count = datasetInfo(spec.config.dataset).train.count;
+      if (spec.config.limit > count) {
+        throw new ExperimentFileError(`${opts.file}: limit ${spec.config.limit} exceeds the ${count} training images of ${spec.config.dataset}`);
+      }
+    }
+    if (opts.dryRun) {
+      console.log(describePlan(plan));
+      return;
+    }
+    const store = new RunStore(path.resolve(opts.results));
+    // The store is written first: the plan index exists before any training starts.
+    await store.writePlan({
+      experiment: plan.experiment,
+      description: plan.description,
+      axes: plan.axes.map(String),
+      file: opts.file,
+      createdAt: new Date().toISOString(),
+      runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
+    });
+    const concurrency = opts.concurrency ?? os.availableParallelism();
+    console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
+    const progress = new PlanProgress(plan, stepsPerEpochOf);
+    let announced = false;
+    const t0 = performance.now();
+    const outcomes = await schedule(plan.runs, {
+      resultsDir: store.root,
+      experiment: plan.experiment,
+      file: opts.file,
+      concurrency,
+      backend: opts.backend,
+      onBackend: (b) => {
+        if (announced) return;
+        announced = true;
+        progress.log(`backend: ${b.name} (${b.provider})${b.skipped.length ? `; skipped ${b.skipped.join("; ")}` : ""}`);
+      },
+      onEvent: (e) => progress.onEvent(e),
+      onResult: (runId, o) => {
+        const spec = plan.runs.find((r) => r.runId === runId);
+        if (spec && o.status === "skipped") progress.skip(spec, o.reason);
+      },
+    }).finally(() => progress.stop());
+    console.log(summaryTable(plan, outcomes));
+    console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const bad = [...outcomes.values()].filter((o) => o.status === "failed");
+    for (const o of bad) if (o.status === "failed") console.error(o.error);
+    if (bad.length > 0) process.exitCode = 1;
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ExperimentFileError || (e as Error).name === "DataError") {
+    console.error(`error: ${(e as Error).message}`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}

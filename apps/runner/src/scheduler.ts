@@ -1,0 +1,84 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { RunSpec } from "@ganscope/dsl";
+import type { BackendInfo, BackendName } from "@ganscope/models";
+import type { RunEvent, RunOutcome } from "./train-run.js";
+import type { FromWorker, ToWorker } from "./worker.js";
+
+export interface ScheduleOptions {
+  resultsDir: string;
+  experiment: string;
+  file?: string;
+  /** Worker processes; each trains one run at a time. */
+  concurrency: number;
+  backend?: BackendName;
+  onEvent?: (e: RunEvent) => void;
+  onBackend?: (b: BackendInfo) => void;
+  /** Called as each run ends, in completion order. */
+  onResult?: (runId: string, outcome: RunOutcome) => void;
+}
+
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+const TSX = import.meta.resolve("tsx");
+
+/**
+ * Runs every spec on a pool of worker processes fed from a local queue.
+ * Results come back in plan order whatever order the workers finish in.
+ */
+export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions): Promise<Map<string, RunOutcome>> {
+  const queue = [...runs];
+  const results = new Map<string, RunOutcome>();
+  const workers = Math.max(1, Math.min(opts.concurrency, runs.length));
+  const children: ChildProcess[] = [];
+  const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
+  process.once("SIGINT", stopAll);
+  process.once("SIGTERM", stopAll);
+
+  const startWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      children.push(child);
+      let current: RunSpec | undefined;
+      const next = () => {
+        current = queue.shift();
+        if (!current) {
+          child.disconnect();
+          return;
+        }
+        child.send({ type: "run", spec: current, resultsDir: opts.resultsDir, experiment: opts.experiment, file: opts.file } satisfies ToWorker);
+      };
+      child.on("message", (m: FromWorker) => {
+        if (m.type === "ready") {
+          opts.onBackend?.(m.backend);
+          next();
+        } else if (m.type === "init-failed") {
+          reject(new Error(m.error));
+          child.kill();
+        } else if (m.type === "event") {
+          opts.onEvent?.(m.event);
+        } else if (m.type === "result") {
+          results.set(m.runId, m.outcome);
+          opts.onResult?.(m.runId, m.outcome);
+          next();
+        }
+      });
+      child.on("exit", (code, signal) => {
+        if (current && !results.has(current.runId)) {
+          const outcome: RunOutcome = { status: "failed", error: `worker exited (${signal ?? `code ${code}`}) while training; rerun to resume from its checkpoint` };
+          results.set(current.runId, outcome);
+          opts.onEvent?.({ type: "finish", runId: current.runId, outcome });
+        }
+        resolve();
+      });
+      child.on("error", reject);
+      child.send({ type: "init", backend: opts.backend } satisfies ToWorker);
+    });
+
+  try {
+    await Promise.all(Array.from({ length: workers }, startWorker));
+  } finally {
+    process.off("SIGINT", stopAll);
+    process.off("SIGTERM", stopAll);
+  }
+  return new Map(runs.filter((r) => results.has(r.runId)).map((r) => [r.runId, results.get(r.runId)!]));
+}

@@ -1,0 +1,47 @@
+/**
+ * A worker process: picks a backend once, then trains whatever RunSpec the
+ * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
+ * store" so the same loop can later pull from a shared queue.
+ */
+import type { RunSpec } from "@ganscope/dsl";
+import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
+import { trainRun, type RunEvent, type RunOutcome } from "./train-run.js";
+
+export type ToWorker =
+  | { type: "init"; backend?: BackendName }
+  | { type: "run"; spec: RunSpec; resultsDir: string; experiment: string; file?: string };
+
+export type FromWorker =
+  | { type: "ready"; backend: BackendInfo }
+  | { type: "init-failed"; error: string }
+  | { type: "event"; event: RunEvent }
+  | { type: "result"; runId: string; outcome: RunOutcome };
+
+const send = (m: FromWorker) => process.send?.(m);
+let backend: BackendInfo | undefined;
+
+process.on("message", (msg: ToWorker) => {
+  void (async () => {
+    if (msg.type === "init") {
+      try {
+        backend = await selectBackend(msg.backend);
+        send({ type: "ready", backend });
+      } catch (e) {
+        send({ type: "init-failed", error: (e as Error).message });
+      }
+      return;
+    }
+    if (!backend) throw new Error("worker got a run before init");
+    const outcome = await trainRun(msg.spec, {
+      resultsDir: msg.resultsDir,
+      experiment: msg.experiment,
+      file: msg.file,
+      backend,
+      onEvent: (event) => send({ type: "event", event }),
+    });
+    send({ type: "result", runId: msg.spec.runId, outcome });
+  })();
+});
+
+// The parent going away (Ctrl-C, crash) must not leave orphans training.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,118 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { promises as fs } from "node:fs";
+import type { Gan } from "./gan.js";
+
+/**
+ * Checkpoint file layout: "GSCK" magic, a uint32 header length, a JSON header
+ * describing each tensor in order, then the float32 data of all tensors.
+ * One file, written to a temp name and renamed, so a kill at any moment
+ * leaves either the previous checkpoint or the new one — never half of one.
+ */
+const MAGIC = "GSCK";
+
+interface TensorEntry {
+  group: "gen" | "dis" | "gen_opt" | "dis_opt";
+  name: string;
+  shape: number[];
+}
+
+interface Header<M> {
+  version: 1;
+  step: number;
+  meta: M;
+  tensors: TensorEntry[];
+}
+
+async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.Tensor[]; owned: tf.Tensor[] }> {
+  const entries: TensorEntry[] = [];
+  const tensors: tf.Tensor[] = [];
+  // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
+  const owned: tf.Tensor[] = [];
+  const add = (group: TensorEntry["group"], name: string, t: tf.Tensor) => {
+    entries.push({ group, name, shape: t.shape });
+    tensors.push(t);
+  };
+  gan.generator.variables.forEach((v) => add("gen", v.name, v));
+  gan.discriminator.variables.forEach((v) => add("dis", v.name, v));
+  for (const [group, opt] of [["gen_opt", gan.genOptimizer], ["dis_opt", gan.disOptimizer]] as const) {
+    const weights = await opt.getWeights();
+    weights.forEach((w, i) => {
+      add(group, w.name, w.tensor);
+      if (i === 0) owned.push(w.tensor);
+    });
+  }
+  return { entries, tensors, owned };
+}
+
+/** Writes both networks and both optimisers' state, atomically. */
+export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promise<void> {
+  const { entries, tensors, owned } = await collect(gan);
+  const header: Header<M> = { version: 1, step: gan.step, meta, tensors: entries };
+  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
+  const prefix = Buffer.alloc(8);
+  prefix.write(MAGIC, 0, "ascii");
+  prefix.writeUInt32LE(headerBytes.length, 4);
+  const datas = await Promise.all(tensors.map((t) => t.data<"float32">()));
+  tf.dispose(owned);
+  const body = datas.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+  const tmp = `${file}.tmp-${process.pid}`;
+  const handle = await fs.open(tmp, "w");
+  try {
+    await handle.writev([prefix, headerBytes, ...body]);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+/**
+ * Restores a checkpoint into a GAN built from the same config. Tensors are
+ * matched by position within their group (variable names carry a per-process
+ * prefix), and shapes must agree.
+ */
+export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
+  const buf = await fs.readFile(file);
+  if (buf.length < 8 || buf.toString("ascii", 0, 4) !== MAGIC) {
+    throw new Error(`${file}: not a ganscope checkpoint (bad magic)`);
+  }
+  const headerLen = buf.readUInt32LE(4);
+  const header = JSON.parse(buf.toString("utf8", 8, 8 + headerLen)) as Header<M>;
+  let offset = 8 + headerLen;
+  const byGroup: Record<TensorEntry["group"], { name: string; tensor: tf.Tensor }[]> = {
+    gen: [],
+    dis: [],
+    gen_opt: [],
+    dis_opt: [],
+  };
+  for (const e of header.tensors) {
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (offset + size * 4 > buf.length) throw new Error(`${file}: truncated checkpoint at tensor ${e.name}`);
+    // Copy out: the file buffer's offset need not be 4-byte aligned.
+    const data = new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + size * 4));
+    offset += size * 4;
+    byGroup[e.group].push({ name: e.name, tensor: tf.tensor(data, e.shape, "float32") });
+  }
+  const assign = (vars: readonly tf.Variable[], saved: { name: string; tensor: tf.Tensor }[], what: string) => {
+    if (vars.length !== saved.length) {
+      throw new Error(`${file}: ${what} has ${saved.length} tensors, the model ${vars.length}: was it saved from another config?`);
+    }
+    vars.forEach((v, i) => {
+      const t = saved[i]!.tensor;
+      if (!tf.util.arraysEqual(v.shape, t.shape)) {
+        throw new Error(`${file}: ${what} tensor ${i} has shape [${t.shape}], the model [${v.shape}]`);
+      }
+      v.assign(t);
+      t.dispose();
+    });
+  };
+  assign(gan.generator.variables, byGroup.gen, "generator");
+  assign(gan.discriminator.variables, byGroup.dis, "discriminator");
+  // Optimiser weights: [iterations, first moments…, second moments…]; setWeights adopts the tensors.
+  await gan.genOptimizer.setWeights(byGroup.gen_opt);
+  await gan.disOptimizer.setWeights(byGroup.dis_opt);
+  // setWeights wraps each tensor in a new variable sharing its data; drop our handles.
+  tf.dispose([...byGroup.gen_opt, ...byGroup.dis_opt].map((w) => w.tensor));
+  gan.step = header.step;
+  return header.meta;
+}
