@@ -105,7 +105,7 @@ function patchWasmTransposedMatMul(): void {
     const kernelFunc: tf.KernelFunc = (args) => {
       const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
       if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-      const { backend } = args;
+      const backend = args.backend as tf.KernelBackend;
       const temps: tf.TensorInfo[] = [];
       const t = (x: tf.TensorInfo): tf.TensorInfo => {
         const rank = x.shape.length;

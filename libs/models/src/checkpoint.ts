@@ -4,7 +4,7 @@ import type { Gan } from "./gan.js";
 
 /**
  * Checkpoint file layout: "GSCK" magic, a uint32 header length, a JSON header
- * describing each tensor in order, then the float32 data of all tensors.
+ * describing each tensor in order, then the data of all tensors as float32.
  * One file, written to a temp name and renamed, so a kill at any moment
  * leaves either the previous checkpoint or the new one — never half of one.
  */
@@ -14,6 +14,8 @@ interface TensorEntry {
   group: "gen" | "dis" | "gen_opt" | "dis_opt";
   name: string;
   shape: number[];
+  /** Stored as float32 whatever it is; Adam's iteration counter is int32. */
+  dtype: "float32" | "int32";
 }
 
 interface Header<M> {
@@ -29,7 +31,8 @@ async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.
   // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
   const owned: tf.Tensor[] = [];
   const add = (group: TensorEntry["group"], name: string, t: tf.Tensor) => {
-    entries.push({ group, name, shape: t.shape });
+    if (t.dtype !== "float32" && t.dtype !== "int32") throw new Error(`cannot checkpoint ${name}: dtype ${t.dtype}`);
+    entries.push({ group, name, shape: t.shape, dtype: t.dtype });
     tensors.push(t);
   };
   gan.generator.variables.forEach((v) => add("gen", v.name, v));
@@ -52,7 +55,7 @@ export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promis
   const prefix = Buffer.alloc(8);
   prefix.write(MAGIC, 0, "ascii");
   prefix.writeUInt32LE(headerBytes.length, 4);
-  const datas = await Promise.all(tensors.map((t) => t.data<"float32">()));
+  const datas = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose(owned);
   const body = datas.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength));
   const tmp = `${file}.tmp-${process.pid}`;
@@ -91,7 +94,7 @@ export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
     // Copy out: the file buffer's offset need not be 4-byte aligned.
     const data = new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + size * 4));
     offset += size * 4;
-    byGroup[e.group].push({ name: e.name, tensor: tf.tensor(data, e.shape, "float32") });
+    byGroup[e.group].push({ name: e.name, tensor: tf.tensor(data, e.shape, e.dtype) });
   }
   const assign = (vars: readonly tf.Variable[], saved: { name: string; tensor: tf.Tensor }[], what: string) => {
     if (vars.length !== saved.length) {

@@ -52,11 +52,16 @@ let instances = 0;
 
 /** Numerically stable binary cross-entropy on logits: mean(softplus(-x)) for label 1, mean(softplus(x)) for 0. */
 function bceWithLogits(logits: tf.Tensor, label: 0 | 1): tf.Scalar {
-  return tf.mean(tf.softplus(label === 1 ? tf.neg(logits) : logits));
+  return tf.mean(tf.softplus(label === 1 ? tf.neg(logits) : logits)) as tf.Scalar;
+}
+
+/** Gradients as the optimiser's list form, in the variables' order. */
+function named(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
+  return Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
 }
 
 function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
-  return tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+  return tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
 }
 
 /**
@@ -119,7 +124,7 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
           return tf.add(bceWithLogits(realLogits, 1), bceWithLogits(fakeLogits, 0));
         }, discriminator.variables as tf.Variable[]);
         const dNorm = globalNorm(d.grads);
-        disOptimizer.applyGradients(d.grads);
+        disOptimizer.applyGradients(named(d.grads));
 
         // Generator step, non-saturating loss: maximise log D(G(z)) on the same z.
         const g = tf.variableGrads(() => {
@@ -127,7 +132,7 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
           return bceWithLogits(logits, 1);
         }, generator.variables as tf.Variable[]);
         const gNorm = globalNorm(g.grads);
-        genOptimizer.applyGradients(g.grads);
+        genOptimizer.applyGradients(named(g.grads));
 
         const row = tf.stack([d.value, g.value, dReal, dFake, dNorm, gNorm]) as tf.Tensor1D;
         tf.dispose([dReal, dFake]);

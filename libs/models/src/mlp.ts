@@ -81,7 +81,7 @@ export function buildMlp(args: MlpArgs): Mlp {
         h = activate(h, args.activation, args.leakySlope);
         if (training && args.dropout > 0) {
           // Inverted dropout (scales kept units by 1/(1-p)), as PyTorch's nn.Dropout.
-          h = tf.dropout(h, args.dropout, undefined, dropoutSeed === undefined ? undefined : dropoutSeed + i);
+          h = tf.dropout(h, args.dropout, undefined, dropoutSeed === undefined ? undefined : dropoutSeed + i) as tf.Tensor2D;
         }
       });
       return h;
