@@ -140,3 +140,6 @@ export function generatorSizes(cfg: RunConfig, imageSize: number): number[] {
 export function discriminatorSizes(cfg: RunConfig, imageSize: number): number[] {
   return [imageSize, ...hiddenWidths(cfg.dis_layers, cfg.dis_width, cfg.max_width).reverse(), 1];
 }
+
+/** Every key of {@link RunConfig}, in the order of {@link DEFAULTS}, for code that walks configs at runtime. */
+export const PARAM_KEYS: readonly ParamKey[] = Object.freeze(Object.keys(DEFAULTS) as ParamKey[]);

@@ -1,0 +1,77 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { DEFAULTS, canonicalJson, runId, type RunConfig } from "./index.js";
+import { runConfigArb } from "./testing.js";
+
+/** The same config with its keys in another order. */
+const reordered = (cfg: RunConfig, order: readonly string[]) =>
+  Object.fromEntries(order.map((k) => [k, cfg[k as keyof RunConfig]])) as unknown as RunConfig;
+
+/** The JSON text of a config with every number spelt in exponent form (0.0002 → 2e-4). */
+const exponentJson = (cfg: RunConfig) =>
+  `{${Object.entries(cfg)
+    .map(([k, v]) => `${JSON.stringify(k)}:${typeof v === "number" ? v.toExponential() : JSON.stringify(v)}`)
+    .join(",")}}`;
+
+describe("canonicalJson", () => {
+  test("sorts keys at every depth and writes -0 as 0", () => {
+    expect(canonicalJson({ b: [1, { d: 2, c: -0 }], a: "x" })).toBe('{"a":"x","b":[1,{"c":0,"d":2}]}');
+  });
+
+  test("skips undefined properties, as JSON does", () => {
+    expect(canonicalJson({ a: 1, b: undefined })).toBe(canonicalJson({ a: 1 }));
+  });
+
+  test.each([NaN, Infinity, -Infinity, 1n, () => 1, Symbol("s")])("refuses %s instead of hashing it as null or nothing", (v) => {
+    expect(() => canonicalJson({ a: v })).toThrow(TypeError);
+  });
+});
+
+describe("runId", () => {
+  test("is pinned: 12 hex digits of sha256 over the canonical JSON", () => {
+    // If this changes, every stored run id changes: finished runs would be retrained.
+    expect(runId({ gen_lr: 2e-4, dataset: "mnist", activation: "relu" } as unknown as RunConfig)).toBe("c08552376fff");
+    expect(runId(DEFAULTS)).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  test("is stable under key order", () => {
+    fc.assert(
+      fc.property(
+        runConfigArb().chain((cfg) => fc.tuple(fc.constant(cfg), fc.shuffledSubarray(Object.keys(cfg), { minLength: Object.keys(cfg).length }))),
+        ([cfg, order]) => {
+          expect(runId(reordered(cfg, order))).toBe(runId(cfg));
+        },
+      ),
+    );
+  });
+
+  test("is stable under number spelling (2e-4 vs 0.0002) and the sign of zero", () => {
+    expect(runId({ ...DEFAULTS, gen_lr: JSON.parse("2e-4") as number })).toBe(runId({ ...DEFAULTS, gen_lr: JSON.parse("0.0002") as number }));
+    expect(runId({ ...DEFAULTS, gen_dropout: -0 })).toBe(runId({ ...DEFAULTS, gen_dropout: 0 }));
+    fc.assert(
+      fc.property(runConfigArb(), (cfg) => {
+        expect(runId(JSON.parse(exponentJson(cfg)) as RunConfig)).toBe(runId(cfg));
+      }),
+    );
+  });
+
+  test("differs for distinct configs", () => {
+    fc.assert(
+      fc.property(runConfigArb(), runConfigArb(), (a, b) => {
+        fc.pre(canonicalJson(a) !== canonicalJson(b));
+        expect(runId(a)).not.toBe(runId(b));
+      }),
+    );
+  });
+
+  test("differs when any one key changes, the dataset included", () => {
+    fc.assert(
+      fc.property(runConfigArb(), runConfigArb(), fc.constantFrom(...(Object.keys(DEFAULTS) as (keyof RunConfig)[])), (a, b, key) => {
+        const changed = { ...a, [key]: b[key] };
+        fc.pre(canonicalJson(changed[key]) !== canonicalJson(a[key]));
+        expect(runId(changed)).not.toBe(runId(a));
+      }),
+    );
+    expect(runId({ ...DEFAULTS, dataset: "fashion-mnist" })).not.toBe(runId(DEFAULTS));
+  });
+});

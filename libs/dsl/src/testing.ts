@@ -1,0 +1,69 @@
+/**
+ * fast-check arbitraries for configs and experiments, for property tests in
+ * any lib (`import { runConfigArb } from "@ganscope/dsl/testing"`).
+ * Values stay small where size costs time (layers, widths, epochs), so a
+ * generated config can be trained in a test.
+ */
+import fc from "fast-check";
+import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, type ParamKey, type RunConfig } from "./hyperparameters.js";
+import type { Axis } from "./experiment-definition.js";
+import { canonicalJson } from "./run-id.js";
+
+const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
+const small = (max: number) => fc.integer({ min: 1, max });
+
+const VALUE_ARBS: { readonly [K in ParamKey]: fc.Arbitrary<RunConfig[K]> } = {
+  gen_layers: small(6),
+  dis_layers: small(6),
+  activation: fc.constantFrom(...ACTIVATIONS),
+  gen_dropout: unit,
+  dis_dropout: unit,
+  gen_lr: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+  dis_lr: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+  epochs: small(5),
+  batch_size: small(256),
+  seed: fc.nat(),
+  limit: fc.nat({ max: 1000 }),
+  latent_dim: small(128),
+  gen_width: small(64),
+  dis_width: small(64),
+  max_width: small(256),
+  leaky_slope: unit,
+  beta1: unit,
+  beta2: unit,
+  sample_every: small(10),
+  eval_every: small(10),
+  dataset: fc.oneof(
+    fc.constantFrom(...BUILTIN_DATASETS),
+    fc.stringMatching(/^[a-z0-9/_.-]{1,12}$/).map((p) => `idx:${p}` as const),
+  ),
+};
+
+/** Valid values of one hyperparameter. */
+export function paramValueArb<K extends ParamKey>(key: K): fc.Arbitrary<RunConfig[K]> {
+  return VALUE_ARBS[key];
+}
+
+/** A valid, fully resolved config. */
+export function runConfigArb(): fc.Arbitrary<RunConfig> {
+  return fc.record(VALUE_ARBS) as fc.Arbitrary<RunConfig>;
+}
+
+/**
+ * Valid axes: distinct keys, each with distinct values (distinct after
+ * canonicalisation, so never both 0 and -0). Grids stay small by default.
+ */
+export function axesArb(options: { readonly maxAxes?: number; readonly maxValues?: number } = {}): fc.Arbitrary<Axis[]> {
+  const { maxAxes = 3, maxValues = 4 } = options;
+  return fc
+    .uniqueArray(fc.constantFrom(...PARAM_KEYS), { maxLength: maxAxes })
+    .chain((keys) =>
+      fc.tuple(
+        ...keys.map((key) =>
+          fc
+            .uniqueArray(paramValueArb(key) as fc.Arbitrary<unknown>, { minLength: 1, maxLength: maxValues, selector: canonicalJson })
+            .map((values) => ({ key, values }) as Axis),
+        ),
+      ),
+    );
+}

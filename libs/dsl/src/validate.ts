@@ -1,0 +1,268 @@
+/**
+ * Runtime validation. The types already reject most mistakes, but the runner
+ * also loads plain JS, `as any` and JSON overrides that no compiler checked,
+ * so every rule is enforced here again — reporting all problems at once and
+ * never clamping a value into range behind the user's back.
+ */
+import {
+  ACTIVATIONS,
+  BUILTIN_DATASETS,
+  INTEGER_KEYS,
+  PARAM_KEYS,
+  type ParamKey,
+} from "./hyperparameters.js";
+import type { RecordedExperiment } from "./experiment-definition.js";
+import { formatValue, issue, type PlanIssue } from "./plan-error.js";
+import { canonicalJson } from "./run-id.js";
+
+/** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
+export interface IssueContext {
+  readonly experiment: string;
+  /** The API or source that supplied the values, e.g. `fix`, or `override` for the runner's CLI overrides. */
+  readonly method: string;
+}
+
+interface Rule {
+  /** What is accepted, phrased to follow "must be". */
+  readonly expected: string;
+  /** Shorter phrasing for a number that is merely out of range (the spec's `must be in [0, 1)`). */
+  readonly range?: string;
+  readonly ok: (value: unknown) => boolean;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === "number";
+
+const positiveInteger: Rule = { expected: "a positive integer", ok: (v) => Number.isSafeInteger(v) && (v as number) >= 1 };
+const nonNegativeInteger: Rule = { expected: "a non-negative integer", ok: (v) => Number.isSafeInteger(v) && (v as number) >= 0 };
+// Dropout of 1 drops everything and Adam's β = 1 never forgets, so both ranges are half-open.
+const halfOpenUnit: Rule = { expected: "a number in [0, 1)", range: "in [0, 1)", ok: (v) => isNumber(v) && v >= 0 && v < 1 };
+const learningRate: Rule = { expected: "a finite number > 0", ok: (v) => isNumber(v) && Number.isFinite(v) && v > 0 };
+
+const DATASET_EXPECTED = `${BUILTIN_DATASETS.map((d) => JSON.stringify(d)).join(", ")} or "idx:<path>"`;
+
+/**
+ * One rule per key. Typed as a mapped type over `ParamKey` so that adding a
+ * hyperparameter without a rule fails to compile.
+ */
+const RULES: { readonly [K in ParamKey]: Rule } = {
+  ...(Object.fromEntries(INTEGER_KEYS.map((k) => [k, positiveInteger])) as Record<(typeof INTEGER_KEYS)[number], Rule>),
+  activation: {
+    expected: `one of ${ACTIVATIONS.map((a) => JSON.stringify(a)).join(", ")}`,
+    ok: (v) => (ACTIVATIONS as readonly unknown[]).includes(v),
+  },
+  gen_dropout: halfOpenUnit,
+  dis_dropout: halfOpenUnit,
+  gen_lr: learningRate,
+  dis_lr: learningRate,
+  seed: nonNegativeInteger,
+  limit: { expected: "a non-negative integer (0 = the whole training split)", ok: nonNegativeInteger.ok },
+  // A slope of 1 or more is no longer a *leaky* ReLU (1 is linear), so it is a typo, not a choice.
+  leaky_slope: halfOpenUnit,
+  beta1: halfOpenUnit,
+  beta2: halfOpenUnit,
+  dataset: {
+    expected: DATASET_EXPECTED,
+    ok: (v) =>
+      (BUILTIN_DATASETS as readonly unknown[]).includes(v) || (typeof v === "string" && v.startsWith("idx:") && v.length > 4),
+  },
+};
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(PARAM_KEYS);
+
+export function isParamKey(key: unknown): key is ParamKey {
+  return typeof key === "string" && KNOWN_KEYS.has(key);
+}
+
+/** The issue for an unknown key, with the closest known key as a hint. */
+function unknownKeyIssue(at: IssueContext, key: unknown, value: unknown): PlanIssue {
+  const hint = typeof key === "string" ? closestKey(key) : undefined;
+  const shown = typeof key === "string" ? JSON.stringify(key) : formatValue(key);
+  return issue(
+    at,
+    typeof key === "string" ? key : null,
+    value,
+    "a known hyperparameter",
+    hint === undefined
+      ? `unknown hyperparameter ${shown}; known: ${PARAM_KEYS.join(", ")}`
+      : `unknown hyperparameter ${shown} (did you mean ${hint}?)`,
+  );
+}
+
+/** Checks one value of a known key. */
+function valueIssue(at: IssueContext, key: ParamKey, value: unknown): PlanIssue | undefined {
+  const rule = RULES[key];
+  if (rule.ok(value)) return undefined;
+  const expected = isNumber(value) && rule.range !== undefined ? rule.range : rule.expected;
+  return issue(at, key, value, rule.expected, `${key} must be ${expected}, got ${formatValue(value)}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Validates a config, or part of one, from any source: a resolved config read
+ * back from disk, or the runner's overrides. Returns every issue (empty when
+ * valid) rather than throwing, so callers can merge issues from several
+ * sources into one {@link PlanError}.
+ *
+ * @param options.partial - accept missing keys (overrides); by default every key must be present.
+ * @example
+ * const issues = validateConfig({ epochs: 0 }, { experiment: "lr", method: "override" }, { partial: true });
+ * // [{ key: "epochs", message: 'experiment("lr").override: epochs must be a positive integer, got 0', … }]
+ * if (issues.length > 0) throw new PlanError(issues);
+ */
+export function validateConfig(config: unknown, context: IssueContext, options: { readonly partial?: boolean } = {}): PlanIssue[] {
+  if (!isPlainObject(config)) {
+    return [issue(context, null, config, "an object of hyperparameters", `expects an object of hyperparameters, got ${formatValue(config)}`)];
+  }
+  const issues: PlanIssue[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const problem = isParamKey(key) ? valueIssue(context, key, value) : unknownKeyIssue(context, key, value);
+    if (problem !== undefined) issues.push(problem);
+  }
+  if (options.partial !== true) {
+    for (const key of PARAM_KEYS) {
+      if (!Object.hasOwn(config, key)) {
+        issues.push(issue(context, key, undefined, RULES[key].expected, `${key} is missing (must be ${RULES[key].expected})`));
+      }
+    }
+  }
+  return issues;
+}
+
+/**
+ * Experiment names become folders under `results/`, so they must not be able
+ * to climb out of it or clash with hidden files.
+ */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_EXPECTED = "a non-empty name of letters, digits, '.', '_' or '-' (it names a folder under results/)";
+
+/**
+ * Replays the builder's recorded steps in call order and reports every
+ * problem: bad names, unknown keys, bad values, empty or duplicated axes, and
+ * keys that are both fixed and varied or varied twice.
+ * @internal used by the plan compiler
+ */
+export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
+  const experiment = typeof recorded.name === "string" ? recorded.name : formatValue(recorded.name);
+  const issues: PlanIssue[] = [];
+  const push = (problem: PlanIssue | undefined) => {
+    if (problem !== undefined) issues.push(problem);
+  };
+
+  if (typeof recorded.name !== "string" || !NAME_PATTERN.test(recorded.name)) {
+    push(issue({ experiment, method: "experiment" }, null, recorded.name, NAME_EXPECTED, `the name must be ${NAME_EXPECTED}, got ${formatValue(recorded.name)}`));
+  }
+
+  // Which method fixed or varied each key, for messages that say where the clash is.
+  const fixedBy = new Map<string, string>();
+  const variedBy = new Map<string, string>();
+
+  for (const step of recorded.steps) {
+    const at: IssueContext = { experiment, method: step.method };
+    switch (step.kind) {
+      case "fix": {
+        if (!isPlainObject(step.values)) {
+          push(issue(at, null, step.values, "an object of hyperparameters", `expects an object of hyperparameters, got ${formatValue(step.values)}`));
+          break;
+        }
+        for (const [key, value] of Object.entries(step.values)) {
+          if (!isParamKey(key)) push(unknownKeyIssue(at, key, value));
+          else if (variedBy.has(key)) {
+            push(issue(at, key, value, "a key that is not varied", `${key} is already varied by .${variedBy.get(key)}(); a key is either fixed or varied`));
+          } else {
+            push(valueIssue(at, key, value));
+            fixedBy.set(key, step.method);
+          }
+        }
+        break;
+      }
+      case "vary": {
+        const { key, values } = step;
+        if (!isParamKey(key)) {
+          push(unknownKeyIssue(at, key, values));
+          break;
+        }
+        if (fixedBy.has(key)) {
+          push(issue(at, key, values, "a key that is not fixed", `${key} is already fixed by .${fixedBy.get(key)}(); a key is either fixed or varied`));
+          break;
+        }
+        if (variedBy.has(key)) {
+          push(issue(at, key, values, "one axis per key", `${key} is already varied by .${variedBy.get(key)}(); give all its values in one call`));
+          break;
+        }
+        variedBy.set(key, step.method);
+        if (!Array.isArray(values)) {
+          push(issue(at, key, values, "a list of values", `${key} needs a list of values, got ${formatValue(values)}`));
+          break;
+        }
+        if (values.length === 0) {
+          push(issue(at, key, values, "at least one value", `${key} needs at least one value, got []`));
+          break;
+        }
+        const seen = new Set<string>();
+        for (const value of values as unknown[]) {
+          const problem = valueIssue(at, key, value);
+          if (problem !== undefined) {
+            push(problem);
+            continue;
+          }
+          // Compare canonical forms, so that 0 and -0 (one run id) count as the same value.
+          const canonical = canonicalJson(value);
+          if (seen.has(canonical)) {
+            push(issue(at, key, value, "distinct values", `${key} lists ${formatValue(value)} more than once; each value gives one run`));
+          }
+          seen.add(canonical);
+        }
+        break;
+      }
+      case "where":
+        if (typeof step.predicate !== "function") {
+          push(issue(at, null, step.predicate, "a function (config) => boolean", `expects a function (config) => boolean, got ${formatValue(step.predicate)}`));
+        }
+        break;
+      case "describe":
+        if (typeof step.text !== "string") {
+          push(issue(at, null, step.text, "a string", `expects a string, got ${formatValue(step.text)}`));
+        }
+        break;
+    }
+  }
+  return issues;
+}
+
+/**
+ * The known key nearest to a misspelt one, if it is near enough to be a typo:
+ * case-insensitive edit distance of at most a third of its length (minimum 2),
+ * so `dis_dropot` → `dis_dropout` and `genLr` → `gen_lr`, but `colour` → nothing.
+ */
+export function closestKey(key: string): ParamKey | undefined {
+  const wanted = key.toLowerCase();
+  let best: ParamKey | undefined;
+  let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
+  for (const known of PARAM_KEYS) {
+    const d = editDistance(wanted, known);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
