@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import type { RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type Dataset } from "@ganscope/data";
-import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo } from "@ganscope/models";
+import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -18,6 +18,43 @@ export type RunOutcome =
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
   | { status: "failed"; error: string };
 
+/** What a hook sees of the run it is attached to. */
+export interface RunContext {
+  readonly spec: RunSpec;
+  readonly experiment: string;
+  readonly file: string | undefined;
+  /** The run's folder in the run store. */
+  readonly dir: string;
+  readonly backend: BackendInfo;
+}
+
+/** What an evaluation hook gets after an epoch's training. */
+export interface EvalContext extends RunContext {
+  readonly epoch: number;
+  readonly gan: Gan;
+  /** The held-out split (never trained on). */
+  readonly test: Dataset;
+  /** All records so far, this epoch's not yet included. */
+  readonly records: readonly EpochRecord[];
+}
+
+/**
+ * Extension points of the training loop (metrics, MLflow, …). Every hook is
+ * optional and awaited in order; the run store is always written first, so a
+ * failing sink never costs a record.
+ */
+export interface RunHooks {
+  readonly name: string;
+  onStart?(ctx: RunContext, resumedRecords: readonly EpochRecord[]): Promise<void>;
+  /** Extra numbers for this epoch's record (e.g. fid_lite); called every epoch, the hook decides its cadence. */
+  evaluate?(ctx: EvalContext): Promise<Record<string, number>>;
+  onEpoch?(ctx: RunContext, record: EpochRecord): Promise<void>;
+  onSample?(ctx: RunContext, epoch: number, file: string): Promise<void>;
+  /** Extra fields for summary.json (e.g. a verdict), from all records. */
+  summarize?(ctx: RunContext, records: readonly EpochRecord[]): Promise<Record<string, unknown>>;
+  onFinish?(ctx: RunContext, outcome: RunOutcome): Promise<void>;
+}
+
 export interface TrainOptions {
   /** Root of the run store (normally ./results). */
   resultsDir: string;
@@ -29,6 +66,7 @@ export interface TrainOptions {
   onEvent?: (e: RunEvent) => void;
   /** Report progress every this many steps. */
   progressEvery?: number;
+  hooks?: readonly RunHooks[];
 }
 
 /** Samples in a grid: 9 rows of 10 generated digits above one row of real ones, as the seed's figures. */
@@ -88,6 +126,18 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
   }
 
   const gan = createGan(cfg);
+  const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };
+  const hooks = opts.hooks ?? [];
+  const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    for (const h of hooks) await h.onFinish?.(ctx, outcome);
+    emit({ type: "finish", runId: spec.runId, outcome });
+    return outcome;
+  };
+  const summarize = async (records: readonly EpochRecord[]): Promise<Record<string, unknown>> => {
+    const extra: Record<string, unknown> = {};
+    for (const h of hooks) Object.assign(extra, await h.summarize?.(ctx, records));
+    return extra;
+  };
   try {
     await run.writeConfig({
       runId: spec.runId,
@@ -111,13 +161,13 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     // Records beyond the checkpoint are replayed, so drop them (no duplicates, no gaps).
     const records = await run.readRecords(fromEpoch);
     await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: cfg.epochs });
+    for (const h of hooks) await h.onStart?.(ctx, records);
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
     emit({ type: "start", runId: spec.runId, fromEpoch, epochs: cfg.epochs, stepsPerEpoch });
     const sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
     const realDigits = realRow(test);
     const progressEvery = opts.progressEvery ?? 10;
-    let trainSecs = records.reduce((s, r) => s + r.secs, 0);
 
     try {
       for (let epoch = fromEpoch + 1; epoch <= cfg.epochs; epoch++) {
@@ -133,19 +183,20 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
           }
         }
         const stats = await gan.takeStats();
-        const secs = (performance.now() - t0) / 1000;
-        trainSecs += secs;
-        const record: EpochRecord = { epoch, ...stats, secs };
+        const record: EpochRecord = { epoch, ...stats, secs: (performance.now() - t0) / 1000 };
+        if (!hasNonFinite(record)) {
+          for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records }));
+        }
         await run.appendRecord(record);
         records.push(record);
         emit({ type: "epoch", runId: spec.runId, record });
+        for (const h of hooks) await h.onEpoch?.(ctx, record);
 
         if (hasNonFinite(record)) {
-          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: cfg.epochs, error: `diverged: non-finite loss or gradient at epoch ${epoch}` });
-          await run.writeSummary({ runId: spec.runId, status: "diverged", epochs: epoch, last: record });
-          const outcome: RunOutcome = { status: "diverged", epoch, last: record };
-          emit({ type: "finish", runId: spec.runId, outcome });
-          return outcome;
+          const error = `diverged: non-finite loss or gradient at epoch ${epoch}`;
+          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: cfg.epochs, error });
+          await run.writeSummary({ runId: spec.runId, status: "diverged", epochs: epoch, final: record, ...(await summarize(records)) });
+          return await finish({ status: "diverged", epoch, last: record });
         }
         if (epoch % cfg.sample_every === 0 || epoch === cfg.epochs) {
           const fake = gan.generate(sampleNoise);
@@ -154,7 +205,8 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
           const grid = new Float32Array(fakeData.length + realDigits.length);
           grid.set(fakeData);
           grid.set(realDigits, fakeData.length);
-          await run.writeSample(epoch, encodeGridPng(grid, { rows: train.rows, cols: train.cols, gridCols: GRID_COLS }));
+          const file = await run.writeSample(epoch, encodeGridPng(grid, { rows: train.rows, cols: train.cols, gridCols: GRID_COLS }));
+          for (const h of hooks) await h.onSample?.(ctx, epoch, file);
         }
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
@@ -164,26 +216,23 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
       sampleNoise.dispose();
     }
 
-    const last = records.at(-1);
+    const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
+    const secsPerEpoch = trainSecs / Math.max(1, records.length);
     await run.writeSummary({
       runId: spec.runId,
       status: "done",
       epochs: cfg.epochs,
       trainSecs,
-      secsPerEpoch: trainSecs / Math.max(1, records.length),
-      final: last,
+      secsPerEpoch,
+      final: records.at(-1),
+      ...(await summarize(records)),
     });
     await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
-    const outcome: RunOutcome = { status: "done", epochs: cfg.epochs, last, secsPerEpoch: trainSecs / Math.max(1, records.length) };
-    emit({ type: "finish", runId: spec.runId, outcome });
-    return outcome;
+    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch });
   } catch (e) {
-    const error = (e as Error).stack ?? String(e);
-    const status = await run.readStatus();
+    const status = await run.readStatus().catch(() => undefined);
     await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
-    const outcome: RunOutcome = { status: "failed", error };
-    emit({ type: "finish", runId: spec.runId, outcome });
-    return outcome;
+    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
   } finally {
     gan.dispose();
     await lock.release();

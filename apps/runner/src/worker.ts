@@ -5,7 +5,8 @@
  */
 import type { RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { trainRun, type RunEvent, type RunOutcome } from "./train-run.js";
+import { defaultHooks } from "./hooks.js";
+import { trainRun, type RunEvent, type RunHooks, type RunOutcome } from "./train-run.js";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
@@ -19,12 +20,14 @@ export type FromWorker =
 
 const send = (m: FromWorker) => process.send?.(m);
 let backend: BackendInfo | undefined;
+let hooks: RunHooks[] = [];
 
 process.on("message", (msg: ToWorker) => {
   void (async () => {
     if (msg.type === "init") {
       try {
         backend = await selectBackend(msg.backend);
+        hooks = await defaultHooks();
         send({ type: "ready", backend });
       } catch (e) {
         send({ type: "init-failed", error: (e as Error).message });
@@ -37,6 +40,7 @@ process.on("message", (msg: ToWorker) => {
       experiment: msg.experiment,
       file: msg.file,
       backend,
+      hooks,
       onEvent: (event) => send({ type: "event", event }),
     });
     send({ type: "result", runId: msg.spec.runId, outcome });

@@ -1,0 +1,9 @@
+import type { RunHooks } from "./train-run.js";
+
+/**
+ * The hooks every worker attaches to its runs, in order. Metrics come before
+ * sinks so that sinks see the evaluated numbers.
+ */
+export async function defaultHooks(): Promise<RunHooks[]> {
+  return [];
+}
