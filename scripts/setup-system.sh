@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine ready for `npm test`: the Debian packages the
+# tests use (Chromium for the dashboard's browser tests, Fashion-MNIST for the
+# second dataset) and the MLflow server's virtual environment. Idempotent and
+# quick when everything is present, so `npm test` runs it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${need[*]} (install with: sudo apt-get install ${need[*]}); tests that need them will fail" >&2
+  fi
+fi
+
+if [ -f scripts/setup-mlflow.sh ]; then
+  bash scripts/setup-mlflow.sh
+fi
