@@ -1,0 +1,128 @@
+import { constants, promises as fs } from "node:fs";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { transform } from "esbuild";
+import { readStore, type ReadOptions } from "./store-reader.js";
+import type { ExperimentSummary, SiteIndex } from "./site-data.js";
+
+const CLIENT_DIR = fileURLToPath(new URL("../client/", import.meta.url));
+const require = createRequire(import.meta.url);
+
+export interface BuildOptions extends ReadOptions {
+  /** The run store (normally ./results). */
+  resultsDir: string;
+  /** Where the site goes; emptied first (normally dist/apps/dashboard). */
+  outDir: string;
+}
+
+export interface BuildReport {
+  outDir: string;
+  experiments: number;
+  runs: number;
+  samples: number;
+  /** Bytes written, by kind, for the page-weight note. */
+  bytes: { html: number; app: number; css: number; echarts: number; data: number; samples: number };
+  warnings: string[];
+}
+
+/** A data file name that is safe on every file system and unique per experiment name. */
+function dataScriptName(experiment: string): string {
+  const safe = experiment.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
+  const tag = safe === experiment ? "" : `-${createHash("sha256").update(experiment).digest("hex").slice(0, 8)}`;
+  return `data/exp-${safe}${tag}.js`;
+}
+
+/**
+ * The browser code is TypeScript (type-checked by client/tsconfig.json) but
+ * must run as a classic script: module scripts are blocked on file:// pages.
+ * Its only imports are types, which transpiling erases; esbuild (the
+ * transpiler tsx already runs on) does it in milliseconds where loading the
+ * TypeScript compiler takes seconds.
+ */
+export async function compileClient(): Promise<string> {
+  const source = await fs.readFile(path.join(CLIENT_DIR, "app.ts"), "utf8");
+  const out = await transform(source, { loader: "ts", format: "iife", target: "es2020", sourcefile: "app.ts", charset: "utf8" });
+  return `"use strict";\n${out.code}`;
+}
+
+function dataScript(global: string, key: string | undefined, value: unknown): string {
+  const json = JSON.stringify(value);
+  return key === undefined
+    ? `window.${global} = ${json};\n`
+    : `(window.${global} = window.${global} || {})[${JSON.stringify(key)}] = ${json};\n`;
+}
+
+async function write(file: string, text: string): Promise<number> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, text);
+  return Buffer.byteLength(text);
+}
+
+/** Copies with a reflink where the file system has them (cheap on btrfs/xfs), a plain copy elsewhere. */
+async function copy(from: string, to: string): Promise<number> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.copyFile(from, to, constants.COPYFILE_FICLONE);
+  return (await fs.stat(to)).size;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Turns a run store into the static site. */
+export async function buildSite(options: BuildOptions): Promise<BuildReport> {
+  const outDir = path.resolve(options.outDir);
+  const snapshot = await readStore(path.resolve(options.resultsDir), options);
+  await fs.rm(outDir, { recursive: true, force: true });
+  await fs.mkdir(outDir, { recursive: true });
+
+  const bytes: BuildReport["bytes"] = { html: 0, app: 0, css: 0, echarts: 0, data: 0, samples: 0 };
+  const echartsMin = require.resolve("echarts/dist/echarts.min.js");
+  const echartsRoot = path.dirname(path.dirname(echartsMin));
+  bytes.echarts += await copy(echartsMin, path.join(outDir, "vendor", "echarts.min.js"));
+  // Apache-2.0 asks for its licence and notice to travel with the code.
+  await copy(path.join(echartsRoot, "LICENSE"), path.join(outDir, "vendor", "echarts-LICENSE.txt"));
+  await copy(path.join(echartsRoot, "NOTICE"), path.join(outDir, "vendor", "echarts-NOTICE.txt"));
+  bytes.html += await copy(path.join(CLIENT_DIR, "index.html"), path.join(outDir, "index.html"));
+  bytes.css += await copy(path.join(CLIENT_DIR, "style.css"), path.join(outDir, "style.css"));
+  bytes.app += await write(path.join(outDir, "app.js"), await compileClient());
+
+  const summaries: ExperimentSummary[] = [];
+  for (const { view, summary } of snapshot.experiments) {
+    const dataScriptPath = dataScriptName(view.name);
+    bytes.data += await write(path.join(outDir, dataScriptPath), dataScript("GANSCOPE_EXPERIMENTS", view.name, view));
+    summaries.push({ ...summary, dataScript: dataScriptPath });
+  }
+  const index: SiteIndex = {
+    generatedAt: new Date().toISOString(),
+    resultsDir: options.resultsDir,
+    experiments: summaries,
+    warnings: snapshot.warnings,
+  };
+  bytes.data += await write(path.join(outDir, "data", "index.js"), dataScript("GANSCOPE_INDEX", undefined, index));
+
+  await pool(snapshot.samples, 16, async (s) => {
+    try {
+      bytes.samples += await copy(s.from, path.join(outDir, s.to));
+    } catch (e) {
+      // Removed between listing and copying (a run being relinked): the page shows a missing image, not a failed build.
+      snapshot.warnings.push(`${s.from}: ${(e as Error).message}`);
+    }
+  });
+
+  return {
+    outDir,
+    experiments: summaries.length,
+    runs: summaries.reduce((n, e) => n + e.runCount, 0),
+    samples: snapshot.samples.length,
+    bytes,
+    warnings: snapshot.warnings,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The data the static site is built from, as plain JSON. The build writes it
+ * into JS files (`window.GANSCOPE…`) rather than JSON files because a page
+ * opened from disk (file://) may not fetch() its neighbours but may load
+ * scripts. The browser code imports these types only.
+ */
+
+/** Where a run stands, as the dashboard shows it. */
+export type RunDisplayState =
+  /** status.json says done. */
+  | "done"
+  /** status.json says running and its process is alive (or on another host, where we cannot tell). */
+  | "running"
+  /** status.json says running but its process is gone on this host: killed; the runner will resume it. */
+  | "interrupted"
+  /** status.json says failed (including diverged runs). */
+  | "failed"
+  /** In plan.json but nothing written yet. */
+  | "pending";
+
+export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "running", "interrupted", "failed", "pending"];
+
+/** A verdict as the metrics lib writes it into summary.json, normalised to a label and its evidence. */
+export interface VerdictView {
+  /** e.g. converged | mode_collapse | vanishing_gradients | diverged | not_converged. */
+  label: string;
+  /** Human-readable evidence that decided it, when the summary gives any. */
+  evidence?: string;
+}
+
+/**
+ * One numeric series per record key, aligned with `epochs` unless the series
+ * was downsampled, in which case it carries its own x values.
+ */
+export interface SeriesData {
+  x?: number[];
+  /** null where an epoch has no value (e.g. metrics evaluated every few epochs). */
+  y: (number | null)[];
+}
+
+export interface SampleRef {
+  epoch: number;
+  /** Path relative to the site root. */
+  src: string;
+}
+
+export interface RunView {
+  runId: string;
+  /** The varied hyperparameters' values for this run, keyed by axis. */
+  varied: Record<string, string | number | boolean | null>;
+  state: RunDisplayState;
+  /** status.json's error, or why the state was derived (e.g. "pid 123 is gone"). */
+  note?: string;
+  epochsDone: number;
+  epochs: number | null;
+  /** Training seconds (sum of epoch secs), null with no records. */
+  wallSecs: number | null;
+  updatedAt?: string;
+  /** Experiment whose folder this run's symlink points at, when it was reused from there. */
+  linkedFrom?: string;
+  verdict?: VerdictView;
+  /** Last recorded value of each numeric key (from summary.json where it says so, else the records). */
+  final: Record<string, number>;
+  /** Best (lowest for losses/distances, highest for scores) value over the records, for evaluated metrics. */
+  best: Record<string, number>;
+  /** Epoch numbers of the (possibly downsampled) records. */
+  epochs_x: number[];
+  series: Record<string, SeriesData>;
+  samples: SampleRef[];
+}
+
+export interface ExperimentView {
+  name: string;
+  description: string;
+  axes: string[];
+  file?: string;
+  createdAt?: string;
+  runs: RunView[];
+  /** Numeric record keys present in any run, training stats first. */
+  metricKeys: string[];
+}
+
+export interface StateCounts {
+  done: number;
+  running: number;
+  interrupted: number;
+  failed: number;
+  pending: number;
+}
+
+export interface ExperimentSummary {
+  name: string;
+  description: string;
+  axes: string[];
+  runCount: number;
+  counts: StateCounts;
+  verdicts: Record<string, number>;
+  /** Script holding this experiment's ExperimentView, relative to the site root. */
+  dataScript: string;
+  createdAt?: string;
+}
+
+export interface SiteIndex {
+  generatedAt: string;
+  /** The results folder, as given to the build, for the page footer. */
+  resultsDir: string;
+  experiments: ExperimentSummary[];
+  /** Problems met while reading the store (unreadable files …), shown on the page rather than failing the build. */
+  warnings: string[];
+}
+
+/** Record keys that describe the training loop rather than the model's quality. */
+export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
+/** Record keys that are bookkeeping, never plotted. */
+export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
+/** Evaluated metrics where a higher value is better; every other metric is better lower. */
+export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;

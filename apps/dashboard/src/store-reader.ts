@@ -1,0 +1,404 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { RESULTS_FILES, type EpochRecord, type PlanIndex, type RunStatus } from "@ganscope/tracking";
+import { lttbIndices } from "./downsample.js";
+import { processAlive } from "./liveness.js";
+import {
+  BOOKKEEPING_KEYS,
+  HIGHER_IS_BETTER,
+  TRAINING_KEYS,
+  type ExperimentSummary,
+  type ExperimentView,
+  type RunDisplayState,
+  type RunView,
+  type SampleRef,
+  type SeriesData,
+  type StateCounts,
+  type VerdictView,
+} from "./site-data.js";
+
+/**
+ * Reads the run store for the dashboard. Strictly read-only: the runner may
+ * be writing the same folders right now (RunDir.readRecords repairs files by
+ * rewriting them, which a reader must never do), so torn lines and missing
+ * files are tolerated here and reported as warnings, never fixed.
+ */
+
+/** A sample grid PNG to copy into the site. */
+export interface SampleCopy {
+  from: string;
+  /** Relative to the site root. */
+  to: string;
+}
+
+export interface StoreSnapshot {
+  experiments: { view: ExperimentView; summary: Omit<ExperimentSummary, "dataScript"> }[];
+  samples: SampleCopy[];
+  warnings: string[];
+}
+
+export interface ReadOptions {
+  /** Points per series above which curves are thinned with LTTB (default 400: beyond a chart's pixel budget). */
+  maxPoints?: number;
+  /** Whether a process is alive; injectable so tests can pin it. Defaults to signal 0. */
+  isAlive?: (pid: number) => boolean;
+  /** This machine's host name, to know whose pids we can check. */
+  host?: string;
+}
+
+const SAMPLE_NAME = /^epoch-(\d+)\.png$/;
+
+type Json = Record<string, unknown>;
+
+function isRecord(x: unknown): x is Json {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+async function readJson(file: string, warnings: string[]): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    warnings.push(`${file}: ${(e as Error).message}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    warnings.push(`${file}: not valid JSON (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+/** metrics.jsonl without repairing it: a torn last line (a write in flight or a kill) is skipped. */
+export async function readRecordsReadOnly(file: string, warnings: string[]): Promise<EpochRecord[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    warnings.push(`${file}: ${(e as Error).message}`);
+    return [];
+  }
+  const byEpoch = new Map<number, EpochRecord>();
+  const lines = text.split("\n");
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      // The last line may be mid-append; any other torn line is worth a word.
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== "")) warnings.push(`${file}:${i + 1}: unreadable line skipped`);
+      return;
+    }
+    if (!isRecord(rec) || typeof rec.epoch !== "number") return;
+    // A resumed run replays epochs after its checkpoint; the later line wins, as the runner's own repair does.
+    byEpoch.set(rec.epoch, rec as EpochRecord);
+  });
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+function finiteOrNull(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** Five significant digits: plenty for a chart, a third of the bytes of a full double. */
+function round(v: number): number {
+  return Number(v.toPrecision(5));
+}
+
+function evidenceText(e: unknown): string | undefined {
+  if (e === undefined || e === null) return undefined;
+  if (typeof e === "string") return e;
+  if (typeof e === "number" || typeof e === "boolean") return String(e);
+  if (Array.isArray(e)) return e.map(evidenceText).filter(Boolean).join("; ");
+  if (isRecord(e)) {
+    return Object.entries(e)
+      .map(([k, v]) => `${k}: ${typeof v === "number" ? String(Number(v.toPrecision(4))) : typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(", ");
+  }
+  return undefined;
+}
+
+/**
+ * The metrics lib's verdict, whichever shape it takes: a bare label
+ * (`"mode_collapse"`) or an object with a label and its evidence.
+ */
+export function verdictOf(summary: unknown): VerdictView | undefined {
+  if (!isRecord(summary)) return undefined;
+  const v = summary.verdict;
+  if (typeof v === "string" && v !== "") {
+    const evidence = evidenceText(summary.evidence ?? summary.verdictEvidence ?? summary.verdict_evidence);
+    return evidence ? { label: v, evidence } : { label: v };
+  }
+  if (isRecord(v)) {
+    const label = [v.verdict, v.label, v.kind, v.status, v.name].find((x): x is string => typeof x === "string" && x !== "");
+    if (!label) return undefined;
+    const evidence = evidenceText(v.evidence ?? v.reasons ?? v.reason ?? v.why ?? v.details);
+    return evidence ? { label, evidence } : { label };
+  }
+  return undefined;
+}
+
+function numericEntries(x: unknown): [string, number][] {
+  if (!isRecord(x)) return [];
+  return Object.entries(x).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]));
+}
+
+const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
+const TRAINING = new Set<string>(TRAINING_KEYS);
+const HIGHER = new Set<string>(HIGHER_IS_BETTER);
+/** The metrics lib's headline numbers come first in pickers and tables. */
+const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share"];
+
+export function orderMetricKeys(keys: Iterable<string>): string[] {
+  const all = [...new Set(keys)].filter((k) => !BOOKKEEPING.has(k));
+  const rank = (k: string) => {
+    const t = (TRAINING_KEYS as readonly string[]).indexOf(k);
+    if (t >= 0) return t;
+    const m = METRIC_ORDER.indexOf(k);
+    return m >= 0 ? 100 + m : 1000;
+  };
+  return all.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Curves for the charts: every numeric key, gaps dropped, long ones thinned with LTTB. */
+export function buildSeries(records: readonly EpochRecord[], maxPoints: number): { epochs: number[]; series: Record<string, SeriesData> } {
+  const epochs = records.map((r) => r.epoch);
+  const keys = new Set<string>();
+  for (const r of records) for (const [k, v] of Object.entries(r)) if (typeof v === "number" && !BOOKKEEPING.has(k)) keys.add(k);
+  const series: Record<string, SeriesData> = {};
+  for (const key of keys) {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const r of records) {
+      const v = finiteOrNull(r[key]);
+      if (v === null) continue;
+      xs.push(r.epoch);
+      ys.push(v);
+    }
+    if (xs.length === records.length && xs.length <= maxPoints) {
+      series[key] = { y: ys.map(round) };
+      continue;
+    }
+    const keep = lttbIndices(xs, ys, Math.max(3, maxPoints));
+    series[key] = { x: keep.map((i) => xs[i]!), y: keep.map((i) => round(ys[i]!)) };
+  }
+  return { epochs, series };
+}
+
+function stateOf(
+  status: RunStatus | undefined,
+  summary: unknown,
+  hasAnything: boolean,
+  opts: Required<Pick<ReadOptions, "isAlive" | "host">>,
+): { state: RunDisplayState; note?: string } {
+  if (!status) {
+    if (isRecord(summary) && summary.status === "done") return { state: "done" };
+    return hasAnything ? { state: "running", note: "no status.json yet" } : { state: "pending" };
+  }
+  switch (status.state) {
+    case "done":
+      return { state: "done" };
+    case "failed":
+      return { state: "failed", ...(status.error ? { note: status.error } : {}) };
+    case "running":
+      if (status.host === opts.host && typeof status.pid === "number" && !opts.isAlive(status.pid)) {
+        return { state: "interrupted", note: `pid ${status.pid} on ${status.host} is gone; rerun the experiment to resume` };
+      }
+      return status.host === opts.host ? { state: "running" } : { state: "running", note: `on ${status.host}` };
+    default:
+      return { state: "running", note: `unknown state ${JSON.stringify(status.state)}` };
+  }
+}
+
+async function listSamples(dir: string): Promise<{ epoch: number; file: string }[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => ({ m: SAMPLE_NAME.exec(n), n }))
+    .filter((x): x is { m: RegExpExecArray; n: string } => x.m !== null)
+    .map(({ m, n }) => ({ epoch: Number(m[1]), file: path.join(dir, n) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+function variedValue(v: unknown): string | number | boolean | null {
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}
+
+interface RunReadContext {
+  root: string;
+  experiment: string;
+  warnings: string[];
+  samples: SampleCopy[];
+  /** Real folder of a run → its folder in the site, so a run linked into several experiments is copied once. */
+  sampleDirs: Map<string, string>;
+  opts: Required<ReadOptions>;
+}
+
+async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record<string, unknown>): Promise<RunView> {
+  const dir = path.join(ctx.root, ctx.experiment, runId);
+  let linkedFrom: string | undefined;
+  let realDir = dir;
+  let exists = false;
+  try {
+    const st = await fs.lstat(dir);
+    exists = true;
+    if (st.isSymbolicLink()) {
+      realDir = await fs.realpath(dir);
+      const rel = path.relative(await fs.realpath(ctx.root), realDir);
+      linkedFrom = rel.split(path.sep)[0] ?? rel;
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENOENT on realpath: a dangling link to a deleted run.
+    if (exists && code === "ENOENT") ctx.warnings.push(`${dir}: link to a run that no longer exists`);
+    else if (code !== "ENOENT") ctx.warnings.push(`${dir}: ${(e as Error).message}`);
+  }
+
+  const [statusRaw, summary, config, records, sampleFiles] = await Promise.all([
+    readJson(path.join(dir, RESULTS_FILES.status), ctx.warnings),
+    readJson(path.join(dir, RESULTS_FILES.summary), ctx.warnings),
+    readJson(path.join(dir, RESULTS_FILES.config), ctx.warnings),
+    readRecordsReadOnly(path.join(dir, RESULTS_FILES.metrics), ctx.warnings),
+    listSamples(path.join(dir, RESULTS_FILES.samples)),
+  ]);
+  const status = isRecord(statusRaw) ? (statusRaw as unknown as RunStatus) : undefined;
+  const { state, note } = stateOf(status, summary, exists, ctx.opts);
+
+  const final: Record<string, number> = {};
+  const best: Record<string, number> = {};
+  for (const r of records) {
+    for (const [k, v] of Object.entries(r)) {
+      const x = finiteOrNull(v);
+      if (x === null || BOOKKEEPING.has(k)) continue;
+      final[k] = x;
+      if (TRAINING.has(k)) continue;
+      const prev = best[k];
+      best[k] = prev === undefined ? x : HIGHER.has(k) ? Math.max(prev, x) : Math.min(prev, x);
+    }
+  }
+  // The summary speaks last: the metrics lib may compute finals/bests on more samples than the per-epoch records.
+  if (isRecord(summary)) {
+    for (const [k, v] of numericEntries(summary.final)) if (!BOOKKEEPING.has(k)) final[k] = v;
+    for (const [k, v] of numericEntries(summary.best)) if (!BOOKKEEPING.has(k)) best[k] = v;
+  }
+
+  let samples: SampleRef[] = [];
+  if (sampleFiles.length > 0) {
+    let siteDir = ctx.sampleDirs.get(realDir);
+    if (!siteDir) {
+      siteDir = `s/${runId}`;
+      let n = 2;
+      const taken = new Set(ctx.sampleDirs.values());
+      while (taken.has(siteDir)) siteDir = `s/${runId}-${n++}`;
+      ctx.sampleDirs.set(realDir, siteDir);
+      for (const s of sampleFiles) ctx.samples.push({ from: s.file, to: `${siteDir}/${path.basename(s.file)}` });
+    }
+    samples = sampleFiles.map((s) => ({ epoch: s.epoch, src: `${siteDir}/${path.basename(s.file)}` }));
+  }
+
+  const cfg = isRecord(config) && isRecord(config.config) ? config.config : undefined;
+  const epochs =
+    (typeof status?.epochs === "number" ? status.epochs : undefined) ??
+    (typeof cfg?.epochs === "number" ? cfg.epochs : undefined) ??
+    (isRecord(summary) && typeof summary.epochs === "number" ? summary.epochs : undefined) ??
+    null;
+  const trainSecs = isRecord(summary) ? finiteOrNull(summary.trainSecs) : null;
+  const summedSecs = records.reduce((s, r) => s + (finiteOrNull(r.secs) ?? 0), 0);
+  const { epochs: epochsX, series } = buildSeries(records, ctx.opts.maxPoints);
+  const verdict = verdictOf(summary);
+
+  const varied: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(plannedVaried)) varied[k] = variedValue(v);
+
+  return {
+    runId,
+    varied,
+    state,
+    ...(note ? { note } : {}),
+    epochsDone: Math.max(records.at(-1)?.epoch ?? 0, typeof status?.epochsDone === "number" ? status.epochsDone : 0),
+    epochs,
+    wallSecs: trainSecs ?? (records.length > 0 ? round(summedSecs) : null),
+    ...(typeof status?.updatedAt === "string" ? { updatedAt: status.updatedAt } : {}),
+    ...(linkedFrom ? { linkedFrom } : {}),
+    ...(verdict ? { verdict } : {}),
+    final,
+    best,
+    epochs_x: epochsX,
+    series,
+    samples,
+  };
+}
+
+export function countStates(runs: readonly Pick<RunView, "state">[]): StateCounts {
+  const counts: StateCounts = { done: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
+  for (const r of runs) counts[r.state]++;
+  return counts;
+}
+
+/** Reads every experiment (a folder with a plan.json) under `root`. A missing or empty root is an empty store. */
+export async function readStore(root: string, options: ReadOptions = {}): Promise<StoreSnapshot> {
+  const opts: Required<ReadOptions> = {
+    maxPoints: options.maxPoints ?? 400,
+    isAlive: options.isAlive ?? processAlive,
+    host: options.host ?? os.hostname(),
+  };
+  const warnings: string[] = [];
+  const samples: SampleCopy[] = [];
+  const sampleDirs = new Map<string, string>();
+  let names: string[] = [];
+  try {
+    const entries = await fs.readdir(root, { withFileTypes: true });
+    names = entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") warnings.push(`${root}: ${(e as Error).message}`);
+  }
+
+  const experiments: StoreSnapshot["experiments"] = [];
+  for (const name of names) {
+    const planRaw = await readJson(path.join(root, name, RESULTS_FILES.plan), warnings);
+    if (!isRecord(planRaw)) continue;
+    const plan = planRaw as unknown as PlanIndex;
+    const planned = Array.isArray(plan.runs) ? plan.runs.filter((r) => isRecord(r) && typeof r.runId === "string") : [];
+    const ctx: RunReadContext = { root, experiment: name, warnings, samples, sampleDirs, opts };
+    // Sequential per experiment keeps file handles bounded with hundreds of runs; each run reads its files in parallel.
+    const runs: RunView[] = [];
+    for (const r of planned) runs.push(await readRun(ctx, r.runId, isRecord(r.varied) ? r.varied : {}));
+    const axes = Array.isArray(plan.axes) ? plan.axes.filter((a): a is string => typeof a === "string") : [];
+    const metricKeys = orderMetricKeys(runs.flatMap((r) => Object.keys(r.series)));
+    const verdicts: Record<string, number> = {};
+    for (const r of runs) if (r.verdict) verdicts[r.verdict.label] = (verdicts[r.verdict.label] ?? 0) + 1;
+    const description = typeof plan.description === "string" ? plan.description : "";
+    const view: ExperimentView = {
+      name,
+      description,
+      axes,
+      ...(typeof plan.file === "string" ? { file: plan.file } : {}),
+      ...(typeof plan.createdAt === "string" ? { createdAt: plan.createdAt } : {}),
+      runs,
+      metricKeys,
+    };
+    experiments.push({
+      view,
+      summary: {
+        name,
+        description,
+        axes,
+        runCount: runs.length,
+        counts: countStates(runs),
+        verdicts,
+        ...(view.createdAt ? { createdAt: view.createdAt } : {}),
+      },
+    });
+  }
+  return { experiments, samples, warnings };
+}
