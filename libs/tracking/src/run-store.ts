@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +34,14 @@ export interface RunStatus {
   pid: number;
   host: string;
   error?: string;
+  /** When the run first started training (kept across resumes). */
+  startedAt?: string;
+  /** When it reached "done" or "failed". */
+  finishedAt?: string;
+  /** How many processes have started training it: 1 + the number of resumes. */
+  attempts?: number;
+  /** The git commit of the code that last trained it, when run from a git checkout. */
+  gitCommit?: string;
 }
 
 /** plan.json at the experiment's root: what the plan is made of, for the dashboard and sync. */
@@ -40,8 +50,23 @@ export interface PlanIndex {
   description: string;
   axes: string[];
   file?: string;
+  /** When the experiment was first planned into this store (kept when the plan is rewritten). */
   createdAt: string;
+  /** When this plan.json was last written (each runner invocation rewrites it). */
+  updatedAt?: string;
   runs: { runId: string; varied: Record<string, unknown> }[];
+}
+
+/** config.json as the runner writes it. */
+export interface StoredConfig {
+  runId: string;
+  experiment: string;
+  file?: string;
+  varied: Record<string, unknown>;
+  /** The resolved hyperparameters (a RunConfig). */
+  config: Record<string, unknown>;
+  backend?: { name: string; provider: string; skipped?: string[] };
+  versions?: Record<string, string>;
 }
 
 export const RESULTS_FILES = {
@@ -53,6 +78,8 @@ export const RESULTS_FILES = {
   lock: ".lock",
   samples: "samples",
   plan: "plan.json",
+  index: "index.json",
+  mlflow: "mlflow.json",
 } as const;
 
 export function sampleFileName(epoch: number): string {
@@ -69,15 +96,48 @@ function isAlive(pid: number): boolean {
 }
 
 /** Per-run lock holder's identity as written in the lock file. */
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   since: string;
+  /** Unique per acquisition, so a stale lock is told apart from a fresh one in the same place. */
+  nonce?: string;
+}
+
+let cachedCommit: string | null | undefined;
+
+/** The checkout's HEAD commit, once per process; undefined outside a git checkout. */
+export function gitCommit(): string | undefined {
+  if (cachedCommit === undefined) {
+    try {
+      cachedCommit = execFileSync("git", ["rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 5000 }).trim() || null;
+    } catch {
+      cachedCommit = null;
+    }
+  }
+  return cachedCommit ?? undefined;
+}
+
+function readLockInfo(file: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lock whose holder is gone: same host and its process no longer exists. */
+function isStale(holder: LockInfo): boolean {
+  return holder.host === os.hostname() && !isAlive(holder.pid);
 }
 
 /** A run's folder under results/<experiment>/<runId>/. */
 export class RunDir {
-  constructor(readonly dir: string) {}
+  /** @param onStatus called after every status write (the store refreshes its index) */
+  constructor(
+    readonly dir: string,
+    private readonly onStatus?: () => Promise<void>,
+  ) {}
 
   file(name: string): string {
     return path.join(this.dir, name);
@@ -91,9 +151,48 @@ export class RunDir {
     return readJsonIfExists<RunStatus>(this.file(RESULTS_FILES.status));
   }
 
-  async writeStatus(status: Omit<RunStatus, "updatedAt" | "pid" | "host">): Promise<void> {
-    const full: RunStatus = { ...status, updatedAt: new Date().toISOString(), pid: process.pid, host: os.hostname() };
+  /**
+   * Writes status.json, keeping the run's history: `startedAt` and
+   * `attempts` carry over from the previous status (a new process writing
+   * "running" counts as another attempt), `finishedAt` is set on "done" or
+   * "failed". Then refreshes the experiment's index.json.
+   */
+  async writeStatus(status: Omit<RunStatus, "updatedAt" | "pid" | "host" | "startedAt" | "finishedAt" | "attempts" | "gitCommit">): Promise<void> {
+    const prior = await this.readStatus().catch(() => undefined);
+    const now = new Date().toISOString();
+    const newAttempt = status.state === "running" && (prior?.state !== "running" || prior.pid !== process.pid || prior.host !== os.hostname());
+    const full: RunStatus = {
+      ...status,
+      updatedAt: now,
+      pid: process.pid,
+      host: os.hostname(),
+      startedAt: prior?.startedAt ?? now,
+      attempts: (prior?.attempts ?? 0) + (newAttempt ? 1 : 0),
+    };
+    if (status.state === "done" || status.state === "failed") full.finishedAt = now;
+    const commit = gitCommit();
+    if (commit) full.gitCommit = commit;
     await writeJsonAtomic(this.file(RESULTS_FILES.status), full);
+    await this.onStatus?.();
+  }
+
+  async readConfig(): Promise<StoredConfig | undefined> {
+    return readJsonIfExists<StoredConfig>(this.file(RESULTS_FILES.config));
+  }
+
+  async readSummary(): Promise<Record<string, unknown> | undefined> {
+    return readJsonIfExists<Record<string, unknown>>(this.file(RESULTS_FILES.summary));
+  }
+
+  /** The sample grids written so far, by epoch. */
+  async samples(): Promise<{ epoch: number; file: string }[]> {
+    const dir = this.file(RESULTS_FILES.samples);
+    if (!existsSync(dir)) return [];
+    return (await fs.readdir(dir))
+      .map((name) => ({ name, m: /^epoch-(\d+)\.png$/.exec(name) }))
+      .filter((x) => x.m !== null)
+      .map((x) => ({ epoch: Number(x.m![1]), file: path.join(dir, x.name) }))
+      .sort((a, b) => a.epoch - b.epoch);
   }
 
   /**
@@ -153,46 +252,145 @@ export class RunDir {
 
   /**
    * Takes the run's lock, so two runners on one results folder never train
-   * the same run. A lock whose process is gone (killed) is taken over.
-   * Returns a release function, or the holder when someone else has it.
+   * the same run. Returns a release function, or the live holder when someone
+   * else has it (the caller skips the run and says who has it).
+   *
+   * The lock file appears with its content in one step (written to a private
+   * file, then hard-linked into place), so it is never seen empty. A lock
+   * whose process is gone (kill -9) is taken over; of several runners finding
+   * the same stale lock, only the one that creates `.lock.reap-<nonce>` may
+   * remove it, and it removes it only while the file still holds that nonce,
+   * so a fresh lock is never removed by a slow competitor.
    */
   async lock(): Promise<{ release: () => Promise<void> } | { heldBy: LockInfo }> {
     await fs.mkdir(this.dir, { recursive: true });
     const file = this.file(RESULTS_FILES.lock);
-    const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const handle = await fs.open(file, "wx");
-        await handle.writeFile(JSON.stringify(me));
-        await handle.close();
-        return {
-          release: async () => {
-            await fs.rm(file, { force: true });
-          },
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), nonce: randomUUID() };
+    const mine = `${file}.${me.nonce}`;
+    await writeFileAtomic(mine, JSON.stringify(me));
+    try {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          await fs.link(mine, file);
+          return {
+            release: async () => {
+              // Only ever remove our own lock (a bug elsewhere must not free someone else's).
+              if (readLockInfo(file)?.nonce === me.nonce) await fs.rm(file, { force: true });
+            },
+          };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        const holder = readLockInfo(file);
+        if (holder === undefined) {
+          // Released between our link and read, or a legacy lock mid-write: look again shortly.
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        if (!isStale(holder)) return { heldBy: holder };
+        await this.reap(file, holder);
       }
-      let holder: LockInfo | undefined;
-      try {
-        holder = JSON.parse(readFileSync(file, "utf8")) as LockInfo;
-      } catch {
-        holder = undefined; // half-written by a process killed between open and write
-      }
-      if (holder && holder.host === me.host && isAlive(holder.pid) && holder.pid !== process.pid) {
-        return { heldBy: holder };
-      }
-      if (holder && holder.host !== me.host) return { heldBy: holder };
-      // Stale: its process is gone. Remove and race for it again.
-      await fs.rm(file, { force: true });
+      return { heldBy: readLockInfo(file) ?? { pid: 0, host: `an unreadable lock file ${file} (remove it if no runner is running)`, since: "?" } };
+    } finally {
+      await fs.rm(mine, { force: true });
     }
-    const holder = JSON.parse(readFileSync(file, "utf8")) as LockInfo;
-    return { heldBy: holder };
   }
+
+  /** Removes a stale lock, if we win the right to (see {@link RunDir.lock}). */
+  private async reap(file: string, stale: LockInfo): Promise<void> {
+    const marker = `${file}.reap-${stale.nonce ?? `${stale.pid}-${stale.since}`}`;
+    try {
+      await fs.writeFile(marker, JSON.stringify({ pid: process.pid, host: os.hostname() }), { flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      // Another runner is reaping it. If that runner died mid-reap, clear its marker.
+      const reaper = readLockInfo(marker);
+      if (reaper && reaper.host === os.hostname() && !isAlive(reaper.pid)) await fs.rm(marker, { force: true });
+      else await new Promise((r) => setTimeout(r, 20));
+      return;
+    }
+    try {
+      const now = readLockInfo(file);
+      if (now && now.pid === stale.pid && now.since === stale.since && now.nonce === stale.nonce) await fs.rm(file, { force: true });
+    } finally {
+      await fs.rm(marker, { force: true });
+    }
+  }
+
+  /** Who holds the run's lock now, if anyone alive does; a stale lock counts as free. */
+  lockHolder(): LockInfo | undefined {
+    const holder = readLockInfo(this.file(RESULTS_FILES.lock));
+    return holder && !isStale(holder) ? holder : undefined;
+  }
+}
+
+/** Where a run lives in an MLflow tracking server (mlflow.json keeps one per server and experiment). */
+export interface MlflowLink {
+  /** The tracking URI, without credentials. */
+  trackingUri: string;
+  /** The MLflow experiment's name (the ganscope experiment's). */
+  experimentName: string;
+  experimentId: string;
+  /** The MLflow run id. */
+  runId: string;
+}
+
+/** mlflow.json in a run's folder. */
+export interface MlflowLinks {
+  links: MlflowLink[];
+}
+
+/**
+ * Where a run of the index stands: not started yet, training now (a live
+ * process holds its lock), interrupted (it was training and its process is
+ * gone: it resumes on the next invocation), done, or failed.
+ */
+export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "failed";
+
+/** One run in an experiment's index. */
+export interface RunIndexEntry {
+  runId: string;
+  varied: Record<string, unknown>;
+  state: IndexedRunState;
+  epochsDone: number;
+  /** Planned epochs; undefined for a run that has not started. */
+  epochs?: number;
+  startedAt?: string;
+  updatedAt?: string;
+  finishedAt?: string;
+  attempts?: number;
+  gitCommit?: string;
+  /** Process training it now, for "running". */
+  pid?: number;
+  host?: string;
+  error?: string;
+  /** summary.json's verdict, once the metrics hooks write one. */
+  verdict?: unknown;
+  /** Another experiment whose finished run this one links to (same config, trained once). */
+  linkedFrom?: string;
+  /** False for a run folder left by an earlier plan of this experiment (e.g. other --epochs). */
+  inPlan: boolean;
+  /** Its MLflow run, when synced. */
+  mlflow?: MlflowLink;
+}
+
+/** index.json at the experiment's root: what ran, when, and how it ended. Rebuilt from the run folders. */
+export interface ExperimentIndex {
+  experiment: string;
+  description: string;
+  file?: string;
+  axes: string[];
+  createdAt?: string;
+  /** When this index was built. */
+  builtAt: string;
+  counts: Record<IndexedRunState, number>;
+  runs: RunIndexEntry[];
 }
 
 /** The run store: results/<experiment>/<runId>/. Written before anything else. */
 export class RunStore {
+  private warnedIndex = false;
+
   constructor(readonly root: string) {}
 
   experimentDir(experiment: string): string {
@@ -200,15 +398,99 @@ export class RunStore {
   }
 
   run(experiment: string, runId: string): RunDir {
-    return new RunDir(path.join(this.root, experiment, runId));
+    return new RunDir(path.join(this.root, experiment, runId), () => this.refreshIndex(experiment));
   }
 
+  /** Writes plan.json (keeping the first createdAt), then the index. */
   async writePlan(plan: PlanIndex): Promise<void> {
-    await writeJsonAtomic(path.join(this.experimentDir(plan.experiment), RESULTS_FILES.plan), plan);
+    const prior = await this.readPlan(plan.experiment).catch(() => undefined);
+    const full: PlanIndex = { ...plan, createdAt: prior?.createdAt ?? plan.createdAt, updatedAt: new Date().toISOString() };
+    await writeJsonAtomic(path.join(this.experimentDir(plan.experiment), RESULTS_FILES.plan), full);
+    await this.refreshIndex(plan.experiment);
   }
 
   async readPlan(experiment: string): Promise<PlanIndex | undefined> {
     return readJsonIfExists<PlanIndex>(path.join(this.experimentDir(experiment), RESULTS_FILES.plan));
+  }
+
+  /**
+   * The experiment's index, built now from plan.json and every run folder:
+   * the planned runs in plan order, then folders left by earlier plans.
+   */
+  async index(experiment: string): Promise<ExperimentIndex> {
+    const plan = await this.readPlan(experiment);
+    const expDir = this.experimentDir(experiment);
+    const onDisk = existsSync(expDir)
+      ? (await fs.readdir(expDir, { withFileTypes: true }))
+          .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith("."))
+          .map((e) => e.name)
+          .filter((name) => existsSync(path.join(expDir, name, RESULTS_FILES.config)) || existsSync(path.join(expDir, name, RESULTS_FILES.status)))
+          .sort()
+      : [];
+    const planned = plan?.runs ?? [];
+    const plannedIds = new Set(planned.map((r) => r.runId));
+    const runs: RunIndexEntry[] = [];
+    for (const r of planned) runs.push(await this.indexEntry(experiment, r.runId, r.varied, true));
+    for (const id of onDisk) {
+      if (plannedIds.has(id)) continue;
+      const config = await this.run(experiment, id).readConfig().catch(() => undefined);
+      runs.push(await this.indexEntry(experiment, id, config?.varied ?? {}, false));
+    }
+    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, failed: 0 };
+    for (const r of runs) counts[r.state]++;
+    return {
+      experiment,
+      description: plan?.description ?? "",
+      ...(plan?.file !== undefined ? { file: plan.file } : {}),
+      axes: plan?.axes ?? [],
+      ...(plan?.createdAt !== undefined ? { createdAt: plan.createdAt } : {}),
+      builtAt: new Date().toISOString(),
+      counts,
+      runs,
+    };
+  }
+
+  private async indexEntry(experiment: string, runId: string, varied: Record<string, unknown>, inPlan: boolean): Promise<RunIndexEntry> {
+    const run = this.run(experiment, runId);
+    const entry: RunIndexEntry = { runId, varied, state: "pending", epochsDone: 0, inPlan };
+    const link = await fs.lstat(run.dir).catch(() => undefined);
+    if (link?.isSymbolicLink()) entry.linkedFrom = path.basename(path.dirname(path.resolve(path.dirname(run.dir), await fs.readlink(run.dir))));
+    const status = await run.readStatus().catch(() => undefined);
+    if (status) {
+      const holder = run.lockHolder();
+      entry.state = status.state === "running" ? (holder ? "running" : "interrupted") : status.state;
+      entry.epochsDone = status.epochsDone;
+      entry.epochs = status.epochs;
+      for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error"] as const) {
+        if (status[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = status[k];
+      }
+      if (entry.state === "running" && holder) {
+        entry.pid = holder.pid;
+        entry.host = holder.host;
+      }
+    }
+    const summary = await run.readSummary().catch(() => undefined);
+    if (summary && summary["verdict"] !== undefined) entry.verdict = summary["verdict"];
+    const links = await readJsonIfExists<MlflowLinks>(run.file(RESULTS_FILES.mlflow)).catch(() => undefined);
+    const mine = links?.links.find((l) => l.experimentName === experiment);
+    if (mine) entry.mlflow = mine;
+    return entry;
+  }
+
+  /** Rebuilds index.json. It is derived data: a failure is reported once and never fails a run. */
+  async refreshIndex(experiment: string): Promise<void> {
+    try {
+      if (!existsSync(this.experimentDir(experiment))) return;
+      await writeJsonAtomic(path.join(this.experimentDir(experiment), RESULTS_FILES.index), await this.index(experiment));
+    } catch (e) {
+      if (!this.warnedIndex) console.error(`warning: could not update ${experiment}/${RESULTS_FILES.index}: ${(e as Error).message}`);
+      this.warnedIndex = true;
+    }
+  }
+
+  /** index.json as last written; {@link RunStore.index} builds a fresh one. */
+  async readIndex(experiment: string): Promise<ExperimentIndex | undefined> {
+    return readJsonIfExists<ExperimentIndex>(path.join(this.experimentDir(experiment), RESULTS_FILES.index));
   }
 
   /** Experiments present in the store (folders holding a plan.json). */

@@ -1,0 +1,266 @@
+/**
+ * Replays what an MLflow server is missing from the run store. The store is
+ * the record; MLflow is a copy that may lag (server down, runner killed), so
+ * every step compares before it writes: a run is found through mlflow.json or
+ * its `ganscope.run_id` tag before one is created, params only fill gaps
+ * (they are write-once), metrics are logged for the (key, epoch) pairs the
+ * server lacks, artifacts for the files it lacks or has at another size, and
+ * the status is set when it differs. Running it twice changes nothing.
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
+import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
+import { RESULTS_FILES, RunStore, type EpochRecord, type IndexedRunState, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
+
+/** Tag keys ganscope sets on its MLflow runs. */
+export const MLFLOW_TAGS = {
+  runId: "ganscope.run_id",
+  plan: "ganscope.plan",
+  file: "ganscope.experiment_file",
+  backend: "ganscope.backend",
+  linkedFrom: "ganscope.linked_from",
+  gitCommit: "mlflow.source.git.commit",
+  sourceName: "mlflow.source.name",
+  sourceType: "mlflow.source.type",
+} as const;
+
+/** What one run's sync did. Counts are what was sent, so a second sync reports zeros. */
+export interface RunSyncReport {
+  experiment: string;
+  runId: string;
+  mlflowRunId?: string;
+  created: boolean;
+  params: number;
+  tags: number;
+  metrics: number;
+  artifacts: number;
+  /** The status set, when it changed. */
+  status?: MlflowRunStatus;
+  /** Why nothing was synced (not started, being trained by another process). */
+  skipped?: string;
+  /** Why the sync failed or is incomplete; the store is untouched either way. */
+  error?: string;
+}
+
+/** Readable run name: the varied values, then the run id. */
+export function mlflowRunName(runId: string, varied: Record<string, unknown>): string {
+  const parts = Object.entries(varied).map(([k, v]) => `${k}=${String(v)}`);
+  return `${parts.length > 0 ? parts.join(" ") : "baseline"} · ${runId}`;
+}
+
+/** Hyperparameters as MLflow params: one per config key, stringified the same way every time (write-once). */
+export function paramsOf(config: Record<string, unknown>): MlflowParam[] {
+  return Object.keys(config)
+    .sort()
+    .map((key) => ({ key, value: typeof config[key] === "string" ? (config[key] as string) : JSON.stringify(config[key]) }));
+}
+
+/** One epoch record as metrics at step = epoch; non-finite values (stored as null) are logged as NaN. */
+export function metricsOf(record: EpochRecord, timestamp: number): MlflowMetric[] {
+  return Object.entries(record)
+    .filter(([k, v]) => k !== "epoch" && (typeof v === "number" || v === null))
+    .map(([key, v]) => ({ key, value: typeof v === "number" ? v : NaN, timestamp, step: record.epoch }));
+}
+
+/** The MLflow status a run store state maps to; undefined for a run not started. */
+export function mlflowStatusOf(state: IndexedRunState): MlflowRunStatus | undefined {
+  switch (state) {
+    case "pending":
+      return undefined;
+    case "running":
+      return "RUNNING";
+    case "interrupted":
+      return "KILLED";
+    case "done":
+      return "FINISHED";
+    case "failed":
+      return "FAILED";
+  }
+}
+
+const TERMINAL: readonly MlflowRunStatus[] = ["FINISHED", "FAILED", "KILLED"];
+
+export interface SyncRunOptions {
+  /**
+   * Take the run's lock while syncing (default). The live sink, which runs
+   * inside the process that holds the lock, passes false.
+   */
+  lock?: boolean;
+  /** Status to set instead of the one the store implies (the live sink sets RUNNING at start). */
+  status?: MlflowRunStatus;
+}
+
+/** Replays the run store into one MLflow server. */
+export class MlflowSync {
+  constructor(
+    readonly client: MlflowClient,
+    readonly store: RunStore,
+  ) {}
+
+  private readonly experimentIds = new Map<string, string>();
+
+  async experimentId(experiment: string): Promise<string> {
+    let id = this.experimentIds.get(experiment);
+    if (id === undefined) {
+      id = await this.client.getOrCreateExperiment(experiment);
+      this.experimentIds.set(experiment, id);
+    }
+    return id;
+  }
+
+  /** Every started run of the experiment (or of every experiment in the store). */
+  async syncAll(experiments?: readonly string[]): Promise<RunSyncReport[]> {
+    const reports: RunSyncReport[] = [];
+    for (const exp of experiments ?? (await this.store.experiments())) {
+      const index = await this.store.index(exp);
+      for (const entry of index.runs) reports.push(await this.syncEntry(exp, entry, {}));
+    }
+    return reports;
+  }
+
+  async syncRun(experiment: string, runId: string, opts: SyncRunOptions = {}): Promise<RunSyncReport> {
+    const index = await this.store.index(experiment);
+    const entry = index.runs.find((r) => r.runId === runId);
+    if (!entry) return { experiment, runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, skipped: "not in the run store" };
+    return this.syncEntry(experiment, entry, opts);
+  }
+
+  private async syncEntry(experiment: string, entry: RunIndexEntry, opts: SyncRunOptions): Promise<RunSyncReport> {
+    const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0 };
+    if (entry.state === "pending") return { ...report, skipped: "not started" };
+    const run = this.store.run(experiment, entry.runId);
+    let release: (() => Promise<void>) | undefined;
+    if (opts.lock ?? true) {
+      const lock = await run.lock();
+      if ("heldBy" in lock) {
+        return { ...report, skipped: `being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host}, whose runner logs it` };
+      }
+      release = lock.release;
+      // Re-read under the lock: the run may have finished or started meanwhile.
+      const fresh = (await this.store.index(experiment)).runs.find((r) => r.runId === entry.runId);
+      if (fresh) entry = fresh;
+      // Our own lock makes a "running" run look live; it is not being trained.
+      if (entry.state === "running") entry = { ...entry, state: "interrupted" };
+    }
+    try {
+      await this.replay(experiment, entry, run, report, opts.status ?? mlflowStatusOf(entry.state));
+    } catch (e) {
+      report.error = (e as Error).message;
+    } finally {
+      await release?.();
+    }
+    return report;
+  }
+
+  private async replay(experiment: string, entry: RunIndexEntry, run: RunDir, report: RunSyncReport, status: MlflowRunStatus | undefined): Promise<void> {
+    const config = await run.readConfig();
+    if (!config) throw new Error(`${run.dir}: no ${RESULTS_FILES.config}; nothing to sync`);
+    const plan = await this.store.readPlan(experiment);
+    const runStatus = await run.readStatus();
+    const startTime = runStatus?.startedAt ? Date.parse(runStatus.startedAt) : Date.now();
+
+    const tags: MlflowTag[] = [
+      { key: MLFLOW_TAGS.runId, value: entry.runId },
+      { key: MLFLOW_TAGS.plan, value: experiment },
+      { key: MLFLOW_TAGS.sourceType, value: "LOCAL" },
+    ];
+    const file = config.file ?? plan?.file;
+    if (file) tags.push({ key: MLFLOW_TAGS.file, value: file }, { key: MLFLOW_TAGS.sourceName, value: file });
+    if (config.backend) tags.push({ key: MLFLOW_TAGS.backend, value: `${config.backend.name} (${config.backend.provider})` });
+    if (runStatus?.gitCommit) tags.push({ key: MLFLOW_TAGS.gitCommit, value: runStatus.gitCommit });
+    if (entry.linkedFrom) tags.push({ key: MLFLOW_TAGS.linkedFrom, value: entry.linkedFrom });
+
+    const { run: mlRun, created } = await this.ensureRun(experiment, entry, run, startTime, tags);
+    report.mlflowRunId = mlRun.info.run_id;
+    report.created = created;
+    const runId = mlRun.info.run_id;
+
+    // Params: fill gaps only; a different value on the server is reported, never overwritten.
+    const have = new Map((mlRun.data.params ?? []).map((p) => [p.key, p.value]));
+    const params = paramsOf(config.config);
+    const conflicts = params.filter((p) => have.has(p.key) && have.get(p.key) !== p.value);
+    const newParams = params.filter((p) => !have.has(p.key));
+    const haveTags = new Map((mlRun.data.tags ?? []).map((t) => [t.key, t.value]));
+    const newTags = tags.filter((t) => haveTags.get(t.key) !== t.value);
+
+    // Metrics: the (key, epoch) pairs the server lacks.
+    const records = await run.readRecords();
+    const keys = [...new Set(records.flatMap((r) => Object.keys(r).filter((k) => k !== "epoch")))].sort();
+    const now = Date.now();
+    const metrics: MlflowMetric[] = [];
+    for (const key of keys) {
+      const steps = new Set((await this.client.getMetricHistory(runId, key)).map((m) => m.step));
+      for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: r[key] } as EpochRecord, now));
+    }
+    await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics });
+    report.params = newParams.length;
+    report.tags = newTags.length;
+    report.metrics = metrics.length;
+
+    // Artifacts: config.json, summary.json, sample grids.
+    const remote = new Map((await this.client.listAllArtifacts(runId)).map((f) => [f.path, f.file_size]));
+    const local: { artifact: string; file: string }[] = [{ artifact: RESULTS_FILES.config, file: run.file(RESULTS_FILES.config) }];
+    for (const s of await run.samples()) local.push({ artifact: `${RESULTS_FILES.samples}/${path.basename(s.file)}`, file: s.file });
+    const summary = run.file(RESULTS_FILES.summary);
+    if (await exists(summary)) local.push({ artifact: RESULTS_FILES.summary, file: summary });
+    for (const a of local) {
+      const size = (await fs.stat(a.file)).size;
+      if (remote.get(a.artifact) === size) continue;
+      await this.client.uploadArtifact(mlRun.info, a.artifact, await fs.readFile(a.file));
+      report.artifacts++;
+    }
+
+    if (status && (mlRun.info.status !== status || (TERMINAL.includes(status) && mlRun.info.end_time === undefined))) {
+      const end = runStatus?.finishedAt ?? runStatus?.updatedAt;
+      await this.client.updateRun(runId, TERMINAL.includes(status) ? { status, endTime: end ? Date.parse(end) : Date.now() } : { status });
+      report.status = status;
+    }
+    if (conflicts.length > 0) {
+      report.error = `params differ on the server and were left as they are (MLflow params are write-once): ${conflicts
+        .map((p) => `${p.key}=${have.get(p.key)} there, ${p.value} here`)
+        .join("; ")}`;
+    }
+  }
+
+  /**
+   * The run's MLflow run: the one mlflow.json names, else one tagged with its
+   * ganscope run id (created before a crash could write mlflow.json), else a
+   * new one. mlflow.json is written right after creation.
+   */
+  private async ensureRun(experiment: string, entry: RunIndexEntry, run: RunDir, startTime: number, tags: MlflowTag[]): Promise<{ run: MlflowRun; created: boolean }> {
+    const linksFile = run.file(RESULTS_FILES.mlflow);
+    const links = (await readJsonIfExists<MlflowLinks>(linksFile)) ?? { links: [] };
+    const uri = this.client.trackingUri;
+    const known = links.links.find((l) => l.trackingUri === uri && l.experimentName === experiment);
+    if (known) {
+      const got = await this.client.getRun(known.runId);
+      if (got && got.info.lifecycle_stage === "active") return { run: got, created: false };
+    }
+    const experimentId = await this.experimentId(experiment);
+    const found = (await this.client.searchRuns([experimentId], `tags.\`${MLFLOW_TAGS.runId}\` = '${entry.runId}'`)).sort(
+      (a, b) => (a.info.start_time ?? 0) - (b.info.start_time ?? 0),
+    )[0];
+    let mlRun: MlflowRun;
+    let created = false;
+    if (found) {
+      mlRun = (await this.client.getRun(found.info.run_id)) ?? found;
+    } else {
+      mlRun = await this.client.createRun({ experimentId, runName: mlflowRunName(entry.runId, entry.varied), startTime, tags });
+      created = true;
+    }
+    const link: MlflowLink = { trackingUri: uri, experimentName: experiment, experimentId, runId: mlRun.info.run_id };
+    await writeJsonAtomic(linksFile, { links: [...links.links.filter((l) => !(l.trackingUri === uri && l.experimentName === experiment)), link] } satisfies MlflowLinks);
+    return { run: mlRun, created };
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+

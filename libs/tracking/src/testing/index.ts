@@ -1,0 +1,2 @@
+// Test helpers of @ganscope/tracking, for other packages' tests: `@ganscope/tracking/testing`.
+export { ensureMlflow, freePort, startMlflowServer, type MlflowServer, type StartOptions } from "./mlflow-server.js";
