@@ -277,7 +277,9 @@ function replaceName(name: Node, value: string): TextEdit {
 
 /** Removes `.method(…)` from a chain: the text between the receiver's end and the call's end, comments on that line included. */
 function removeCall(call: CallExpression): TextEdit {
-  const receiver = (call.getExpression() as Node & { getExpression(): Node }).getExpression();
+  const callee = call.getExpression();
+  if (!Node.isPropertyAccessExpression(callee)) throw new Error(`codemod: ${call.getText()} is not a method call`);
+  const receiver = callee.getExpression();
   return { start: receiver.getEnd(), end: call.getEnd(), text: "" };
 }
 
