@@ -1,3 +1,4 @@
+import { mlflowHooks } from "./mlflow-hook.js";
 import type { RunHooks } from "./train-run.js";
 
 /**
@@ -5,5 +6,5 @@ import type { RunHooks } from "./train-run.js";
  * sinks so that sinks see the evaluated numbers.
  */
 export async function defaultHooks(): Promise<RunHooks[]> {
-  return [];
+  return [...mlflowHooks()];
 }

@@ -13,6 +13,7 @@ import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
 import { schedule } from "./scheduler.js";
+import { syncAfterPlan, syncStore } from "./sync.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -105,6 +106,23 @@ program
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
     if (bad.length > 0) process.exitCode = 1;
+    await store.refreshIndex(plan.experiment);
+    await syncAfterPlan(store.root, plan.experiment);
+  });
+
+program
+  .command("sync")
+  .description("replay into MLflow (MLFLOW_TRACKING_URI) whatever it is missing from the run store; safe to repeat")
+  .option("--results <dir>", "run store folder", "results")
+  .option("--experiment <name...>", "only these experiments (default: all in the store)")
+  .action(async (opts: { results: string; experiment?: string[] }) => {
+    if (!process.env["MLFLOW_TRACKING_URI"]) {
+      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to sync to");
+      process.exitCode = 2;
+      return;
+    }
+    const reports = await syncStore({ resultsDir: path.resolve(opts.results), ...(opts.experiment ? { experiments: opts.experiment } : {}) });
+    if (reports.some((r) => r.error || r.unreachable)) process.exitCode = 1;
   });
 
 try {

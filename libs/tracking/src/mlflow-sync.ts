@@ -41,6 +41,8 @@ export interface RunSyncReport {
   skipped?: string;
   /** Why the sync failed or is incomplete; the store is untouched either way. */
   error?: string;
+  /** The server could not be reached (the rest of a sync is not attempted). */
+  unreachable?: boolean;
 }
 
 /** Readable run name: the varied values, then the run id. */
@@ -112,9 +114,19 @@ export class MlflowSync {
   /** Every started run of the experiment (or of every experiment in the store). */
   async syncAll(experiments?: readonly string[]): Promise<RunSyncReport[]> {
     const reports: RunSyncReport[] = [];
+    let down: string | undefined;
     for (const exp of experiments ?? (await this.store.experiments())) {
       const index = await this.store.index(exp);
-      for (const entry of index.runs) reports.push(await this.syncEntry(exp, entry, {}));
+      for (const entry of index.runs) {
+        if (down) {
+          reports.push({ experiment: exp, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, skipped: `not tried: ${down}`, unreachable: true });
+          continue;
+        }
+        const report = await this.syncEntry(exp, entry, {});
+        // One unreachable server is enough to know: do not wait out every run's retries.
+        if (report.unreachable) down = `${this.client.trackingUri} is unreachable`;
+        reports.push(report);
+      }
     }
     return reports;
   }
@@ -147,6 +159,7 @@ export class MlflowSync {
       await this.replay(experiment, entry, run, report, opts.status ?? mlflowStatusOf(entry.state));
     } catch (e) {
       report.error = (e as Error).message;
+      if (e instanceof MlflowError && e.status === 0) report.unreachable = true;
     } finally {
       await release?.();
     }
