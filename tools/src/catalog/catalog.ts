@@ -1,0 +1,211 @@
+/**
+ * The experiment catalog: for every `*.exp.ts`, its runs, epochs, training
+ * steps and estimated CPU time on this machine (the measured seconds per
+ * step of one config, scaled per run by the cost model in cost-model.ts).
+ * Plans come from `compile()` (exact, filters included); the static reading
+ * is attached so the catalog also shows what tooling can see without running
+ * a file.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
+import { DEFAULTS, isExperiment, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { createReaderProject, readExperimentFile, type StaticIssue } from "../experiment-reader.js";
+import { findExperimentFiles } from "../workspace.js";
+import { secondsPerStep, stepCost } from "./cost-model.js";
+
+/** One measured training epoch, the anchor of every estimate. */
+export interface Calibration {
+  /** The command that produced the measurement. */
+  readonly command: string;
+  readonly measuredAt: string;
+  readonly backend: string;
+  /** Where and under what load it was measured; estimates are only as good as this. */
+  readonly machine: string;
+  /** The measured run's hyperparameters that the cost model reads (the rest are DEFAULTS). */
+  readonly config: Partial<RunConfig>;
+  readonly steps: number;
+  readonly seconds: number;
+}
+
+export interface CatalogRun {
+  readonly runId: string;
+  readonly varied: Readonly<Partial<RunConfig>>;
+  readonly epochs: number;
+  readonly steps: number;
+  readonly params: number;
+  readonly secondsPerStep: number;
+  readonly cpuHours: number;
+  /** Whether an earlier experiment in the catalog has the same run (same id: trained once). */
+  readonly shared: boolean;
+}
+
+export interface CatalogEntry {
+  readonly file: string;
+  readonly experiment: string;
+  readonly description: string;
+  readonly runs: number;
+  readonly epochs: number;
+  readonly steps: number;
+  readonly cpuHours: number;
+  /** Runs not already counted by an earlier entry, and their hours. */
+  readonly newRuns: number;
+  readonly newCpuHours: number;
+  /** What the static reader could not read in this file. */
+  readonly staticIssues: readonly StaticIssue[];
+  readonly runList: readonly CatalogRun[];
+}
+
+export interface CatalogTotals {
+  readonly experiments: number;
+  readonly runs: number;
+  /** Distinct run ids: a run shared by several experiments is trained once. */
+  readonly uniqueRuns: number;
+  readonly epochs: number;
+  readonly uniqueEpochs: number;
+  readonly steps: number;
+  readonly uniqueSteps: number;
+  readonly cpuHours: number;
+  readonly uniqueCpuHours: number;
+}
+
+export interface Catalog {
+  readonly generatedAt: string;
+  readonly calibration: Calibration & { readonly secondsPerStep: number };
+  readonly costModel: string;
+  readonly entries: readonly CatalogEntry[];
+  readonly totals: CatalogTotals;
+  /** Totals per folder (e.g. `experiments/seed` is the seed study), runs shared within the folder counted once. */
+  readonly folders: Readonly<Record<string, CatalogTotals>>;
+}
+
+function totalsOf(entries: readonly CatalogEntry[]): CatalogTotals {
+  const all = entries.flatMap((e) => e.runList);
+  const seen = new Set<string>();
+  const unique = all.filter((r) => !seen.has(r.runId) && (seen.add(r.runId), true));
+  const sum = (rs: readonly CatalogRun[], f: (r: CatalogRun) => number) => rs.reduce((s, r) => s + f(r), 0);
+  return {
+    experiments: entries.length,
+    runs: all.length,
+    uniqueRuns: unique.length,
+    epochs: sum(all, (r) => r.epochs),
+    uniqueEpochs: sum(unique, (r) => r.epochs),
+    steps: sum(all, (r) => r.steps),
+    uniqueSteps: sum(unique, (r) => r.steps),
+    cpuHours: sum(all, (r) => r.cpuHours),
+    uniqueCpuHours: sum(unique, (r) => r.cpuHours),
+  };
+}
+
+/** The experiments a catalog covers by default: the study folder, not test fixtures elsewhere in the repo. */
+export function catalogFiles(root: string): string[] {
+  return findExperimentFiles(root).filter((f) => f.startsWith("experiments/"));
+}
+
+async function loadPlan(file: string): Promise<RunPlan> {
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  if (!isExperiment(mod.default)) throw new Error(`${file}: default export is not an experiment`);
+  return mod.default.compile();
+}
+
+/**
+ * Builds the catalog of `files` (default: every experiment under `root`).
+ * Entries are sorted by file; a run shared by several experiments is costed
+ * in each, and counted once in the `unique` totals.
+ */
+export async function buildCatalog(root: string, calibration: Calibration, files: readonly string[] = catalogFiles(root)): Promise<Catalog> {
+  const measuredConfig = { ...DEFAULTS, ...calibration.config } as RunConfig;
+  const measured = { config: measuredConfig, secondsPerStep: calibration.seconds / calibration.steps };
+  const project = createReaderProject();
+  const seen = new Set<string>();
+  const entries: CatalogEntry[] = [];
+
+  for (const file of files) {
+    const abs = path.join(root, file);
+    const plan = await loadPlan(abs);
+    const reading = readExperimentFile(abs, project);
+    const runList = plan.runs.map((r): CatalogRun => {
+      const count = r.config.limit || datasetInfo(r.config.dataset).train.count;
+      const steps = r.config.epochs * batchesPerEpoch(count, r.config.batch_size);
+      const sps = secondsPerStep(r.config, measured);
+      const cost = stepCost(r.config);
+      const shared = seen.has(r.runId);
+      seen.add(r.runId);
+      return { runId: r.runId, varied: r.varied, epochs: r.config.epochs, steps, params: cost.generatorParams + cost.discriminatorParams, secondsPerStep: sps, cpuHours: (steps * sps) / 3600, shared };
+    });
+    const sum = (rs: readonly CatalogRun[], f: (r: CatalogRun) => number) => rs.reduce((s, r) => s + f(r), 0);
+    const fresh = runList.filter((r) => !r.shared);
+    entries.push({
+      file,
+      experiment: plan.experiment,
+      description: plan.description,
+      runs: runList.length,
+      epochs: sum(runList, (r) => r.epochs),
+      steps: sum(runList, (r) => r.steps),
+      cpuHours: sum(runList, (r) => r.cpuHours),
+      newRuns: fresh.length,
+      newCpuHours: sum(fresh, (r) => r.cpuHours),
+      staticIssues: reading.issues,
+      runList,
+    });
+  }
+  const folders: Record<string, CatalogTotals> = {};
+  for (const dir of [...new Set(entries.map((e) => path.posix.dirname(e.file)))].sort()) {
+    folders[dir] = totalsOf(entries.filter((e) => e.file.startsWith(`${dir}/`)));
+  }
+  return {
+    generatedAt: new Date().toISOString(),
+    calibration: { ...calibration, secondsPerStep: measured.secondsPerStep },
+    costModel: "seconds/step = measured seconds/step × cost(config) / cost(measured config); cost = batch × (4·P_G + 8·P_D) + 10·(P_G + P_D), P = dense parameters (tools/src/catalog/cost-model.ts)",
+    entries,
+    totals: totalsOf(entries),
+    folders,
+  };
+}
+
+const hours = (h: number) => (h >= 100 ? h.toFixed(0) : h >= 1 ? h.toFixed(1) : h.toFixed(2));
+
+/** The catalog as a markdown page. */
+export function catalogMarkdown(c: Catalog, cores: number): string {
+  const t = c.totals;
+  const lines = [
+    "# Experiment catalog",
+    "",
+    `Generated ${c.generatedAt} by \`npx nx run tools:catalog\`. Estimates scale one measured epoch: ` +
+      `${c.calibration.steps} steps in ${c.calibration.seconds.toFixed(1)} s = **${c.calibration.secondsPerStep.toFixed(4)} s/step** ` +
+      `(${c.calibration.backend}; ${c.calibration.machine}; \`${c.calibration.command}\`, ${c.calibration.measuredAt}).`,
+    "",
+    `Cost model: ${c.costModel}. CPU hours assume one worker process per run, as the runner schedules them; ` +
+      `wall time on this machine is about CPU hours / ${cores} (one worker per core).`,
+    "",
+    "| experiment | file | runs | new runs | epochs | steps | est. CPU h | est. CPU h (new runs) | static reading |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...c.entries.map(
+      (e) =>
+        `| ${e.experiment} | \`${e.file}\` | ${e.runs} | ${e.newRuns} | ${e.epochs} | ${e.steps} | ${hours(e.cpuHours)} | ${hours(e.newCpuHours)} | ${e.staticIssues.length === 0 ? "exact" : e.staticIssues.map((i) => `${i.code} (line ${i.line})`).join(", ")} |`,
+    ),
+    `| **total** | ${t.experiments} files | **${t.runs}** | **${t.uniqueRuns}** | **${t.epochs}** | ${t.steps} | **${hours(t.cpuHours)}** | **${hours(t.uniqueCpuHours)}** | |`,
+    "",
+    `"New runs" leave out runs an earlier row already has (same resolved config, same run id): the runner trains those once. ` +
+      `Unique epochs: ${t.uniqueEpochs}. Estimated wall time for the unique runs with ${cores} workers: ${hours(t.uniqueCpuHours / cores)} h.`,
+    "",
+    "| folder | experiments | runs | unique runs | epochs | unique epochs | unique steps | est. CPU h (unique runs) | est. wall h, unique runs, " + cores + " workers |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...Object.entries(c.folders).map(
+      ([dir, f]) => `| \`${dir}/\` | ${f.experiments} | ${f.runs} | ${f.uniqueRuns} | ${f.epochs} | ${f.uniqueEpochs} | ${f.uniqueSteps} | ${hours(f.uniqueCpuHours)} | ${hours(f.uniqueCpuHours / cores)} |`,
+    ),
+    "",
+    "## Runs",
+    "",
+  ];
+  for (const e of c.entries) {
+    lines.push(`### ${e.experiment}`, "", e.description ? `${e.description}` : "(no description)", "");
+    lines.push("| run | varied | epochs | steps | parameters | est. s/step | est. CPU h | shared |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const r of e.runList) {
+      const varied = Object.entries(r.varied).map(([k, v]) => `${k}=${String(v)}`).join(", ") || "—";
+      lines.push(`| ${r.runId} | ${varied} | ${r.epochs} | ${r.steps} | ${r.params} | ${r.secondsPerStep.toFixed(3)} | ${hours(r.cpuHours)} | ${r.shared ? "yes" : ""} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
