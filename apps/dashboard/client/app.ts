@@ -72,6 +72,7 @@ function fmt(v: number | null | undefined): string {
   if (a === 0) return "0";
   if (a >= 1000) return v.toFixed(0);
   if (a >= 0.001) return String(Number(v.toPrecision(4)));
+  if (a >= 1e-6) return String(Number(v.toPrecision(3)));
   return v.toExponential(2);
 }
 
@@ -86,8 +87,9 @@ function label(key: string): string {
   return METRIC_LABELS[key] ?? key;
 }
 
+/** A varied value as the experiment file wrote it (0.0002, not 2.00e-4: it names the run). */
 function valueText(v: unknown): string {
-  return typeof v === "number" ? fmt(v) : v === null || v === undefined ? "—" : String(v);
+  return v === null || v === undefined ? "—" : String(v);
 }
 
 function runLabel(run: RunView, axes: readonly string[]): string {

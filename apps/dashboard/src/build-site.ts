@@ -110,7 +110,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
 
   await pool(snapshot.samples, 16, async (s) => {
     try {
-      bytes.samples += await copy(s.from, path.join(outDir, s.to));
+      const n = await copy(s.from, path.join(outDir, s.to));
+      bytes.samples += n; // not `+= await`: that reads the total before the await and loses concurrent copies
     } catch (e) {
       // Removed between listing and copying (a run being relinked): the page shows a missing image, not a failed build.
       snapshot.warnings.push(`${s.from}: ${(e as Error).message}`);

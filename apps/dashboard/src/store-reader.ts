@@ -249,18 +249,19 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
   let linkedFrom: string | undefined;
   let realDir = dir;
   let exists = false;
+  let isLink = false;
   try {
-    const st = await fs.lstat(dir);
-    exists = true;
-    if (st.isSymbolicLink()) {
+    isLink = (await fs.lstat(dir)).isSymbolicLink();
+    if (isLink) {
       realDir = await fs.realpath(dir);
       const rel = path.relative(await fs.realpath(ctx.root), realDir);
       linkedFrom = rel.split(path.sep)[0] ?? rel;
     }
+    exists = true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    // ENOENT on realpath: a dangling link to a deleted run.
-    if (exists && code === "ENOENT") ctx.warnings.push(`${dir}: link to a run that no longer exists`);
+    // ENOENT on realpath: a dangling link to a deleted run, which holds nothing.
+    if (isLink && code === "ENOENT") ctx.warnings.push(`${dir}: link to a run that no longer exists`);
     else if (code !== "ENOENT") ctx.warnings.push(`${dir}: ${(e as Error).message}`);
   }
 

@@ -1,0 +1,465 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * The dashboard in a real browser (Debian's chromium, driven by
+ * playwright-core), against a site built from a run store that a real tiny
+ * training run wrote in this file's setup. Screenshots land in
+ * test-artifacts/dashboard/ (ignored by git) for a human to look at.
+ *
+ * The site is built and served through the CLI, as the Nx targets do; this
+ * file imports nothing from the dashboard's sources (it is type-checked with
+ * the DOM's types, which the Node-side libraries are not written against).
+ */
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const CHROMIUM = process.env.GANSCOPE_CHROMIUM ?? "/usr/bin/chromium";
+const ARTIFACTS = path.join(REPO, "test-artifacts", "dashboard");
+const FIXTURE_EXP = "apps/dashboard/test-fixtures/dashboard-fixture.exp.ts";
+const REUSE_EXP = "apps/dashboard/test-fixtures/dashboard-fixture-reuse.exp.ts";
+// Flags that keep a headless chromium off the network and quiet in a container.
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let tmp: string;
+let results: string;
+let site: string;
+let browser: Browser;
+/** Run ids of the fixture experiment, by "gen_dropout/dis_dropout". */
+const runIds: Record<string, string> = {};
+
+function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+async function train(file: string): Promise<void> {
+  const { code, output } = await runCli(["apps/runner/src/main.ts", "exp", `--file=${file}`, "--results", results, "--concurrency", "2"]);
+  if (code !== 0) throw new Error(`training ${file} failed (exit ${code}):\n${output}`);
+}
+
+/** The fields of status.json this file rewrites (the run store's RunStatus). */
+interface StatusFile {
+  state: string;
+  epochsDone: number;
+  pid: number;
+  host: string;
+}
+
+async function buildSite(resultsDir: string, outDir: string): Promise<string> {
+  const { code, output } = await runCli(["apps/dashboard/src/cli.ts", "build", "--results", resultsDir, "--out", outDir]);
+  if (code !== 0) throw new Error(`dashboard build failed (exit ${code}):\n${output}`);
+  return output;
+}
+
+/** Starts `cli.ts serve` on a free port; resolves once it says where. */
+function serve(dir: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "apps/dashboard/src/cli.ts", "serve", "--dir", dir, "--port", "0"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /at http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+      if (m) resolve({ child, port: Number(m[1]) });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", reject);
+    child.on("close", (code) => reject(new Error(`dashboard serve exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await fs.readFile(file, "utf8")) as T;
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await fs.writeFile(file, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** A pid that surely belongs to no process: one that just exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "0"]);
+  await new Promise((r) => child.on("close", r));
+  return child.pid!;
+}
+
+/**
+ * A store caught mid-sweep, made from the real runs: one still training (its
+ * process is this test, so alive, with a torn last metrics line as if an
+ * append were in flight), one whose process was killed, one not started.
+ */
+async function makePartialExperiment(): Promise<void> {
+  const exp = path.join(results, "dashboard-fixture-partial");
+  await fs.mkdir(exp, { recursive: true });
+  const live = runIds["0/0"]!;
+  const killed = runIds["0/0.5"]!;
+  for (const id of [live, killed]) await fs.cp(path.join(results, "dashboard-fixture", id), path.join(exp, id), { recursive: true });
+  const stalled = async (id: string, pid: number) => {
+    const dir = path.join(exp, id);
+    const status = await readJson<StatusFile>(path.join(dir, "status.json"));
+    await writeJson(path.join(dir, "status.json"), { ...status, state: "running", epochsDone: 2, pid, host: os.hostname() });
+    const lines = (await fs.readFile(path.join(dir, "metrics.jsonl"), "utf8")).split("\n").filter(Boolean);
+    await fs.writeFile(path.join(dir, "metrics.jsonl"), lines.slice(0, 2).join("\n") + "\n" + lines[2]!.slice(0, 25));
+    await fs.rm(path.join(dir, "summary.json"));
+    await fs.rm(path.join(dir, "samples", "epoch-0003.png"));
+  };
+  await stalled(live, process.pid);
+  await stalled(killed, await deadPid());
+  await writeJson(path.join(exp, "plan.json"), {
+    experiment: "dashboard-fixture-partial",
+    description: "A sweep caught halfway: one run training, one killed, one not started.",
+    axes: ["dis_dropout"],
+    createdAt: new Date().toISOString(),
+    runs: [
+      { runId: live, varied: { dis_dropout: 0 } },
+      { runId: killed, varied: { dis_dropout: 0.5 } },
+      { runId: "0123456789ab", varied: { dis_dropout: 0.9 } },
+    ],
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The dashboard's browser tests need Chromium at ${CHROMIUM}. Install Debian's package: apt-get update && apt-get install -y chromium (.ci/run does this), or point GANSCOPE_CHROMIUM at another Chromium binary.`,
+    );
+  }
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "dash-browser-"));
+  results = path.join(tmp, "results");
+  site = path.join(tmp, "site");
+  await fs.rm(ARTIFACTS, { recursive: true, force: true });
+  await fs.mkdir(ARTIFACTS, { recursive: true });
+
+  // Real training: three tiny runs, then an experiment that reuses one of them (a symlink in the store).
+  await train(FIXTURE_EXP);
+  await train(REUSE_EXP);
+  const plan = await readJson<{ runs: { runId: string; varied: { gen_dropout: number; dis_dropout: number } }[] }>(path.join(results, "dashboard-fixture", "plan.json"));
+  for (const r of plan.runs) runIds[`${r.varied.gen_dropout}/${r.varied.dis_dropout}`] = r.runId;
+
+  // The metrics lib (libs/metrics) has no runner hook yet, so no real run
+  // carries a verdict; write one as its summarize hook would, on one real run.
+  const collapsed = path.join(results, "dashboard-fixture", runIds["0.5/0"]!, "summary.json");
+  await writeJson(collapsed, { ...(await readJson<object>(collapsed)), verdict: "mode_collapse", evidence: { modes: 1, max_class_share: 0.97 } });
+  await makePartialExperiment();
+
+  console.log((await buildSite(results, site)).trim());
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+});
+
+interface Tab {
+  page: Page;
+  errors: string[];
+}
+
+async function openTab(): Promise<Tab> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  return { page, errors };
+}
+
+function siteUrl(hash = ""): string {
+  return pathToFileURL(path.join(site, "index.html")).href + hash;
+}
+
+async function waitForView(page: Page, view: string): Promise<void> {
+  await page.waitForSelector(`html[data-view="${view}"][data-ready="1"]`, { timeout: 30_000 });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Data points per series of a named chart, as echarts holds them. */
+function seriesSizes(page: Page, chart: string): Promise<number[]> {
+  return page.evaluate((name) => {
+    const c = window.__ganscope?.charts[name];
+    if (!c) return [];
+    const series = (c.getOption() as { series?: { data?: unknown[] }[] }).series ?? [];
+    return series.map((s) => s.data?.length ?? 0);
+  }, chart);
+}
+
+/**
+ * Pixels of a chart's canvas close to one of its series' colours: proof that
+ * lines or cells were drawn, not only axes and a legend.
+ */
+function seriesPixels(page: Page, chart: string): Promise<number> {
+  return page.evaluate((name) => {
+    const c = window.__ganscope?.charts[name];
+    const canvas = c?.getDom().querySelector("canvas");
+    if (!c || !canvas) return 0;
+    const parse = (s: string): number[] | undefined => {
+      const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(s);
+      if (hex) return hex.slice(1).map((x) => parseInt(x, 16));
+      const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(s);
+      return rgb ? rgb.slice(1, 4).map(Number) : undefined;
+    };
+    const opt = c.getOption() as { series?: { lineStyle?: { color?: string } }[]; visualMap?: { inRange?: { color?: string[] } }[] };
+    const colours = [
+      ...(opt.series ?? []).map((s) => s.lineStyle?.color),
+      ...(opt.visualMap?.[0]?.inRange?.color ?? []),
+      ...((opt as { color?: string[] }).color ?? []),
+    ]
+      .filter((x): x is string => typeof x === "string")
+      .map(parse)
+      .filter((x): x is number[] => x !== undefined);
+    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3]! < 200) continue;
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (colours.some(([cr, cg, cb]) => Math.abs(r - cr!) + Math.abs(g - cg!) + Math.abs(b - cb!) < 60)) n++;
+    }
+    return n;
+  }, chart);
+}
+
+/** Scrolls every sample grid into view (they load lazily) and waits until each has decoded. */
+async function loadedImages(page: Page, selector: string): Promise<{ n: number; widths: number[] }> {
+  const imgs = page.locator(selector);
+  const n = await imgs.count();
+  for (let i = 0; i < n; i++) await imgs.nth(i).scrollIntoViewIfNeeded();
+  await page.waitForFunction((sel) => [...document.querySelectorAll<HTMLImageElement>(sel)].every((img) => img.complete), selector, { timeout: 15_000 });
+  const widths = await imgs.evaluateAll((els) => (els as HTMLImageElement[]).map((img) => img.naturalWidth));
+  return { n, widths };
+}
+
+describe("dashboard in chromium", () => {
+  it("lists the experiments with run counts and verdict counts", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl());
+    await waitForView(page, "experiments");
+    const rows = page.locator("#experiments tbody tr");
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-experiment")))).toEqual([
+      "dashboard-fixture",
+      "dashboard-fixture-partial",
+      "dashboard-fixture-reuse",
+    ]);
+    const fixture = page.locator('tr[data-experiment="dashboard-fixture"]');
+    expect(await fixture.locator('[data-count="done"]').textContent()).toBe("3");
+    expect(await fixture.locator('[data-verdict="mode_collapse"]').textContent()).toBe("mode collapse 1");
+    const partial = page.locator('tr[data-experiment="dashboard-fixture-partial"]');
+    expect(await partial.locator('[data-count="running"]').textContent()).toBe("2 (1 interrupted)");
+    await shot(page, "01-experiments");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows an experiment: table with the collapsed badge, curves, heatmap and sample grids with a stepper", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture"));
+    await waitForView(page, "experiment");
+
+    expect(await page.locator("#runs tbody tr").count()).toBe(3);
+    const collapsedRow = page.locator(`#runs tr[data-run="${runIds["0.5/0"]}"]`);
+    const badge = collapsedRow.locator('[data-verdict="mode_collapse"]');
+    expect(await badge.isVisible()).toBe(true);
+    expect(await badge.textContent()).toBe("mode collapse");
+    expect(await page.locator('#runs [data-verdict]').count()).toBe(1);
+
+    // Three epochs per run, three runs, drawn.
+    for (const chart of ["d_loss", "g_loss", "other"]) {
+      expect(await seriesSizes(page, chart), chart).toEqual([3, 3, 3]);
+      expect(await seriesPixels(page, chart), chart).toBeGreaterThan(50);
+    }
+    // Two varied axes: a heatmap with the filtered-out corner missing.
+    expect(await seriesSizes(page, "hyper")).toEqual([3]);
+    expect(await seriesPixels(page, "hyper")).toBeGreaterThan(1000);
+
+    const { n, widths } = await loadedImages(page, "#grids img");
+    expect(n).toBe(3);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    const first = page.locator("#grids .grid-card").first();
+    expect(await first.locator("img").getAttribute("data-epoch")).toBe("3");
+    await first.locator('button[data-step="-1"]').click();
+    await first.locator('button[data-step="-1"]').click();
+    expect(await first.locator("img").getAttribute("data-epoch")).toBe("1");
+    expect(await first.locator('button[data-step="-1"]').isDisabled()).toBe(true);
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>("#grids .grid-card img");
+      return img?.complete && img.naturalWidth > 0;
+    });
+    expect(await first.locator(".epoch").textContent()).toBe("epoch 1 / 3");
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "02-experiment");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("sorts the run table by any column, both ways", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture"));
+    await waitForView(page, "experiment");
+    const column = (key: string) => page.locator(`#runs tbody td[data-col="${key}"]`).allTextContents();
+
+    await page.click('#runs th[data-sort-key="axis:gen_dropout"]');
+    expect(await column("axis:gen_dropout")).toEqual(["0", "0", "0.5"]);
+    expect(await page.getAttribute('#runs th[data-sort-key="axis:gen_dropout"]', "aria-sort")).toBe("ascending");
+    await page.click('#runs th[data-sort-key="axis:gen_dropout"]');
+    expect(await column("axis:gen_dropout")).toEqual(["0.5", "0", "0"]);
+    expect(await page.getAttribute('#runs th[data-sort-key="axis:gen_dropout"]', "aria-sort")).toBe("descending");
+
+    // Numbers sort as numbers.
+    await page.click('#runs th[data-sort-key="final:d_loss"]');
+    const losses = (await column("final:d_loss")).map(Number);
+    expect(losses).toEqual([...losses].sort((a, b) => a - b));
+    await page.click('#runs th[data-sort-key="final:d_loss"]');
+    expect((await column("final:d_loss")).map(Number)).toEqual([...losses].reverse());
+
+    // Runs without a verdict sort last, whichever the direction.
+    await page.click('#runs th[data-sort-key="verdict"]');
+    expect((await column("verdict"))[0]).toBe("mode collapse");
+    await page.click('#runs th[data-sort-key="verdict"]');
+    expect((await column("verdict"))[0]).toBe("mode collapse");
+    await shot(page, "03-sorted");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("compares picked runs: curves and final grids side by side", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture"));
+    await waitForView(page, "experiment");
+    expect(await page.isDisabled("#compare-btn")).toBe(true);
+    await page.check(`[data-select="${runIds["0/0"]}"]`);
+    await page.check(`[data-select="${runIds["0.5/0"]}"]`);
+    await page.click("#compare-btn");
+    await waitForView(page, "compare");
+    expect(page.url()).toContain(`/compare/${runIds["0/0"]},${runIds["0.5/0"]}`);
+
+    expect(await page.locator("#compare-table tbody tr").count()).toBe(2);
+    expect(await page.locator('#compare-table [data-verdict="mode_collapse"]').count()).toBe(1);
+    for (const chart of ["d_loss", "g_loss"]) {
+      expect(await seriesSizes(page, chart)).toEqual([3, 3]);
+      expect(await seriesPixels(page, chart)).toBeGreaterThan(50);
+    }
+    const { n, widths } = await loadedImages(page, "#grids img");
+    expect(n).toBe(2);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    expect(await page.locator("#grids img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("data-epoch")))).toEqual(["3", "3"]);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "04-compare");
+
+    // Unpicking a run narrows the comparison (and its link).
+    await page.uncheck(`[data-pick="${runIds["0.5/0"]}"]`);
+    await page.waitForFunction(() => location.hash.endsWith("/compare/" + document.querySelector<HTMLInputElement>("[data-pick]:checked")?.dataset.pick));
+    await waitForView(page, "compare");
+    expect(await seriesSizes(page, "d_loss")).toEqual([3]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a sweep caught halfway: running, interrupted and pending runs, torn last line skipped", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture-partial"));
+    await waitForView(page, "experiment");
+    const states = await page.locator("#runs tbody td[data-col='state'] [data-state]").evaluateAll((els) => els.map((e) => e.getAttribute("data-state")));
+    expect(states).toEqual(["running", "interrupted", "pending"]);
+    // Two epochs survive in each stalled run; the pending one has none and is simply absent.
+    expect(await seriesSizes(page, "d_loss")).toEqual([2, 2]);
+    // One varied axis: the mean line has a slot per value (the pending run's empty), the scatter a point per run.
+    expect(await seriesSizes(page, "hyper")).toEqual([3, 2]);
+    const { widths } = await loadedImages(page, "#grids img");
+    expect(widths.length).toBe(2);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    expect(await page.locator('#grids .grid-card .noimg').textContent()).toBe("not started");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot(page, "05-partial");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a run linked from another experiment, with one varied axis as a line", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture-reuse"));
+    await waitForView(page, "experiment");
+    expect(await page.locator("#runs tbody tr").textContent()).toContain("↪ dashboard-fixture");
+    expect(await seriesSizes(page, "hyper")).toEqual([1, 1]);
+    const { widths } = await loadedImages(page, "#grids img");
+    expect(widths).toHaveLength(1);
+    expect(widths[0]).toBeGreaterThan(0);
+    await shot(page, "06-linked");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("renders an empty results folder (and a missing one) without errors", async () => {
+    const empty = path.join(tmp, "empty-results");
+    await fs.mkdir(empty);
+    for (const [store, out] of [
+      [empty, path.join(tmp, "site-empty")],
+      [path.join(tmp, "no-such-results"), path.join(tmp, "site-missing")],
+    ] as const) {
+      expect(await buildSite(store, out)).toContain("0 experiment(s), 0 run(s)");
+      const { page, errors } = await openTab();
+      await page.goto(pathToFileURL(path.join(out, "index.html")).href);
+      await waitForView(page, "experiments");
+      expect(await page.locator("[data-empty]").isVisible()).toBe(true);
+      // An experiment link into an empty site says so instead of breaking.
+      await page.goto(pathToFileURL(path.join(out, "index.html")).href + "#/e/nothing");
+      await waitForView(page, "error");
+      expect(await page.locator("main").textContent()).toContain('No experiment named "nothing"');
+      if (store === empty) {
+        await page.goto(pathToFileURL(path.join(out, "index.html")).href);
+        await waitForView(page, "experiments");
+        await shot(page, "07-empty");
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it("works served over http too, and the server keeps to its folder", async () => {
+    const { child, port } = await serve(site);
+    try {
+      const { page, errors } = await openTab();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await waitForView(page, "experiments");
+      await page.click('a[href="#/e/dashboard-fixture"]');
+      await waitForView(page, "experiment");
+      expect(await seriesSizes(page, "d_loss")).toEqual([3, 3, 3]);
+      const { widths } = await loadedImages(page, "#grids img");
+      for (const w of widths) expect(w).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+      await page.close();
+
+      const status = (p: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: "127.0.0.1", port, path: p }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on("error", reject);
+        });
+      // An encoded slash survives URL parsing and decodes to a path outside the site.
+      expect(await status("/..%2f..%2f..%2fetc%2fpasswd")).toBe(403);
+      expect(await status("/%2e%2e/%2e%2e/etc/passwd")).toBe(404);
+      expect(await status("/nope.js")).toBe(404);
+      expect(await status("/vendor/echarts.min.js")).toBe(200);
+    } finally {
+      child.kill();
+    }
+  });
+});
