@@ -44,7 +44,11 @@ export function planParamEdit(source: SourceFile, edit: ParamEdit): FileChange {
   const edits: TextEdit[] = [];
   const notes: CodemodNote[] = [];
   const problems: CodemodNote[] = [];
-  const line = (n: Node) => n.getStartLineNumber();
+  /** A node's line; for a builder call, the line of its `.method` name (a chain's calls all start on its first line). */
+  const line = (n: Node) => {
+    const callee = Node.isCallExpression(n) ? n.getExpression() : undefined;
+    return (callee && Node.isPropertyAccessExpression(callee) ? callee.getNameNode() : n).getStartLineNumber();
+  };
   const editedObjects = new Set<ObjectLiteralExpression>();
 
   if (edit.kind === "rename" && !IDENTIFIER.test(edit.to)) {
