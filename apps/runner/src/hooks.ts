@@ -1,3 +1,4 @@
+import { MetricsHook } from "./metrics-hook.js";
 import { mlflowHooks } from "./mlflow-hook.js";
 import type { RunHooks } from "./train-run.js";
 
@@ -6,5 +7,5 @@ import type { RunHooks } from "./train-run.js";
  * sinks so that sinks see the evaluated numbers.
  */
 export async function defaultHooks(): Promise<RunHooks[]> {
-  return [...mlflowHooks()];
+  return [new MetricsHook(), ...mlflowHooks()];
 }

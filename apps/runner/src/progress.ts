@@ -122,15 +122,38 @@ function describeOutcome(o: RunOutcome): string {
 
 const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(digits));
 
-/** The end-of-plan table: one row per run, in plan order. */
+/** The run's verdict from its summary (metrics hook), or "diverged" for a run stopped on NaN/Inf. */
+function verdictOf(o: RunOutcome | undefined): string | undefined {
+  if (o?.status === "diverged") return "diverged";
+  const v = o?.status === "done" ? o.summary?.["verdict"] : undefined;
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * The end-of-plan table: one row per run, in plan order. FID-lite, IS-lite,
+ * modes and verdict columns appear when the metrics hook measured them.
+ */
 export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOutcome>): string {
+  const lastOf = (o: RunOutcome | undefined) => (o && "last" in o ? o.last : undefined);
+  const runs = plan.runs.map((spec) => ({ spec, o: outcomes.get(spec.runId) }));
+  const withMetrics = runs.some(({ o }) => lastOf(o)?.["fid_lite"] !== undefined || verdictOf(o) !== undefined);
   const table = new Table({
-    head: ["run", ...plan.axes.map(String), "status", "epochs", "d_loss", "g_loss", "D(x)", "D(G(z))", "s/epoch"],
+    head: [
+      "run",
+      ...plan.axes.map(String),
+      "status",
+      "epochs",
+      "d_loss",
+      "g_loss",
+      "D(x)",
+      "D(G(z))",
+      "s/epoch",
+      ...(withMetrics ? ["FID-lite", "IS-lite", "modes", "verdict"] : []),
+    ],
     style: { head: [], border: [] },
   });
-  for (const spec of plan.runs) {
-    const o = outcomes.get(spec.runId);
-    const last = o && "last" in o ? o.last : undefined;
+  for (const { spec, o } of runs) {
+    const last = lastOf(o);
     table.push([
       spec.runId,
       ...plan.axes.map((k) => String(spec.varied[k] ?? spec.config[k])),
@@ -141,6 +164,9 @@ export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOut
       fmt(last?.d_real, 3),
       fmt(last?.d_fake, 3),
       o?.status === "done" ? fmt(o.secsPerEpoch, 1) : fmt(last?.secs, 1),
+      ...(withMetrics
+        ? [fmt(last?.["fid_lite"], 2), fmt(last?.["is_lite"], 2), last?.["modes"] === undefined ? "-" : String(last["modes"]), verdictOf(o) ?? "-"]
+        : []),
     ]);
   }
   return table.toString();

@@ -13,7 +13,7 @@ export type RunEvent =
   | { type: "finish"; runId: string; outcome: RunOutcome };
 
 export type RunOutcome =
-  | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number }
+  | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
   | { status: "skipped"; reason: string; last: EpochRecord | undefined }
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
   | { status: "failed"; error: string };
@@ -218,6 +218,7 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
     const secsPerEpoch = trainSecs / Math.max(1, records.length);
+    const summary = await summarize(records);
     await run.writeSummary({
       runId: spec.runId,
       status: "done",
@@ -225,10 +226,10 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
       trainSecs,
       secsPerEpoch,
       final: records.at(-1),
-      ...(await summarize(records)),
+      ...summary,
     });
     await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
-    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch });
+    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
   } catch (e) {
     const status = await run.readStatus().catch(() => undefined);
     await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });

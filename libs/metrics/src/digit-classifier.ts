@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core registers no gradients; the tfjs package's Node bundle registers them all.
 import "@tensorflow/tfjs";
-import { mulberry32, shuffledIndices, type BatchSource } from "@ganscope/data";
+import { shuffledIndices, type BatchSource } from "@ganscope/data";
 
 /** How a classifier is built and trained; every field is part of its cache key. */
 export interface ClassifierSpec {
@@ -24,32 +24,32 @@ export interface ClassifierSpec {
   readonly dropout: number;
   /** Training images used: 0 = the whole training split, n = its first n. */
   readonly limit: number;
-  /** Each training image is shifted by up to this many pixels in x and y (0 = no augmentation). */
-  readonly maxShift: number;
 }
 
 /**
- * The classifier metrics use by default: 784 → 512 → 128 → 10. Why these
- * choices: an MLP (not a CNN) because convolutions are slow on the wasm
- * backend and an MLP with shift augmentation clears 98% on MNIST's test split;
- * 128 features keep FID-lite's covariances well estimated from a few
- * thousand samples (N must exceed the feature dimension, see fid-lite.ts).
+ * The classifier metrics use by default: 784 → 512 → 128 → 10, 10 epochs
+ * of Adam with dropout 0.2 on all 60k MNIST training digits (98.4% on the
+ * 10k test split). Why an MLP, not a CNN: convolutions are slow on the wasm
+ * backend, and the MLP already clears 98%. No shift augmentation: it slowed
+ * training and would teach the features to ignore the shifts FID-lite must
+ * notice. 128 features keep FID-lite's covariances well estimated from a
+ * few thousand samples (N must exceed the feature dimension).
  */
 export const DEFAULT_CLASSIFIER: ClassifierSpec = Object.freeze({
   hidden: Object.freeze([512, 128]),
   seed: 1234,
-  epochs: 8,
+  epochs: 10,
   batchSize: 128,
   learningRate: 1e-3,
   dropout: 0.2,
   limit: 0,
-  maxShift: 2,
 });
 
 /**
- * A smaller classifier for tests: trained on 6,000 images in a few seconds,
- * about 95% accurate, which is plenty to tell a one-class generator from a
- * healthy one. Same architecture family, separate cache key.
+ * A smaller classifier for tests: trained on 6,000 images in about ten
+ * seconds, 93% accurate on the test split, which is plenty to tell a
+ * one-class generator from a healthy one. Same architecture family,
+ * separate cache key.
  */
 export const TEST_CLASSIFIER: ClassifierSpec = Object.freeze({
   hidden: Object.freeze([256, 64]),
@@ -59,7 +59,6 @@ export const TEST_CLASSIFIER: ClassifierSpec = Object.freeze({
   learningRate: 2e-3,
   dropout: 0.1,
   limit: 6000,
-  maxShift: 1,
 });
 
 /** What the classifier says about a set of images. */
@@ -213,7 +212,6 @@ export async function trainClassifier(
     b: variables[2 * i + 1] as unknown as tf.Tensor1D,
   }));
   const optimizer = tf.train.adam(spec.learningRate);
-  const rng = mulberry32(spec.seed);
   const batch = new Float32Array(spec.batchSize * inputSize);
   const batchLabels = new Int32Array(spec.batchSize);
   let step = 0;
@@ -228,9 +226,7 @@ export async function trainClassifier(
         const n = Math.min(spec.batchSize, count - start);
         for (let k = 0; k < n; k++) {
           const idx = order[start + k]!;
-          const dx = spec.maxShift > 0 ? Math.floor(rng() * (2 * spec.maxShift + 1)) - spec.maxShift : 0;
-          const dy = spec.maxShift > 0 ? Math.floor(rng() * (2 * spec.maxShift + 1)) - spec.maxShift : 0;
-          shiftInto(train.images, idx * inputSize, train.rows, train.cols, dx, dy, batch, k * inputSize);
+          batch.set(train.images.subarray(idx * inputSize, (idx + 1) * inputSize), k * inputSize);
           batchLabels[k] = train.labels[idx]!;
         }
         const s = step++;
@@ -261,24 +257,4 @@ export async function trainClassifier(
     return t;
   });
   return classifierFromWeights(spec, weights);
-}
-
-/** Copies one image shifted by (dx, dy) pixels, filling with the background value -1. */
-export function shiftInto(
-  src: Float32Array,
-  srcOffset: number,
-  rows: number,
-  cols: number,
-  dx: number,
-  dy: number,
-  dst: Float32Array,
-  dstOffset: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const sr = r - dy;
-    for (let c = 0; c < cols; c++) {
-      const sc = c - dx;
-      dst[dstOffset + r * cols + c] = sr >= 0 && sr < rows && sc >= 0 && sc < cols ? src[srcOffset + sr * cols + sc]! : -1;
-    }
-  }
 }

@@ -1,6 +1,6 @@
 // The only entry point of @ganscope/metrics; vitest matchers live in "@ganscope/metrics/vitest".
 
-export { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, classifierFromWeights, shiftInto, trainClassifier } from "./digit-classifier.js";
+export { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, classifierFromWeights, trainClassifier } from "./digit-classifier.js";
 export type { ClassifierSpec, DigitClassifier, Embedding, TrainClassifierOptions } from "./digit-classifier.js";
 export { classifierCacheKey, defaultCacheDir, loadOrTrainClassifier } from "./classifier-cache.js";
 export type { ClassifierInfo, LoadClassifierOptions, LoadedClassifier } from "./classifier-cache.js";
@@ -31,3 +31,4 @@ export { DEFAULT_HEALTH_THRESHOLDS, VERDICTS, isSaturated, judgeRun, recordColla
 export type { HealthEvidence, HealthThresholds, RunJudgement, TrainingRecord, Verdict } from "./health.js";
 export { summarizeRun } from "./summarize.js";
 export type { MetricsSummary } from "./summarize.js";
+export { blurImages, noiseImages, shiftImages } from "./corruptions.js";
