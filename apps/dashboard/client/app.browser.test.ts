@@ -32,10 +32,13 @@ let site: string;
 let browser: Browser;
 /** Run ids of the fixture experiment, by "gen_dropout/dis_dropout". */
 const runIds: Record<string, string> = {};
+/** The metrics lib's verdict for each trained run, as its summary.json says. */
+const verdicts: Record<string, string> = {};
+const EPOCHS = 4;
 
-function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -45,7 +48,10 @@ function runCli(args: string[]): Promise<{ code: number | null; output: string }
 }
 
 async function train(file: string): Promise<void> {
-  const { code, output } = await runCli(["apps/runner/src/main.ts", "exp", `--file=${file}`, "--results", results, "--concurrency", "2"]);
+  const { code, output } = await runCli(["apps/runner/src/main.ts", "exp", `--file=${file}`, "--results", results, "--concurrency", "2"], {
+    // The metrics lib's small test classifier (trained once per machine, cached): the tests check the page, not calibrated numbers.
+    GANSCOPE_CLASSIFIER: "test",
+  });
   if (code !== 0) throw new Error(`training ${file} failed (exit ${code}):\n${output}`);
 }
 
@@ -113,7 +119,7 @@ async function makePartialExperiment(): Promise<void> {
     const lines = (await fs.readFile(path.join(dir, "metrics.jsonl"), "utf8")).split("\n").filter(Boolean);
     await fs.writeFile(path.join(dir, "metrics.jsonl"), lines.slice(0, 2).join("\n") + "\n" + lines[2]!.slice(0, 25));
     await fs.rm(path.join(dir, "summary.json"));
-    await fs.rm(path.join(dir, "samples", "epoch-0003.png"));
+    for (const e of [3, 4]) await fs.rm(path.join(dir, "samples", `epoch-000${e}.png`));
   };
   await stalled(live, process.pid);
   await stalled(killed, await deadPid());
@@ -148,10 +154,19 @@ beforeAll(async () => {
   const plan = await readJson<{ runs: { runId: string; varied: { gen_dropout: number; dis_dropout: number } }[] }>(path.join(results, "dashboard-fixture", "plan.json"));
   for (const r of plan.runs) runIds[`${r.varied.gen_dropout}/${r.varied.dis_dropout}`] = r.runId;
 
-  // The metrics lib (libs/metrics) has no runner hook yet, so no real run
-  // carries a verdict; write one as its summarize hook would, on one real run.
-  const collapsed = path.join(results, "dashboard-fixture", runIds["0.5/0"]!, "summary.json");
-  await writeJson(collapsed, { ...(await readJson<object>(collapsed)), verdict: "mode_collapse", evidence: { modes: 1, max_class_share: 0.97 } });
+  // Verdicts come from the metrics lib's runner hook. Four epochs of a
+  // 16-wide generator draw noise that the classifier files under one digit
+  // (mode collapse); the 150× faster discriminator saturates (vanishing
+  // gradients). The page must show whatever the summaries say.
+  for (const exp of ["dashboard-fixture", "dashboard-fixture-reuse"]) {
+    for (const id of await fs.readdir(path.join(results, exp))) {
+      const summary = await readJson<{ verdict?: string }>(path.join(results, exp, id, "summary.json")).catch(() => undefined);
+      if (summary?.verdict) verdicts[id] = summary.verdict;
+    }
+  }
+  if (!Object.values(verdicts).includes("mode_collapse")) {
+    throw new Error(`no fixture run was judged mode_collapse by the metrics lib (verdicts: ${JSON.stringify(verdicts)}); the collapse badge test needs one`);
+  }
   await makePartialExperiment();
 
   console.log((await buildSite(results, site)).trim());
@@ -259,7 +274,11 @@ describe("dashboard in chromium", () => {
     ]);
     const fixture = page.locator('tr[data-experiment="dashboard-fixture"]');
     expect(await fixture.locator('[data-count="done"]').textContent()).toBe("3");
-    expect(await fixture.locator('[data-verdict="mode_collapse"]').textContent()).toBe("mode collapse 1");
+    // One chip per verdict, with its count, as the summaries say.
+    const expected: Record<string, number> = {};
+    for (const id of Object.values(runIds)) expected[verdicts[id]!] = (expected[verdicts[id]!] ?? 0) + 1;
+    const chips = await fixture.locator("[data-verdict]").evaluateAll((els) => els.map((e) => [e.getAttribute("data-verdict"), e.textContent]));
+    expect(Object.fromEntries(chips.map(([v, text]) => [v, Number(text!.split(" ").at(-1))]))).toEqual(expected);
     const partial = page.locator('tr[data-experiment="dashboard-fixture-partial"]');
     expect(await partial.locator('[data-count="running"]').textContent()).toBe("2 (1 interrupted)");
     await shot(page, "01-experiments");
@@ -267,41 +286,54 @@ describe("dashboard in chromium", () => {
     await page.close();
   });
 
-  it("shows an experiment: table with the collapsed badge, curves, heatmap and sample grids with a stepper", async () => {
+  it("shows an experiment: verdict badges (collapse included), curves, heatmap, digit histogram and sample grids with a stepper", async () => {
     const { page, errors } = await openTab();
     await page.goto(siteUrl("#/e/dashboard-fixture"));
     await waitForView(page, "experiment");
 
     expect(await page.locator("#runs tbody tr").count()).toBe(3);
-    const collapsedRow = page.locator(`#runs tr[data-run="${runIds["0.5/0"]}"]`);
-    const badge = collapsedRow.locator('[data-verdict="mode_collapse"]');
-    expect(await badge.isVisible()).toBe(true);
-    expect(await badge.textContent()).toBe("mode collapse");
-    expect(await page.locator('#runs [data-verdict]').count()).toBe(1);
+    for (const id of Object.values(runIds)) {
+      const badge = page.locator(`#runs tr[data-run="${id}"] [data-verdict]`);
+      expect(await badge.getAttribute("data-verdict"), id).toBe(verdicts[id]);
+      expect(await badge.isVisible()).toBe(true);
+    }
+    const collapsed = Object.values(runIds).find((id) => verdicts[id] === "mode_collapse");
+    if (collapsed) {
+      const badge = page.locator(`#runs tr[data-run="${collapsed}"] [data-verdict="mode_collapse"]`);
+      expect(await badge.textContent()).toBe("mode collapse");
+      // The reasons the metrics lib gave travel with the badge.
+      expect(await badge.getAttribute("title")).toMatch(/classes covered/);
+    }
 
-    // Three epochs per run, three runs, drawn.
-    for (const chart of ["d_loss", "g_loss", "other"]) {
-      expect(await seriesSizes(page, chart), chart).toEqual([3, 3, 3]);
+    // Four epochs per run, three runs, drawn; FID-lite (the default "other" curve) every second epoch.
+    for (const chart of ["d_loss", "g_loss"]) {
+      expect(await seriesSizes(page, chart), chart).toEqual([EPOCHS, EPOCHS, EPOCHS]);
       expect(await seriesPixels(page, chart), chart).toBeGreaterThan(50);
     }
-    // Two varied axes: a heatmap with the filtered-out corner missing.
+    expect(await page.inputValue("#other-metric")).toBe("fid_lite");
+    expect(await seriesSizes(page, "other")).toEqual([2, 2, 2]);
+    expect(await seriesPixels(page, "other")).toBeGreaterThan(50);
+    // Two varied axes: a heatmap of final FID-lite with the filtered-out corner missing.
+    expect(await page.inputValue("#hyper-metric")).toBe("final:fid_lite");
     expect(await seriesSizes(page, "hyper")).toEqual([3]);
     expect(await seriesPixels(page, "hyper")).toBeGreaterThan(1000);
+    // Ten digits per run in the class histogram.
+    expect(await seriesSizes(page, "classes")).toEqual([30]);
+    expect(await seriesPixels(page, "classes")).toBeGreaterThan(100);
 
     const { n, widths } = await loadedImages(page, "#grids img");
     expect(n).toBe(3);
     for (const w of widths) expect(w).toBeGreaterThan(0);
     const first = page.locator("#grids .grid-card").first();
-    expect(await first.locator("img").getAttribute("data-epoch")).toBe("3");
-    await first.locator('button[data-step="-1"]').click();
-    await first.locator('button[data-step="-1"]').click();
+    expect(await first.locator("img").getAttribute("data-epoch")).toBe(String(EPOCHS));
+    for (let i = 1; i < EPOCHS; i++) await first.locator('button[data-step="-1"]').click();
     expect(await first.locator("img").getAttribute("data-epoch")).toBe("1");
     expect(await first.locator('button[data-step="-1"]').isDisabled()).toBe(true);
     await page.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>("#grids .grid-card img");
       return img?.complete && img.naturalWidth > 0;
     });
-    expect(await first.locator(".epoch").textContent()).toBe("epoch 1 / 3");
+    expect(await first.locator(".epoch").textContent()).toBe(`epoch 1 / ${EPOCHS}`);
 
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "02-experiment");
@@ -322,18 +354,14 @@ describe("dashboard in chromium", () => {
     expect(await column("axis:gen_dropout")).toEqual(["0.5", "0", "0"]);
     expect(await page.getAttribute('#runs th[data-sort-key="axis:gen_dropout"]', "aria-sort")).toBe("descending");
 
-    // Numbers sort as numbers.
-    await page.click('#runs th[data-sort-key="final:d_loss"]');
-    const losses = (await column("final:d_loss")).map(Number);
-    expect(losses).toEqual([...losses].sort((a, b) => a - b));
-    await page.click('#runs th[data-sort-key="final:d_loss"]');
-    expect((await column("final:d_loss")).map(Number)).toEqual([...losses].reverse());
-
-    // Runs without a verdict sort last, whichever the direction.
-    await page.click('#runs th[data-sort-key="verdict"]');
-    expect((await column("verdict"))[0]).toBe("mode collapse");
-    await page.click('#runs th[data-sort-key="verdict"]');
-    expect((await column("verdict"))[0]).toBe("mode collapse");
+    // Numbers sort as numbers, both ways.
+    for (const key of ["final:d_loss", "final:fid_lite"]) {
+      await page.click(`#runs th[data-sort-key="${key}"]`);
+      const values = (await column(key)).map(Number);
+      expect(values, key).toEqual([...values].sort((a, b) => a - b));
+      await page.click(`#runs th[data-sort-key="${key}"]`);
+      expect((await column(key)).map(Number), key).toEqual([...values].reverse());
+    }
     await shot(page, "03-sorted");
     expect(errors).toEqual([]);
     await page.close();
@@ -351,15 +379,21 @@ describe("dashboard in chromium", () => {
     expect(page.url()).toContain(`/compare/${runIds["0/0"]},${runIds["0.5/0"]}`);
 
     expect(await page.locator("#compare-table tbody tr").count()).toBe(2);
-    expect(await page.locator('#compare-table [data-verdict="mode_collapse"]').count()).toBe(1);
+    expect(await page.locator("#compare-table [data-verdict]").evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")))).toEqual([
+      verdicts[runIds["0/0"]!],
+      verdicts[runIds["0.5/0"]!],
+    ]);
     for (const chart of ["d_loss", "g_loss"]) {
-      expect(await seriesSizes(page, chart)).toEqual([3, 3]);
+      expect(await seriesSizes(page, chart)).toEqual([EPOCHS, EPOCHS]);
       expect(await seriesPixels(page, chart)).toBeGreaterThan(50);
     }
+    if (verdicts[runIds["0/0"]!] === "mode_collapse") expect(await page.locator("#why").textContent()).toMatch(/mode collapse — .*classes covered/);
+    expect(await seriesSizes(page, "fid_lite")).toEqual([2, 2]);
+    expect(await seriesSizes(page, "classes")).toEqual([20]);
     const { n, widths } = await loadedImages(page, "#grids img");
     expect(n).toBe(2);
     for (const w of widths) expect(w).toBeGreaterThan(0);
-    expect(await page.locator("#grids img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("data-epoch")))).toEqual(["3", "3"]);
+    expect(await page.locator("#grids img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("data-epoch")))).toEqual([String(EPOCHS), String(EPOCHS)]);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "04-compare");
 
@@ -367,7 +401,7 @@ describe("dashboard in chromium", () => {
     await page.uncheck(`[data-pick="${runIds["0.5/0"]}"]`);
     await page.waitForFunction(() => location.hash.endsWith("/compare/" + document.querySelector<HTMLInputElement>("[data-pick]:checked")?.dataset.pick));
     await waitForView(page, "compare");
-    expect(await seriesSizes(page, "d_loss")).toEqual([3]);
+    expect(await seriesSizes(page, "d_loss")).toEqual([EPOCHS]);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -380,27 +414,34 @@ describe("dashboard in chromium", () => {
     expect(states).toEqual(["running", "interrupted", "pending"]);
     // Two epochs survive in each stalled run; the pending one has none and is simply absent.
     expect(await seriesSizes(page, "d_loss")).toEqual([2, 2]);
-    // One varied axis: the mean line has a slot per value (the pending run's empty), the scatter a point per run.
-    expect(await seriesSizes(page, "hyper")).toEqual([3, 2]);
+    expect(await page.locator("#runs [data-verdict]").count()).toBe(0);
     const { widths } = await loadedImages(page, "#grids img");
     expect(widths.length).toBe(2);
     for (const w of widths) expect(w).toBeGreaterThan(0);
-    expect(await page.locator('#grids .grid-card .noimg').textContent()).toBe("not started");
+    expect(await page.locator("#grids .grid-card .noimg").textContent()).toBe("not started");
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "05-partial");
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("shows a run linked from another experiment, with one varied axis as a line", async () => {
+  it("shows a run linked from another experiment beside a saturated one, one varied axis as a line", async () => {
     const { page, errors } = await openTab();
     await page.goto(siteUrl("#/e/dashboard-fixture-reuse"));
     await waitForView(page, "experiment");
-    expect(await page.locator("#runs tbody tr").textContent()).toContain("↪ dashboard-fixture");
-    expect(await seriesSizes(page, "hyper")).toEqual([1, 1]);
+    const rows = page.locator("#runs tbody tr");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.first().textContent()).toContain("↪ dashboard-fixture");
+    for (const id of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")!))) {
+      expect(await page.locator(`#runs tr[data-run="${id}"] [data-verdict]`).getAttribute("data-verdict"), id).toBe(verdicts[id]);
+    }
+    // One axis: the mean line has a point per value and the scatter one per run.
+    expect(await seriesSizes(page, "hyper")).toEqual([2, 2]);
+    expect(await seriesPixels(page, "hyper")).toBeGreaterThan(20);
     const { widths } = await loadedImages(page, "#grids img");
-    expect(widths).toHaveLength(1);
-    expect(widths[0]).toBeGreaterThan(0);
+    expect(widths).toHaveLength(2);
+    for (const w of widths) expect(w).toBeGreaterThan(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "06-linked");
     expect(errors).toEqual([]);
     await page.close();
@@ -440,7 +481,7 @@ describe("dashboard in chromium", () => {
       await waitForView(page, "experiments");
       await page.click('a[href="#/e/dashboard-fixture"]');
       await waitForView(page, "experiment");
-      expect(await seriesSizes(page, "d_loss")).toEqual([3, 3, 3]);
+      expect(await seriesSizes(page, "d_loss")).toEqual([EPOCHS, EPOCHS, EPOCHS]);
       const { widths } = await loadedImages(page, "#grids img");
       for (const w of widths) expect(w).toBeGreaterThan(0);
       expect(errors).toEqual([]);

@@ -37,6 +37,8 @@ const METRIC_LABELS: Record<string, string> = {
   kl_uniform: "KL to uniform",
   is_lite: "IS-lite",
   max_class_share: "largest class share",
+  diversity: "diversity ratio",
+  collapsed: "collapsed (0/1)",
 };
 const STATE_LABELS: Record<RunDisplayState, string> = {
   done: "done",
@@ -376,9 +378,11 @@ function runColumns(exp: ExperimentView): Column[] {
     cell: (r) => fmt(r[kind][key]),
     numeric: true,
   });
-  if (has("fid_lite")) cols.push(metric("fid_lite", "final", "final FID-lite"), metric("fid_lite", "best", "best FID-lite"));
-  for (const k of ["modes", "modes_covered", "kl_uniform", "is_lite"]) if (has(k)) cols.push(metric(k, "final", label(k)));
-  cols.push(metric("d_loss", "final", "final D loss"), metric("g_loss", "final", "final G loss"));
+  // Short titles keep a 16-run table with every metric within a laptop's width; the header's tooltip says it in full.
+  if (has("fid_lite")) cols.push(metric("fid_lite", "final", "FID-lite"), metric("fid_lite", "best", "best FID"));
+  const short: Record<string, string> = { modes: "modes", modes_covered: "modes", kl_uniform: "KL(unif)", is_lite: "IS-lite" };
+  for (const k of ["modes", "modes_covered", "kl_uniform", "is_lite"]) if (has(k)) cols.push(metric(k, "final", short[k]!));
+  cols.push(metric("d_loss", "final", "D loss"), metric("g_loss", "final", "G loss"));
   cols.push(
     { key: "epochs", title: "epochs", value: (r) => r.epochsDone, cell: (r) => `${r.epochsDone}${r.epochs !== null ? ` / ${r.epochs}` : ""}`, numeric: true },
     { key: "wall", title: "wall time", value: (r) => r.wallSecs, cell: (r) => fmtSecs(r.wallSecs), numeric: true },
@@ -398,7 +402,7 @@ function runTable(exp: ExperimentView, selected: Set<string>, onSelect: () => vo
   let sortKey: string | undefined;
   let dir: 1 | -1 = 1;
   const headerCells = cols.map((c) =>
-    h("th", { class: "sortable", "data-sort-key": c.key, scope: "col", title: "sort" }, c.title),
+    h("th", { class: "sortable", "data-sort-key": c.key, scope: "col", title: `sort by ${c.key.startsWith("axis:") ? c.title : c.key.replace(":", " ").replace(/(final|best) (\w+)/, (_, kind: string, k: string) => `${kind} ${label(k)}`)}` }, c.title),
   );
   const fill = () => {
     let runs = [...exp.runs];
@@ -580,6 +584,38 @@ function hyperOption(exp: ExperimentView, choice: string, xAxis: string, yAxis: 
   };
 }
 
+const CLASS_SHARE = "class_share_";
+
+function classShares(run: RunView): number[] | undefined {
+  const shares = Array.from({ length: 10 }, (_, k) => run.final[`${CLASS_SHARE}${k}`]);
+  return shares.every((v) => v === undefined) ? undefined : shares.map((v) => v ?? 0);
+}
+
+/**
+ * Which digits each run generates at its last evaluation (the classifier's
+ * shares): a run that "mostly generates the digit 1" is one bright cell.
+ */
+function classOption(runs: readonly RunView[], axes: readonly string[]): EChartsOption {
+  const rows = runs.map((r) => ({ r, shares: classShares(r) })).filter((x): x is { r: RunView; shares: number[] } => x.shares !== undefined);
+  const cells: [number, number, number][] = [];
+  rows.forEach(({ shares }, j) => shares.forEach((v, k) => cells.push([k, j, Number(v.toFixed(3))])));
+  return {
+    animation: false,
+    tooltip: {
+      position: "top",
+      formatter: (p) => {
+        const d = (p as unknown as { data: [number, number, number] }).data;
+        return `${runLabel(rows[d[1]]!.r, axes)}<br>digit ${d[0]}: <b>${(d[2] * 100).toFixed(1)}%</b> of samples`;
+      },
+    },
+    grid: { left: 8, right: 120, top: 10, bottom: 40, containLabel: true },
+    xAxis: { type: "category", data: Array.from({ length: 10 }, (_, k) => String(k)), name: "digit the classifier sees", nameLocation: "middle", nameGap: 26 },
+    yAxis: { type: "category", data: rows.map(({ r }) => runLabel(r, axes)), inverse: true, axisLabel: { fontSize: 11 } },
+    visualMap: { min: 0, max: 1, calculable: true, orient: "vertical", right: 10, top: "middle", text: ["all samples", "none"], inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] } },
+    series: [{ type: "heatmap", name: "class share", data: cells, label: { show: rows.length <= 8, formatter: (p) => { const v = (p as unknown as { data: [number, number, number] }).data[2]; return v >= 0.005 ? `${Math.round(v * 100)}` : ""; } } }],
+  };
+}
+
 function chartBox(title: string, name: string, controls: Child[] = [], tall = false): { box: HTMLElement; el: HTMLElement } {
   const el = h("div", { class: tall ? "chart tall" : "chart", id: `chart-${name}` });
   return { box: h("div", { class: "chart-box" }, h("h3", {}, h("span", {}, title), h("span", {}, ...controls)), el), el };
@@ -700,6 +736,14 @@ async function renderExperiment(exp: ExperimentView): Promise<void> {
     app.append(h("h2", {}, "Metric vs hyperparameter"), hyperHost);
   }
 
+  // Class histogram, when the metrics lib evaluated the runs.
+  const classRuns = exp.runs.filter((r) => classShares(r) !== undefined);
+  const classes = chartBox("share of samples per digit, last evaluation", "classes");
+  if (classRuns.length > 0) {
+    classes.el.style.height = `${Math.max(200, 70 + 26 * classRuns.length)}px`;
+    app.append(h("h2", {}, "Digits generated"), h("div", { class: "charts" }, classes.box));
+  }
+
   // Sample grids.
   app.append(
     h("h2", {}, "Sample grids"),
@@ -709,6 +753,7 @@ async function renderExperiment(exp: ExperimentView): Promise<void> {
 
   await drawCurves();
   await drawHyper();
+  if (classRuns.length > 0) await chart("classes", classes.el, classOption(exp.runs, exp.axes));
   ready();
 }
 
@@ -750,14 +795,14 @@ async function renderCompare(exp: ExperimentView, runIds: readonly string[]): Pr
   const styles = runStyles(runs, undefined, undefined);
   const metrics = ["fid_lite", "modes", "kl_uniform", "is_lite", "d_loss", "g_loss", "d_real", "d_fake"].filter((k) => runs.some((r) => r.final[k] !== undefined));
   app.append(
-    h("h2", {}, "Numbers"),
+    h("h2", {}, "Final values"),
     h(
       "div",
       { class: "table-wrap" },
       h(
         "table",
         { class: "data", id: "compare-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "run"), h("th", {}, "state"), h("th", {}, "verdict"), ...metrics.map((k) => h("th", {}, `final ${label(k)}`)), h("th", {}, "epochs"), h("th", {}, "wall time"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "run"), h("th", {}, "state"), h("th", {}, "verdict"), ...metrics.map((k) => h("th", {}, label(k))), h("th", {}, "epochs"), h("th", {}, "wall time"))),
         h(
           "tbody",
           {},
@@ -777,16 +822,30 @@ async function renderCompare(exp: ExperimentView, runIds: readonly string[]): Pr
       ),
     ),
   );
+  // The metrics lib's reasons, in full: the evidence behind each badge.
+  const why = runs.filter((r) => r.verdict?.evidence || r.note);
+  if (why.length > 0) {
+    app.append(
+      h(
+        "ul",
+        { class: "why", id: "why" },
+        ...why.map((r) => h("li", {}, h("strong", {}, runLabel(r, exp.axes)), ": ", r.verdict ? `${r.verdict.label.replace(/_/g, " ")} — ${r.verdict.evidence ?? ""}` : "", r.note ? ` (${r.note})` : "")),
+      ),
+    );
+  }
 
   const lossD = chartBox("D loss", "d_loss");
   const lossG = chartBox("G loss", "g_loss");
   const extra = exp.metricKeys.includes("fid_lite") ? chartBox("FID-lite", "fid_lite") : null;
-  app.append(h("h2", {}, "Curves"), h("div", { class: "charts" }, lossD.box, lossG.box, extra?.box));
+  const classes = runs.some((r) => classShares(r) !== undefined) ? chartBox("share of samples per digit, last evaluation", "classes") : null;
+  if (classes) classes.el.style.height = `${Math.max(200, 70 + 26 * runs.length)}px`;
+  app.append(h("h2", {}, "Curves"), h("div", { class: "charts" }, lossD.box, lossG.box, extra?.box, classes?.box));
   app.append(h("h2", {}, "Final sample grids"), h("div", { class: "grids compare-grids", id: "grids" }, ...runs.map((r) => gridCard(r, runLabel(r, exp.axes)))));
 
   await chart("d_loss", lossD.el, curveOption(runs, "d_loss", exp.axes, styles));
   await chart("g_loss", lossG.el, curveOption(runs, "g_loss", exp.axes, styles));
   if (extra) await chart("fid_lite", extra.el, curveOption(runs, "fid_lite", exp.axes, styles));
+  if (classes) await chart("classes", classes.el, classOption(runs, exp.axes));
   ready();
 }
 

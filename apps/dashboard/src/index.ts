@@ -7,6 +7,7 @@ export { createStaticServer, listen } from "./serve.js";
 export { buildSeries, countStates, orderMetricKeys, readRecordsReadOnly, readStore, verdictOf, type ReadOptions, type SampleCopy, type StoreSnapshot } from "./store-reader.js";
 export {
   BOOKKEEPING_KEYS,
+  CLASS_SHARE_PREFIX,
   HIGHER_IS_BETTER,
   RUN_DISPLAY_STATES,
   TRAINING_KEYS,

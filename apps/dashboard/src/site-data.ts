@@ -115,3 +115,5 @@ export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_no
 export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
 /** Evaluated metrics where a higher value is better; every other metric is better lower. */
 export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
+/** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
+export const CLASS_SHARE_PREFIX = "class_share_";

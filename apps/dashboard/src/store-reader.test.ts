@@ -147,6 +147,33 @@ describe("readStore", () => {
     expect(run.series.d_loss!.x).toBeUndefined();
   });
 
+  it("reads the metrics lib's summary: verdict reasons as evidence, metrics.final, metrics.best as { epoch, value }", async () => {
+    await writePlan("lib", [{ runId: "r", varied: { gen_lr: 1 } }]);
+    const shares = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`class_share_${k}`, k === 2 ? 1 : 0]));
+    const recs = [record(1), record(2, { fid_lite: 216.7, modes: 1, collapsed: 1, ...shares })];
+    await writeRun("lib", "r", {
+      status: { state: "done", epochsDone: 2 },
+      records: recs,
+      summary: {
+        status: "done",
+        final: recs[1],
+        verdict: "mode_collapse",
+        verdict_reasons: ["epoch 2: 1/10 classes covered", "epoch 2: class 2 takes 100.0% of samples"],
+        verdict_evidence: { epochs: 2 },
+        metrics: { final: { epoch: 2, fid_lite: 216.7, modes: 1, histogram: [0, 0, 1] }, best: { fid_lite: { epoch: 2, value: 216.7 }, modes: { epoch: 2, value: 1 } } },
+      },
+    });
+    const { experiments } = await readStore(root, opts);
+    const run = experiments[0]!.view.runs[0]!;
+    expect(run.verdict).toEqual({ label: "mode_collapse", evidence: "epoch 2: 1/10 classes covered; epoch 2: class 2 takes 100.0% of samples" });
+    expect(run.best).toMatchObject({ fid_lite: 216.7, modes: 1 });
+    expect(run.final).toMatchObject({ fid_lite: 216.7, modes: 1, class_share_2: 1 });
+    expect(run.final.histogram).toBeUndefined();
+    // Class shares are data for the histogram, not ten more metrics to pick.
+    expect(experiments[0]!.view.metricKeys).toEqual(["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "fid_lite", "modes", "collapsed"]);
+    expect(experiments[0]!.summary.verdicts).toEqual({ mode_collapse: 1 });
+  });
+
   it("treats a store with no metrics at all (before the metrics lib) as fine", async () => {
     await writePlan("plain", [{ runId: "r", varied: { gen_lr: 1 } }]);
     await writeRun("plain", "r", { status: { state: "done", epochsDone: 1 }, records: [record(1)], summary: { status: "done" } });

@@ -6,6 +6,7 @@ import { lttbIndices } from "./downsample.js";
 import { processAlive } from "./liveness.js";
 import {
   BOOKKEEPING_KEYS,
+  CLASS_SHARE_PREFIX,
   HIGHER_IS_BETTER,
   TRAINING_KEYS,
   type ExperimentSummary,
@@ -131,7 +132,8 @@ export function verdictOf(summary: unknown): VerdictView | undefined {
   if (!isRecord(summary)) return undefined;
   const v = summary.verdict;
   if (typeof v === "string" && v !== "") {
-    const evidence = evidenceText(summary.evidence ?? summary.verdictEvidence ?? summary.verdict_evidence);
+    // The metrics lib writes readable reasons beside the raw evidence; the reasons say it best.
+    const evidence = evidenceText(summary.verdict_reasons ?? summary.evidence ?? summary.verdictEvidence ?? summary.verdict_evidence);
     return evidence ? { label: v, evidence } : { label: v };
   }
   if (isRecord(v)) {
@@ -152,10 +154,11 @@ const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
 const TRAINING = new Set<string>(TRAINING_KEYS);
 const HIGHER = new Set<string>(HIGHER_IS_BETTER);
 /** The metrics lib's headline numbers come first in pickers and tables. */
-const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share"];
+const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
 
 export function orderMetricKeys(keys: Iterable<string>): string[] {
-  const all = [...new Set(keys)].filter((k) => !BOOKKEEPING.has(k));
+  // Class shares are shown as a histogram, not as ten more curves.
+  const all = [...new Set(keys)].filter((k) => !BOOKKEEPING.has(k) && !k.startsWith(CLASS_SHARE_PREFIX));
   const rank = (k: string) => {
     const t = (TRAINING_KEYS as readonly string[]).indexOf(k);
     if (t >= 0) return t;
@@ -287,10 +290,18 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
       best[k] = prev === undefined ? x : HIGHER.has(k) ? Math.max(prev, x) : Math.min(prev, x);
     }
   }
-  // The summary speaks last: the metrics lib may compute finals/bests on more samples than the per-epoch records.
+  // The summary speaks last. The metrics lib writes `metrics.final` (numbers
+  // of the last evaluation) and `metrics.best` ({ epoch, value } per metric).
   if (isRecord(summary)) {
-    for (const [k, v] of numericEntries(summary.final)) if (!BOOKKEEPING.has(k)) final[k] = v;
-    for (const [k, v] of numericEntries(summary.best)) if (!BOOKKEEPING.has(k)) best[k] = v;
+    const metrics = isRecord(summary.metrics) ? summary.metrics : {};
+    for (const source of [summary.final, metrics.final]) for (const [k, v] of numericEntries(source)) if (!BOOKKEEPING.has(k)) final[k] = v;
+    for (const source of [summary.best, metrics.best]) {
+      if (!isRecord(source)) continue;
+      for (const [k, v] of Object.entries(source)) {
+        const value = typeof v === "number" ? v : isRecord(v) ? v.value : undefined;
+        if (typeof value === "number" && Number.isFinite(value) && !BOOKKEEPING.has(k)) best[k] = value;
+      }
+    }
   }
 
   let samples: SampleRef[] = [];

@@ -42,27 +42,38 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-/** An 8-bit greyscale PNG of a 10×10 grid of blurry 28×28 blobs, about as compressible as a real sample grid. */
+/**
+ * A PNG shaped like the runner's sample grids (302×302 RGB: 10×10 cells of
+ * 28×28 with 2-pixel gutters), holding blurry blobs about as compressible as
+ * trained digits; an untrained generator's noise compresses far worse.
+ */
 export function syntheticGridPng(seed: number): Buffer {
   const cell = 28;
-  const size = cell * 10;
+  const gap = 2;
+  const size = 10 * cell + 11 * gap;
   const rand = rng(seed);
-  const raw = Buffer.alloc((size + 1) * size);
+  const stride = size * 3 + 1;
+  const raw = Buffer.alloc(stride * size);
   const centres = Array.from({ length: 100 }, () => [8 + rand() * 12, 8 + rand() * 12, 3 + rand() * 4] as const);
   for (let y = 0; y < size; y++) {
-    raw[y * (size + 1)] = 0; // filter: none
+    raw[y * stride] = 0; // filter: none
     for (let x = 0; x < size; x++) {
-      const [cx, cy, r] = centres[Math.floor(y / cell) * 10 + Math.floor(x / cell)]!;
-      const d = Math.hypot((x % cell) - cx, (y % cell) - cy);
-      const v = Math.max(0, 255 - (d / r) * 160 + (rand() - 0.5) * 60);
-      raw[y * (size + 1) + 1 + x] = Math.min(255, Math.round(v));
+      const cx0 = x - gap - Math.floor((x - gap) / (cell + gap)) * (cell + gap);
+      const cy0 = y - gap - Math.floor((y - gap) / (cell + gap)) * (cell + gap);
+      let v = 64; // gutter grey
+      if (x >= gap && y >= gap && cx0 < cell && cy0 < cell) {
+        const [cx, cy, r] = centres[Math.floor((y - gap) / (cell + gap)) * 10 + Math.floor((x - gap) / (cell + gap))]!;
+        const d = Math.hypot(cx0 - cx, cy0 - cy);
+        v = Math.min(255, Math.round(Math.max(0, 255 - (d / r) * 160 + (rand() - 0.5) * 60)));
+      }
+      raw.fill(v, y * stride + 1 + x * 3, y * stride + 4 + x * 3);
     }
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
+  ihdr[9] = 2; // RGB, as the runner writes
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
@@ -107,6 +118,11 @@ export async function writeSyntheticStore(root: string, name: string, o: Synthet
         rec.modes = Math.min(10, Math.round(4 + 6 * t - 4 * (i % 3 === 2 ? 1 : 0)));
         rec.kl_uniform = Math.max(0, 1.5 * Math.exp(-3 * t) + (i % 3 === 2 ? 0.8 : 0) + (rand() - 0.5) * 0.05);
         rec.is_lite = 1 + 8 * t * (i % 3 === 2 ? 0.3 : 1);
+        rec.max_class_share = i % 3 === 2 ? 0.6 : 0.12;
+        rec.diversity = 0.4 + 0.5 * t;
+        rec.collapsed = i % 3 === 2 ? 1 : 0;
+        // The metrics lib's per-digit shares of the generated samples.
+        for (let k = 0; k < 10; k++) rec[`class_share_${k}`] = i % 3 === 2 ? (k === 1 ? 0.6 : 0.4 / 9) : 0.1;
       }
       records.push(rec);
       if (e % o.sampleEvery === 0 || e === o.epochs) {
@@ -120,7 +136,17 @@ export async function writeSyntheticStore(root: string, name: string, o: Synthet
     const trainSecs = records.reduce((s, r) => s + r.secs, 0);
     await fs.writeFile(
       path.join(dir, "summary.json"),
-      JSON.stringify({ runId: run.runId, status: "done", epochs: o.epochs, trainSecs, final: records.at(-1), verdict: VERDICTS[i % VERDICTS.length] }),
+      // The shape the metrics lib's runner hook writes.
+      JSON.stringify({
+        runId: run.runId,
+        status: "done",
+        epochs: o.epochs,
+        trainSecs,
+        final: records.at(-1),
+        verdict: VERDICTS[i % VERDICTS.length],
+        verdict_reasons: [`synthetic verdict for run ${i}`],
+        metrics: { final: { epoch: o.epochs, fid_lite: records.at(-1)!.fid_lite }, best: {}, evaluations: Math.floor(o.epochs / o.evalEvery) },
+      }),
     );
   }
   return runs.length;
