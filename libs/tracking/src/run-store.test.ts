@@ -1,0 +1,301 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, appendFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeJsonAtomic } from "./atomic-file.js";
+import { RunStore, type EpochRecord, type RunDir } from "./run-store.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-store-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The pid of a process that has exited: what a kill -9 leaves in a lock file. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  return Number(r.stdout);
+}
+
+const record = (epoch: number): EpochRecord => ({
+  epoch,
+  d_loss: 1 / epoch,
+  g_loss: epoch / 10,
+  d_real: 0.5,
+  d_fake: 0.5,
+  d_grad_norm: 1,
+  g_grad_norm: 1,
+  steps: 4,
+  secs: 0.1,
+});
+
+/** Leaves the run's lock as a killed process does: held by a pid that no longer exists. */
+function orphanLock(run: RunDir, pid: number): void {
+  writeFileSync(run.file(".lock"), JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString(), nonce: `dead-${pid}-${Math.random()}` }));
+}
+
+describe("RunDir.readRecords", () => {
+  it("drops a torn last line and epochs beyond the checkpoint, and rewrites the file", async () => {
+    const run = new RunStore(tmp).run("repair", "r1");
+    for (const e of [1, 2, 3]) await run.appendRecord(record(e));
+    appendFileSync(run.file("metrics.jsonl"), '{"epoch":4,"d_lo');
+    expect((await run.readRecords(2)).map((r) => r.epoch)).toEqual([1, 2]);
+    expect(readFileSync(run.file("metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("keeps the first of duplicated epochs", async () => {
+    const run = new RunStore(tmp).run("repair", "r2");
+    for (const e of [1, 2, 2, 3]) await run.appendRecord(record(e));
+    expect((await run.readRecords()).map((r) => r.epoch)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("RunDir.lock", () => {
+  it("gives the lock to one holder; a second attempt learns who holds it; release frees it", async () => {
+    const run = new RunStore(tmp).run("lock", "a");
+    const first = await run.lock();
+    expect("release" in first).toBe(true);
+    const second = await run.lock();
+    expect(second).toMatchObject({ heldBy: { pid: process.pid, host: os.hostname() } });
+    expect(run.lockHolder()?.pid).toBe(process.pid);
+    if ("release" in first) await first.release();
+    expect(run.lockHolder()).toBeUndefined();
+    const third = await run.lock();
+    expect("release" in third).toBe(true);
+    if ("release" in third) await third.release();
+  });
+
+  it("takes over a lock whose process was killed", async () => {
+    const run = new RunStore(tmp).run("lock", "stale");
+    await run.lock(); // make the folder
+    rmSync(run.file(".lock"));
+    orphanLock(run, deadPid());
+    expect(run.lockHolder()).toBeUndefined();
+    const got = await run.lock();
+    expect("release" in got).toBe(true);
+    expect(JSON.parse(readFileSync(run.file(".lock"), "utf8")).pid).toBe(process.pid);
+  });
+
+  // Real processes racing. The previous lock (open "wx", then write; delete a stale one and retry) let 4 of 6
+  // synchronised contenders "win" a stale lock: each deleted the lock another had just created.
+  it.each([
+    ["a free run", false],
+    ["a run whose lock holder was killed", true],
+  ])("of six processes racing for %s, exactly one gets it", async (_what, stale) => {
+    const run = new RunStore(tmp).run("race", stale ? "stale" : "free");
+    const probe = await run.lock();
+    if ("release" in probe) await probe.release();
+    if (stale) orphanLock(run, deadPid());
+    const script = path.join(tmp, "race.mts");
+    // Each contender loads, says "ready", and calls lock() when told "go": all within a millisecond or so.
+    writeFileSync(
+      script,
+      `import { RunDir } from ${JSON.stringify(path.join(import.meta.dirname, "run-store.ts"))};
+process.stdout.write("ready\\n");
+process.stdin.once("data", async () => {
+  const got = await new RunDir(process.argv[2]).lock();
+  process.stdout.write("release" in got ? "got\\n" : "held\\n");
+  // Hold it (alive) until every contender has tried: the parent closes our stdin then.
+  process.stdin.on("end", () => process.exit(0));
+});
+`,
+    );
+    const children = Array.from({ length: 6 }, () => spawn(process.execPath, ["--import", "tsx", script, run.dir], { stdio: ["pipe", "pipe", "inherit"] }));
+    const texts = children.map(() => "");
+    const said = (word: string) =>
+      Promise.all(
+        children.map(
+          (child, i) =>
+            new Promise<void>((resolve, reject) => {
+              const look = () => (texts[i]!.includes(word) ? resolve() : undefined);
+              child.stdout!.on("data", (d) => ((texts[i] += String(d)), look()));
+              child.on("error", reject);
+              child.on("close", () => (look(), reject(new Error(`contender exited before saying ${word}: ${texts[i]}`))));
+              look();
+            }),
+        ),
+      );
+    await said("ready");
+    for (const c of children) c.stdin!.write("go\n");
+    await Promise.all(children.map((_, i) => new Promise<void>((resolve) => {
+      const t = setInterval(() => /got|held/.test(texts[i]!) && (clearInterval(t), resolve()), 5);
+    })));
+    const outs = texts.map((t) => t.replace("ready", "").trim());
+    await Promise.all(children.map((c) => new Promise((r) => (c.on("close", r), c.stdin!.end()))));
+    expect(outs.sort()).toEqual(["got", "held", "held", "held", "held", "held"]);
+  }, 60_000);
+});
+
+describe("RunStore index", () => {
+  it("lists what ran, when and how it ended, and refreshes index.json on every status write", async () => {
+    const store = new RunStore(path.join(tmp, "idx"));
+    await store.writePlan({
+      experiment: "e",
+      description: "d",
+      axes: ["gen_lr"],
+      file: "e.exp.ts",
+      createdAt: "2020-01-01T00:00:00.000Z",
+      runs: ["done", "failed", "killed", "live", "pending"].map((runId, i) => ({ runId, varied: { gen_lr: i } })),
+    });
+    const done = store.run("e", "done");
+    await done.writeStatus({ state: "running", epochsDone: 0, epochs: 2 });
+    await done.writeStatus({ state: "done", epochsDone: 2, epochs: 2 });
+    await done.writeSummary({ status: "done", verdict: { label: "converged" } });
+    await store.run("e", "failed").writeStatus({ state: "failed", epochsDone: 1, epochs: 2, error: "diverged" });
+    const killed = store.run("e", "killed");
+    await killed.writeStatus({ state: "running", epochsDone: 1, epochs: 2 });
+    const live = store.run("e", "live");
+    const lock = await live.lock();
+    await live.writeStatus({ state: "running", epochsDone: 1, epochs: 2 });
+    // A folder from an earlier plan of the same experiment.
+    await store.run("e", "old").writeConfig({ runId: "old", experiment: "e", varied: { gen_lr: 9 }, config: {} });
+    // The killed run's lock belongs to a dead process.
+    orphanLock(killed, deadPid());
+
+    const index = await store.index("e");
+    const by = Object.fromEntries(index.runs.map((r) => [r.runId, r]));
+    expect(index.runs.map((r) => r.runId)).toEqual(["done", "failed", "killed", "live", "pending", "old"]);
+    expect(index.counts).toEqual({ pending: 2, running: 1, interrupted: 1, done: 1, failed: 1 });
+    expect(by["done"]).toMatchObject({ state: "done", epochsDone: 2, attempts: 1, verdict: { label: "converged" }, inPlan: true });
+    expect(by["done"]!.finishedAt! >= by["done"]!.startedAt!).toBe(true);
+    expect(by["failed"]).toMatchObject({ state: "failed", error: "diverged" });
+    expect(by["killed"]).toMatchObject({ state: "interrupted", epochsDone: 1 });
+    expect(by["live"]).toMatchObject({ state: "running", pid: process.pid });
+    expect(by["pending"]).toMatchObject({ state: "pending", epochsDone: 0 });
+    expect(by["old"]).toMatchObject({ inPlan: false, varied: { gen_lr: 9 } });
+    expect(index.createdAt).toBe("2020-01-01T00:00:00.000Z");
+
+    // index.json follows status writes: the last one above made "live" running.
+    const onDisk = await store.readIndex("e");
+    expect(onDisk?.runs.find((r) => r.runId === "live")?.state).toBe("running");
+    if ("release" in lock) await lock.release();
+    await live.writeStatus({ state: "done", epochsDone: 2, epochs: 2 });
+    expect((await store.readIndex("e"))?.runs.find((r) => r.runId === "live")?.state).toBe("done");
+  });
+
+  it("counts a new process resuming a run as another attempt and keeps its first start time", async () => {
+    const store = new RunStore(path.join(tmp, "attempts"));
+    const run = store.run("e", "r");
+    await run.writeStatus({ state: "running", epochsDone: 0, epochs: 3 });
+    const first = await run.readStatus();
+    await run.writeStatus({ state: "running", epochsDone: 1, epochs: 3 });
+    expect((await run.readStatus())?.attempts).toBe(1);
+    // As a resumed run finds it: written by another (now dead) process.
+    await writeJsonAtomic(run.file("status.json"), { ...(await run.readStatus()), pid: deadPid() });
+    await run.writeStatus({ state: "running", epochsDone: 1, epochs: 3 });
+    const after = await run.readStatus();
+    expect(after).toMatchObject({ attempts: 2, startedAt: first!.startedAt });
+  });
+});
+
+/**
+ * Model-based test of the store's part of a run's life, as the trainer uses
+ * it: lock; skip if done; resume from the checkpoint's epoch, dropping
+ * records beyond it; per epoch append the record, then the checkpoint, then
+ * the status. A "kill" stops at any of those points — optionally mid-write
+ * of a record — and leaves the lock to a dead process. Whatever the sequence,
+ * the records after repair are exactly epochs 1…checkpoint, every value the
+ * one that epoch computes, and a second runner never gets a held run.
+ */
+describe("skip/resume state machine (fc.commands)", () => {
+  const EPOCHS = 4;
+  type Phase = "before-record" | "after-record" | "after-checkpoint";
+  interface Model {
+    checkpoint: number;
+    done: boolean;
+  }
+  interface Real {
+    store: RunStore;
+    run: RunDir;
+  }
+  let dead = 0;
+  beforeAll(() => {
+    dead = deadPid();
+  });
+
+  const checkpointOf = async (run: RunDir) => (existsSync(run.checkpointFile) ? (JSON.parse(readFileSync(run.checkpointFile, "utf8")) as { epoch: number }).epoch : 0);
+
+  /** One invocation of the trainer; `kill` stops it at (epoch, phase), leaving the lock to a dead pid. */
+  async function invoke(r: Real, kill: { epoch: number; phase: Phase; torn: boolean } | undefined): Promise<"skipped" | "killed" | "done"> {
+    if ((await r.run.readStatus())?.state === "done") return "skipped";
+    const lock = await r.run.lock();
+    if ("heldBy" in lock) throw new Error(`lock unexpectedly held by ${JSON.stringify(lock.heldBy)}`);
+    const from = await checkpointOf(r.run);
+    const records = await r.run.readRecords(from);
+    expect(records.map((x) => x.epoch)).toEqual(Array.from({ length: from }, (_, i) => i + 1));
+    await r.run.writeStatus({ state: "running", epochsDone: from, epochs: EPOCHS });
+    const die = () => orphanLock(r.run, dead);
+    for (let epoch = from + 1; epoch <= EPOCHS; epoch++) {
+      if (kill?.epoch === epoch && kill.phase === "before-record") {
+        if (kill.torn) appendFileSync(r.run.file("metrics.jsonl"), JSON.stringify(record(epoch)).slice(0, 17));
+        return die(), "killed";
+      }
+      await r.run.appendRecord(record(epoch));
+      if (kill?.epoch === epoch && kill.phase === "after-record") return die(), "killed";
+      await writeJsonAtomic(r.run.checkpointFile, { epoch });
+      if (kill?.epoch === epoch && kill.phase === "after-checkpoint") return die(), "killed";
+      await r.run.writeStatus({ state: "running", epochsDone: epoch, epochs: EPOCHS });
+    }
+    await r.run.writeStatus({ state: "done", epochsDone: EPOCHS, epochs: EPOCHS });
+    await lock.release();
+    return "done";
+  }
+
+  class Invoke implements fc.AsyncCommand<Model, Real> {
+    constructor(readonly kill: { epoch: number; phase: Phase; torn: boolean } | undefined) {}
+    check = () => true;
+    async run(m: Model, r: Real): Promise<void> {
+      const outcome = await invoke(r, this.kill);
+      if (m.done) {
+        expect(outcome).toBe("skipped");
+        return;
+      }
+      const k = this.kill;
+      if (!k || k.epoch <= m.checkpoint) {
+        // A kill point already behind the checkpoint is never reached.
+        expect(outcome).toBe("done");
+        m.done = true;
+        m.checkpoint = EPOCHS;
+      } else {
+        expect(outcome).toBe("killed");
+        m.checkpoint = k.phase === "after-checkpoint" ? k.epoch : k.epoch - 1;
+      }
+      expect(await checkpointOf(r.run)).toBe(m.checkpoint);
+      const repaired = await r.run.readRecords(m.checkpoint);
+      expect(repaired).toEqual(Array.from({ length: m.checkpoint }, (_, i) => record(i + 1)));
+    }
+    toString = () => (this.kill ? `invoke(kill at epoch ${this.kill.epoch} ${this.kill.phase}${this.kill.torn ? ", torn" : ""})` : "invoke()");
+  }
+
+  class SecondRunner implements fc.AsyncCommand<Model, Real> {
+    check = () => true;
+    async run(m: Model, r: Real): Promise<void> {
+      // While a live runner holds the run, another one is told who has it and takes nothing.
+      const held = await r.run.lock();
+      if (!("release" in held)) throw new Error("a run nobody trains must be lockable");
+      const other = await r.run.lock();
+      expect(other).toMatchObject({ heldBy: { pid: process.pid } });
+      await held.release();
+      expect(await checkpointOf(r.run)).toBe(m.checkpoint);
+    }
+    toString = () => "secondRunnerWhileHeld()";
+  }
+
+  it("any sequence of kills and resumes ends with every epoch once, in order, with its own values", async () => {
+    let n = 0;
+    const kill = fc.option(
+      fc.record({ epoch: fc.integer({ min: 1, max: EPOCHS }), phase: fc.constantFrom<Phase>("before-record", "after-record", "after-checkpoint"), torn: fc.boolean() }),
+      { nil: undefined },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.commands([kill.map((k) => new Invoke(k)), fc.constant(new SecondRunner())], { maxCommands: 8 }), async (cmds) => {
+        const store = new RunStore(path.join(tmp, "model", String(n++)));
+        const real: Real = { store, run: store.run("m", "r") };
+        await fc.asyncModelRun(() => ({ model: { checkpoint: 0, done: false }, real }), [...cmds, new Invoke(undefined)]);
+        // The last invocation always finishes it.
+        expect((await real.run.readRecords()).map((x) => x.epoch)).toEqual([1, 2, 3, 4]);
+        expect((await real.run.readStatus())?.state).toBe("done");
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
