@@ -47,16 +47,24 @@ function step(): void {
   real.dispose();
 }
 
-async function timed(n: number): Promise<number> {
+/** Wall and CPU (all threads of this process) ms per iteration. */
+async function timed(n: number): Promise<[number, number]> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) step();
   await gan.takeStats(); // the one host sync per epoch, forcing all queued work
-  return (performance.now() - t0) / n;
+  const c = process.cpuUsage(c0);
+  return [(performance.now() - t0) / n, (c.user + c.system) / 1000 / n];
 }
 
 await timed(warmup);
 const msPerIter: number[] = [];
-for (let r = 0; r < repeats; r++) msPerIter.push(await timed(iters));
+const cpuMsPerIter: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  const [wall, cpu] = await timed(iters);
+  msPerIter.push(wall);
+  cpuMsPerIter.push(cpu);
+}
 
 let leak: { iters: number; tensors: number[]; rssMiB: number[] } | undefined;
 if (values.leak) {
@@ -83,6 +91,7 @@ console.log(
     repeats,
     msPerIter,
     medianMs: sorted[Math.floor(sorted.length / 2)],
+    cpuMsPerIter,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     leak,
   }),

@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: ganscope against PyTorch on this machine, in one run.
+ *
+ * 1. Per iteration: the same MLP GAN step (bench/ganscope-iter.ts,
+ *    bench/torch_reference.py) for a fixed number of iterations, each
+ *    implementation in its own process; median of several repeats.
+ * 2. Sweep throughput: the 4-run plan bench/sweep.exp.ts through the real
+ *    runner CLI (one worker per core) against the same 4 runs in PyTorch,
+ *    arranged as 2 processes × 1 thread and as 1 process × 2 threads.
+ * 3. Leak check: live tensors and RSS over 1,000 iterations.
+ *
+ * Options: --quick (fewer iterations), --skip sweep,leak, --backends wasm,cpu.
+ * The PyTorch virtual environment (bench/.venv) is created on first use.
+ */
+import Table from "cli-table3";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const VENV = path.join(BENCH, ".venv");
+const PYTHON = path.join(VENV, "bin", "python");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+/** The wheel pip takes from this machine's local index; the bench pins it so numbers compare across runs. */
+const TORCH = "torch==2.13.0";
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    skip: { type: "string", default: "" },
+    backends: { type: "string" },
+    repeats: { type: "string" },
+  },
+});
+const skip = new Set(opts.skip.split(",").filter(Boolean));
+const quick = opts.quick;
+const repeats = Number(opts.repeats ?? (quick ? 3 : 5));
+
+/** No colours: the tables end up in notes and logs. */
+const PLAIN = { head: [], border: [] };
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function ensureVenv(): void {
+  if (existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import torch, numpy"]).status === 0) return;
+  log(`creating ${path.relative(ROOT, VENV)} with ${TORCH} (first run only)`);
+  const steps: [string, string[]][] = [
+    ["python3", ["-m", "venv", VENV]],
+    [path.join(VENV, "bin", "pip"), ["install", "--quiet", TORCH, "numpy"]],
+  ];
+  for (const [cmd, args] of steps) {
+    const r = spawnSync(cmd, args, { stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
+  }
+}
+
+interface Child {
+  stdout: string;
+  wallS: number;
+  /** Peak RSS (VmHWM) of the process and each descendant, MiB, sampled while it ran. */
+  peaks: Map<number, { cmd: string; mib: number }>;
+}
+
+/** Linux: the descendants of `root`, from /proc. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent) if (pp === p) (out.push(c), walk(c));
+  };
+  walk(root);
+  return out;
+}
+
+function sampleHwm(pid: number, peaks: Child["peaks"]): void {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).join(" ");
+    const prev = peaks.get(pid);
+    if (!prev || kb / 1024 > prev.mib) peaks.set(pid, { cmd: prev?.cmd ?? cmd, mib: kb / 1024 });
+  } catch {
+    // exited between listing and reading
+  }
+}
+
+/** Runs a command to completion, polling its process tree's peak RSS. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const peaks: Child["peaks"] = new Map();
+    const poll = setInterval(() => {
+      if (child.pid === undefined) return;
+      for (const pid of [child.pid, ...descendants(child.pid)]) sampleHwm(pid, peaks);
+    }, 200);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(poll);
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}\n${stderr.slice(-3000)}`));
+      else resolve({ stdout, wallS: (performance.now() - t0) / 1000, peaks });
+    });
+  });
+}
+
+function lastJson<T>(stdout: string): T {
+  const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+  if (!line) throw new Error(`no JSON result in:\n${stdout.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}
+
+interface IterResult {
+  impl: string;
+  provider: string;
+  iters: number;
+  repeats: number;
+  msPerIter: number[];
+  medianMs: number;
+  cpuMsPerIter?: number[];
+  peakRssMiB: number;
+  leak?: { iters: number; tensors: number[]; rssMiB: number[] };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Backends ganscope can run here: wasm and cpu always; tensorflow when tfjs-node loads. */
+function availableBackends(): string[] {
+  if (opts.backends) return opts.backends.split(",");
+  const probe = spawnSync(TSX, ["-e", 'import("@ganscope/models").then(m => m.selectBackend("tensorflow")).then(() => process.exit(0), () => process.exit(1))'], {
+    cwd: path.join(ROOT, "libs", "models"),
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" },
+    stdio: "ignore",
+  });
+  return probe.status === 0 ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
+}
+
+async function iterationBench(backends: string[]): Promise<IterResult[]> {
+  const iters = quick ? 40 : 100;
+  const jobs: { label: string; cmd: string; args: string[] }[] = [
+    ...[2, 1].map((t) => ({
+      label: `PyTorch ${t} thread${t > 1 ? "s" : ""}`,
+      cmd: PYTHON,
+      args: [path.join(BENCH, "torch_reference.py"), "iter", "--threads", String(t), "--iters", String(iters), "--repeats", String(repeats)],
+    })),
+    ...backends.map((b) => ({
+      label: `ganscope ${b}`,
+      cmd: TSX,
+      // The tfjs cpu backend is ~20× slower: fewer iterations keep the bench short.
+      args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(b === "cpu" ? Math.max(5, iters / 10) : iters), "--repeats", String(repeats)],
+    })),
+  ];
+  const results: IterResult[] = [];
+  for (const job of jobs) {
+    log(`iterations: ${job.label}`);
+    const child = await run(job.cmd, job.args);
+    results.push(lastJson<IterResult>(child.stdout));
+  }
+  return results;
+}
+
+function iterationTable(results: IterResult[]): string {
+  const ref = results.find((r) => r.impl === "PyTorch 2 threads")?.medianMs;
+  const refCpu = results.find((r) => r.impl === "PyTorch 1 thread")?.cpuMsPerIter;
+  const table = new Table({
+    head: ["implementation", "iters × repeats", "ms/iter (median)", "min–max", "samples/s", "peak RSS MiB", "× PyTorch 2 thr (wall)", "CPU ms/iter", "× PyTorch 1 thr (CPU)"],
+    style: PLAIN,
+  });
+  for (const r of results) {
+    table.push([
+      `${r.impl}\n${r.provider}`,
+      `${r.iters} × ${r.repeats}`,
+      r.medianMs.toFixed(1),
+      `${Math.min(...r.msPerIter).toFixed(1)}–${Math.max(...r.msPerIter).toFixed(1)}`,
+      ((64 * 1000) / r.medianMs).toFixed(0),
+      String(r.peakRssMiB),
+      ref ? (r.medianMs / ref).toFixed(2) : "",
+      r.cpuMsPerIter ? median(r.cpuMsPerIter).toFixed(1) : "",
+      r.cpuMsPerIter && refCpu ? (median(r.cpuMsPerIter) / median(refCpu)).toFixed(2) : "",
+    ]);
+  }
+  return table.toString();
+}
+
+interface SweepResult {
+  arrangement: string;
+  wallS: number;
+  /** Training time only (ganscope: the runs' summary.json trainSecs), summed over runs. */
+  trainS?: number;
+  workers: { cmd: string; peakMiB: number }[];
+}
+
+async function sweepBench(backend: string | undefined): Promise<SweepResult[]> {
+  const limit = quick ? 3200 : 6400;
+  const epochs = 2;
+  const out: SweepResult[] = [];
+
+  const results = mkdtempSync(path.join(os.tmpdir(), "ganscope-bench-"));
+  try {
+    log(`sweep: ganscope runner, 4 runs × ${epochs} epochs × ${limit} images${backend ? ` on ${backend}` : ""}`);
+    const args = [path.join(ROOT, "apps", "runner", "src", "main.ts"), "exp", "--file", path.join(BENCH, "sweep.exp.ts"), "--results", results, "--limit", String(limit), "--epochs", String(epochs)];
+    if (backend) args.push("--backend", backend);
+    const child = await run(TSX, args);
+    let trainS = 0;
+    const expDir = path.join(results, "bench-sweep");
+    for (const d of readdirSync(expDir)) {
+      const summary = path.join(expDir, d, "summary.json");
+      if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
+    }
+    const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
+    out.push({ arrangement: `ganscope runner, ${os.availableParallelism()} workers (default)`, wallS: child.wallS, trainS, workers });
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+
+  const torch = (threads: number, runs: string) =>
+    run(PYTHON, [path.join(BENCH, "torch_reference.py"), "sweep", "--threads", String(threads), "--runs", runs, "--epochs", String(epochs), "--limit", String(limit)]);
+  log("sweep: PyTorch 2 processes × 1 thread");
+  const t0 = performance.now();
+  const pair = await Promise.all([torch(1, "0,1"), torch(1, "2,3")]);
+  const parsed = pair.map((c) => lastJson<{ secs: number; peakRssMiB: number }>(c.stdout));
+  out.push({
+    arrangement: "PyTorch 2 processes × 1 thread",
+    wallS: (performance.now() - t0) / 1000,
+    trainS: parsed.reduce((s, p) => s + p.secs, 0),
+    workers: parsed.map((p) => ({ cmd: "python", peakMiB: p.peakRssMiB })),
+  });
+  log("sweep: PyTorch 1 process × 2 threads, runs in turn");
+  const seq = await torch(2, "0,1,2,3");
+  const s = lastJson<{ secs: number; peakRssMiB: number }>(seq.stdout);
+  out.push({ arrangement: "PyTorch 1 process × 2 threads, runs in turn", wallS: seq.wallS, trainS: s.secs, workers: [{ cmd: "python", peakMiB: s.peakRssMiB }] });
+  return out;
+}
+
+function sweepTable(results: SweepResult[]): string {
+  const torchBest = Math.min(...results.filter((r) => r.arrangement.startsWith("PyTorch")).map((r) => r.wallS));
+  const table = new Table({ style: PLAIN, head: ["4-run plan", "wall s", "training s (sum over runs)", "peak RSS per worker MiB", "throughput × best PyTorch"] });
+  for (const r of results) {
+    table.push([r.arrangement, r.wallS.toFixed(1), r.trainS?.toFixed(1) ?? "", r.workers.map((w) => w.peakMiB).join(", "), (torchBest / r.wallS).toFixed(2)]);
+  }
+  return table.toString();
+}
+
+async function leakCheck(backend: string): Promise<IterResult> {
+  const n = quick ? 300 : 1000;
+  log(`leak check: ${n} iterations on ${backend}`);
+  const child = await run(TSX, [path.join(BENCH, "ganscope-iter.ts"), "--backend", backend, "--iters", "1", "--repeats", "1", "--leak", String(n)]);
+  return lastJson<IterResult>(child.stdout);
+}
+
+ensureVenv();
+const backends = availableBackends();
+const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() };
+const lines: string[] = [];
+
+if (!skip.has("iter")) {
+  const iter = await iterationBench(backends);
+  report["iterations"] = iter;
+  lines.push(`Per iteration (G 100-256-512-784, D 784-512-256-1, batch 64, one D + one G Adam step):`, iterationTable(iter));
+}
+if (!skip.has("sweep")) {
+  const sweep = await sweepBench(opts.backends?.split(",")[0]);
+  report["sweep"] = sweep;
+  lines.push(`Sweep throughput (bench/sweep.exp.ts, 4 runs; ganscope wall time includes process start, checkpoints and per-run evaluation):`, sweepTable(sweep));
+}
+if (!skip.has("leak")) {
+  const leak = await leakCheck(backends.includes("tensorflow") && !opts.backends ? "wasm" : backends[0]!);
+  report["leak"] = leak;
+  const l = leak.leak!;
+  lines.push(
+    `Leak check (${leak.impl}, ${l.iters} iterations, sampled every ${l.iters / l.tensors.length}):`,
+    `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
+    `  RSS MiB:                ${l.rssMiB.join(" ")}`,
+    `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${l.rssMiB.at(-1)! - l.rssMiB[0]! >= 0 ? "+" : ""}${l.rssMiB.at(-1)! - l.rssMiB[0]!} MiB from first to last sample`,
+  );
+}
+
+const load = os.loadavg();
+lines.push(`Machine: ${report["cpus"]}, ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
+console.log(lines.join("\n"));
+mkdirSync(path.join(BENCH, "results"), { recursive: true });
+const file = path.join(BENCH, "results", `bench-${report["date"] as string}.json`.replace(/:/g, "-"));
+writeFileSync(file, JSON.stringify(report, null, 2));
+log(`raw numbers: ${path.relative(ROOT, file)}`);
