@@ -27,6 +27,7 @@ export {
   type MlflowClientOptions,
   type MlflowConnection,
   type MlflowFileInfo,
+  type MlflowLimits,
   type MlflowMetric,
   type MlflowParam,
   type MlflowRun,

@@ -20,6 +20,8 @@ export const MLFLOW_LIMITS = {
   keyLength: 250,
 } as const;
 
+export type MlflowLimits = { readonly [K in keyof typeof MLFLOW_LIMITS]: number };
+
 export type MlflowRunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
 
 export interface MlflowMetric {
@@ -140,7 +142,7 @@ function jsonBytes(x: unknown): number {
  * every server limit (counts per kind, entities in all, bytes per request),
  * keeping their order. Throws if a single entity cannot fit a request.
  */
-export function splitLogBatch(runId: string, all: LogBatch, limits = MLFLOW_LIMITS): LogBatch[] {
+export function splitLogBatch(runId: string, all: LogBatch, limits: MlflowLimits = MLFLOW_LIMITS): LogBatch[] {
   const batches: LogBatch[] = [];
   let cur: LogBatch = { metrics: [], params: [], tags: [] };
   const base = jsonBytes({ run_id: runId, metrics: [], params: [], tags: [] });
