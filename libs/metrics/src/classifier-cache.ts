@@ -112,11 +112,14 @@ export async function loadOrTrainClassifier(
   const file = cacheFile(dir, dataset, spec, key);
   mkdirSync(dir, { recursive: true });
 
+  let waiting = false;
   for (;;) {
     const cached = readCache(file, key);
     if (cached) return { ...cached, trained: false };
     const lock = await tryLock(`${file}.lock`);
     if (lock === "busy") {
+      if (!waiting) log(`waiting for another process that is training the ${dataset} digit classifier (${file}.lock)`);
+      waiting = true;
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { experiment, type RunPlan } from "@ganscope/dsl";
+import { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, VERDICTS } from "@ganscope/metrics";
+import { loadDataset } from "@ganscope/data";
+import { createGan, selectBackend, type BackendInfo } from "@ganscope/models";
+import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { MetricsHook, classifierFromEnv } from "./metrics-hook.js";
+import { summaryTable } from "./progress.js";
+import { trainRun, type RunOutcome } from "./train-run.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-metrics-hook-"));
+let backend: BackendInfo;
+let plan: RunPlan;
+// The small test classifier (cached in .cache/ganscope after its first training) and 500 samples: a second per evaluation.
+const hook = () => new MetricsHook({ classifier: TEST_CLASSIFIER, samples: 500, log: () => {} });
+
+beforeAll(async () => {
+  backend = await selectBackend();
+  plan = experiment("metrics-hook")
+    .fix({ limit: 128, batch_size: 64, gen_width: 32, dis_width: 32, max_width: 64, eval_every: 2 })
+    .epochs(3)
+    .compile();
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function train(results: string): Promise<{ outcome: RunOutcome; records: EpochRecord[]; summary: Record<string, unknown> }> {
+  const spec = plan.runs[0]!;
+  const outcome = await trainRun(spec, { resultsDir: results, experiment: plan.experiment, backend, hooks: [hook()] });
+  const dir = new RunStore(results).run(plan.experiment, spec.runId);
+  return { outcome, records: await dir.readRecords(), summary: JSON.parse(readFileSync(dir.file("summary.json"), "utf8")) };
+}
+
+describe("MetricsHook", () => {
+  it("evaluates every eval_every epochs and after the last, and writes the verdict with evidence to summary.json", async () => {
+    const { outcome, records, summary } = await train(path.join(tmp, "a"));
+    expect(outcome.status).toBe("done");
+    expect(records.map((r) => r["fid_lite"] !== undefined)).toEqual([false, true, true]);
+    for (const r of records.slice(1)) {
+      expect(r["fid_lite"]).toBeGreaterThan(0);
+      expect(r["modes"]).toBeGreaterThanOrEqual(0);
+      expect(r["modes"]).toBeLessThanOrEqual(10);
+      expect(r["is_lite"]).toBeGreaterThanOrEqual(1);
+      const shares = Array.from({ length: 10 }, (_, k) => r[`class_share_${k}`]!);
+      expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    }
+    expect(VERDICTS).toContain(summary["verdict"]);
+    expect((summary["verdict_reasons"] as string[]).length).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"] }, evaluations: 2, samples: 500 } });
+    expect(outcome.status === "done" && outcome.summary?.["verdict"]).toBe(summary["verdict"]);
+
+    const table = summaryTable(plan, new Map([[plan.runs[0]!.runId, outcome]]));
+    expect(table).toMatch(/│ FID-lite │ IS-lite │ modes │ verdict/);
+    expect(table).toContain(String(summary["verdict"]));
+  });
+
+  it("measures on fixed noise: evaluating the same generator twice records the same numbers", async () => {
+    const spec = plan.runs[0]!;
+    const gan = createGan(spec.config);
+    const ctx = { spec, experiment: plan.experiment, file: undefined, dir: tmp, backend, epoch: 3, gan, test: loadDataset("mnist", { split: "test" }), records: [] };
+    const h = hook();
+    await h.onStart(ctx);
+    const first = await h.evaluate(ctx);
+    const second = await h.evaluate(ctx);
+    gan.dispose();
+    expect(first["fid_lite"]).toBeGreaterThan(0);
+    expect(second).toEqual(first);
+    // Off the cadence (epoch 1 of 3, eval_every 2) it measures nothing.
+    expect(await h.evaluate({ ...ctx, epoch: 1 })).toEqual({});
+  });
+});
+
+describe("classifierFromEnv", () => {
+  it("picks the full classifier by default, the small one inside vitest, and refuses other names", () => {
+    expect(classifierFromEnv({})).toBe(DEFAULT_CLASSIFIER);
+    expect(classifierFromEnv({ VITEST: "true" })).toBe(TEST_CLASSIFIER);
+    expect(classifierFromEnv({ VITEST: "true", GANSCOPE_CLASSIFIER: "default" })).toBe(DEFAULT_CLASSIFIER);
+    expect(() => classifierFromEnv({ GANSCOPE_CLASSIFIER: "big" })).toThrow(/GANSCOPE_CLASSIFIER must be "default" or "test", got "big"/);
+  });
+});
