@@ -24,6 +24,8 @@ const RETRY_AFTER_MS = 30_000;
 
 interface RunLink {
   info: MlflowRunInfo | undefined;
+  /** Epochs the server already has (see RunSyncReport.serverEpochs): not logged twice. */
+  onServer: Set<number>;
   /** Set while the server is failing: when the last failure happened. */
   failedAt?: number;
   warned: boolean;
@@ -60,6 +62,7 @@ export class MlflowHook implements RunHooks {
       const report = await sync.syncRun(ctx.experiment, ctx.spec.runId, { lock: false, ...(status ? { status } : {}) });
       if (report.error) throw new Error(report.error);
       link.info = report.mlflowRunId ? (await this.client.getRun(report.mlflowRunId))?.info : undefined;
+      link.onServer = new Set(report.serverEpochs ?? []);
       link.failedAt = undefined;
       return true;
     } catch (e) {
@@ -78,7 +81,7 @@ export class MlflowHook implements RunHooks {
   }
 
   async onStart(ctx: RunContext): Promise<void> {
-    const link: RunLink = { info: undefined, warned: false };
+    const link: RunLink = { info: undefined, onServer: new Set(), warned: false };
     this.runs.set(ctx.spec.runId, link);
     // Creates the run (or finds it, when resuming), logs params once, and replays resumed epochs.
     await this.catchUp(ctx, link, "RUNNING");
@@ -87,8 +90,11 @@ export class MlflowHook implements RunHooks {
   async onEpoch(ctx: RunContext, record: EpochRecord): Promise<void> {
     const link = this.runs.get(ctx.spec.runId);
     if (!link || !(await this.ready(ctx, link))) return;
+    // Replayed after a kill that came after the live log but before the checkpoint: the server has it.
+    if (link.onServer.has(record.epoch)) return;
     try {
       await this.client.logBatch(link.info!.run_id, { metrics: metricsOf(record, Date.now()) });
+      link.onServer.add(record.epoch);
     } catch (e) {
       this.fail(ctx, link, e);
     }
@@ -105,7 +111,7 @@ export class MlflowHook implements RunHooks {
   }
 
   async onFinish(ctx: RunContext, _outcome: RunOutcome): Promise<void> {
-    const link = this.runs.get(ctx.spec.runId) ?? { info: undefined, warned: false };
+    const link = this.runs.get(ctx.spec.runId) ?? { info: undefined, onServer: new Set<number>(), warned: false };
     this.runs.delete(ctx.spec.runId);
     // Failing right now: leave it to the sync at the end of the plan rather than stall the worker.
     if (link.failedAt !== undefined && Date.now() - link.failedAt < RETRY_AFTER_MS) return;

@@ -43,6 +43,12 @@ export interface RunSyncReport {
   error?: string;
   /** The server could not be reached (the rest of a sync is not attempted). */
   unreachable?: boolean;
+  /**
+   * Epochs the server has metrics for after the sync. It can hold an epoch
+   * the store has dropped: logged live, then the runner was killed before
+   * that epoch's checkpoint; the live sink does not log it again.
+   */
+  serverEpochs?: number[];
 }
 
 /** Readable run name: the varied values, then the run id. */
@@ -202,10 +208,13 @@ export class MlflowSync {
     const keys = [...new Set(records.flatMap((r) => Object.keys(r).filter((k) => k !== "epoch")))].sort();
     const now = Date.now();
     const metrics: MlflowMetric[] = [];
+    const serverEpochs = new Set(records.map((r) => r.epoch));
     for (const key of keys) {
       const steps = new Set((await this.client.getMetricHistory(runId, key)).map((m) => m.step));
+      steps.forEach((s) => serverEpochs.add(s));
       for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: r[key] } as EpochRecord, now));
     }
+    report.serverEpochs = [...serverEpochs].sort((a, b) => a - b);
     await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics });
     report.params = newParams.length;
     report.tags = newTags.length;
