@@ -66,18 +66,33 @@ for (let r = 0; r < repeats; r++) {
   cpuMsPerIter.push(cpu);
 }
 
-let leak: { iters: number; tensors: number[]; rssMiB: number[] } | undefined;
+/** Live tensors, RSS, and (wasm) the backend's heap, sampled every tenth of the run after a full GC. */
+interface LeakSamples {
+  iters: number;
+  tensors: number[];
+  rssMiB: number[];
+  jsHeapMiB: number[];
+  wasmHeapMiB: number[];
+}
+let leak: LeakSamples | undefined;
 if (values.leak) {
-  // RSS and live tensors sampled every tenth of the run: flat means no leak.
+  // Run with NODE_OPTIONS=--expose-gc: without a forced GC, RSS mostly shows how lazily V8 collects.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const wasmHeap = () => (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength ?? 0;
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
   const total = Number(values.leak);
-  leak = { iters: total, tensors: [], rssMiB: [] };
+  leak = { iters: total, tensors: [], rssMiB: [], jsHeapMiB: [], wasmHeapMiB: [] };
   const every = Math.max(1, Math.floor(total / 10));
   for (let i = 1; i <= total; i++) {
     step();
     if (i % every === 0) {
       await gan.takeStats();
+      gc?.();
+      const m = process.memoryUsage();
       leak.tensors.push(tf.memory().numTensors);
-      leak.rssMiB.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+      leak.rssMiB.push(mib(m.rss));
+      leak.jsHeapMiB.push(mib(m.heapUsed));
+      leak.wasmHeapMiB.push(mib(wasmHeap()));
     }
   }
 }

@@ -134,9 +134,10 @@ interface IterResult {
   medianMs: number;
   cpuMsPerIter?: number[];
   peakRssMiB: number;
-  leak?: { iters: number; tensors: number[]; rssMiB: number[] };
+  leak?: { iters: number; tensors: number[]; rssMiB: number[]; jsHeapMiB: number[]; wasmHeapMiB: number[] };
 }
 
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x}`;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -153,9 +154,12 @@ function availableBackends(): string[] {
   return probe.status === 0 ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
 }
 
+/** Native TensorFlow uses every core per process by default; with one worker per core, one thread each. */
+const ONE_TF_THREAD = { TF_NUM_INTRAOP_THREADS: "1", TF_NUM_INTEROP_THREADS: "1" };
+
 async function iterationBench(backends: string[]): Promise<IterResult[]> {
   const iters = quick ? 40 : 100;
-  const jobs: { label: string; cmd: string; args: string[] }[] = [
+  const jobs: { label: string; cmd: string; args: string[]; env?: Record<string, string> }[] = [
     ...[2, 1].map((t) => ({
       label: `PyTorch ${t} thread${t > 1 ? "s" : ""}`,
       cmd: PYTHON,
@@ -167,12 +171,21 @@ async function iterationBench(backends: string[]): Promise<IterResult[]> {
       // The tfjs cpu backend is ~20× slower: fewer iterations keep the bench short.
       args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(b === "cpu" ? Math.max(5, iters / 10) : iters), "--repeats", String(repeats)],
     })),
+    // What each runner worker gets in a sweep (one per core): the counterpart of PyTorch 1 thread.
+    ...backends
+      .filter((b) => b === "tensorflow")
+      .map((b) => ({
+        label: `ganscope ${b}, 1 thread`,
+        cmd: TSX,
+        args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(iters), "--repeats", String(repeats)],
+        env: ONE_TF_THREAD,
+      })),
   ];
   const results: IterResult[] = [];
   for (const job of jobs) {
     log(`iterations: ${job.label}`);
-    const child = await run(job.cmd, job.args);
-    results.push(lastJson<IterResult>(child.stdout));
+    const child = await run(job.cmd, job.args, job.env);
+    results.push({ ...lastJson<IterResult>(child.stdout), impl: job.label });
   }
   return results;
 }
@@ -208,27 +221,30 @@ interface SweepResult {
   workers: { cmd: string; peakMiB: number }[];
 }
 
-async function sweepBench(backend: string | undefined): Promise<SweepResult[]> {
+async function sweepBench(backends: string[]): Promise<SweepResult[]> {
   const limit = quick ? 3200 : 6400;
   const epochs = 2;
   const out: SweepResult[] = [];
 
-  const results = mkdtempSync(path.join(os.tmpdir(), "ganscope-bench-"));
-  try {
-    log(`sweep: ganscope runner, 4 runs × ${epochs} epochs × ${limit} images${backend ? ` on ${backend}` : ""}`);
-    const args = [path.join(ROOT, "apps", "runner", "src", "main.ts"), "exp", "--file", path.join(BENCH, "sweep.exp.ts"), "--results", results, "--limit", String(limit), "--epochs", String(epochs)];
-    if (backend) args.push("--backend", backend);
-    const child = await run(TSX, args);
-    let trainS = 0;
-    const expDir = path.join(results, "bench-sweep");
-    for (const d of readdirSync(expDir)) {
-      const summary = path.join(expDir, d, "summary.json");
-      if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
+  for (const backend of backends) {
+    const results = mkdtempSync(path.join(os.tmpdir(), "ganscope-bench-"));
+    try {
+      log(`sweep: ganscope runner on ${backend}, 4 runs × ${epochs} epochs × ${limit} images`);
+      const args = [path.join(ROOT, "apps", "runner", "src", "main.ts"), "exp", "--file", path.join(BENCH, "sweep.exp.ts"), "--results", results];
+      args.push("--limit", String(limit), "--epochs", String(epochs), "--backend", backend);
+      const child = await run(TSX, args, backend === "tensorflow" ? ONE_TF_THREAD : {});
+      let trainS = 0;
+      const expDir = path.join(results, "bench-sweep");
+      for (const d of readdirSync(expDir)) {
+        const summary = path.join(expDir, d, "summary.json");
+        if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
+      }
+      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
+      const threads = backend === "tensorflow" ? ", 1 TF thread each" : "";
+      out.push({ arrangement: `ganscope ${backend}: runner, ${os.availableParallelism()} workers (default)${threads}`, wallS: child.wallS, trainS, workers });
+    } finally {
+      rmSync(results, { recursive: true, force: true });
     }
-    const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
-    out.push({ arrangement: `ganscope runner, ${os.availableParallelism()} workers (default)`, wallS: child.wallS, trainS, workers });
-  } finally {
-    rmSync(results, { recursive: true, force: true });
   }
 
   const torch = (threads: number, runs: string) =>
@@ -262,7 +278,9 @@ function sweepTable(results: SweepResult[]): string {
 async function leakCheck(backend: string): Promise<IterResult> {
   const n = quick ? 300 : 1000;
   log(`leak check: ${n} iterations on ${backend}`);
-  const child = await run(TSX, [path.join(BENCH, "ganscope-iter.ts"), "--backend", backend, "--iters", "1", "--repeats", "1", "--leak", String(n)]);
+  const child = await run(TSX, [path.join(BENCH, "ganscope-iter.ts"), "--backend", backend, "--iters", "1", "--repeats", "1", "--leak", String(n)], {
+    NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --expose-gc`,
+  });
   return lastJson<IterResult>(child.stdout);
 }
 
@@ -277,7 +295,8 @@ if (!skip.has("iter")) {
   lines.push(`Per iteration (G 100-256-512-784, D 784-512-256-1, batch 64, one D + one G Adam step):`, iterationTable(iter));
 }
 if (!skip.has("sweep")) {
-  const sweep = await sweepBench(opts.backends?.split(",")[0]);
+  // The cpu backend would take hours: the sweep compares the backends a user would train on.
+  const sweep = await sweepBench(backends.filter((b) => b !== "cpu"));
   report["sweep"] = sweep;
   lines.push(`Sweep throughput (bench/sweep.exp.ts, 4 runs; ganscope wall time includes process start, checkpoints and per-run evaluation):`, sweepTable(sweep));
 }
@@ -289,7 +308,9 @@ if (!skip.has("leak")) {
     `Leak check (${leak.impl}, ${l.iters} iterations, sampled every ${l.iters / l.tensors.length}):`,
     `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
     `  RSS MiB:                ${l.rssMiB.join(" ")}`,
-    `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${l.rssMiB.at(-1)! - l.rssMiB[0]! >= 0 ? "+" : ""}${l.rssMiB.at(-1)! - l.rssMiB[0]!} MiB from first to last sample`,
+    `  JS heap MiB (after GC): ${l.jsHeapMiB.join(" ")}`,
+    `  wasm heap MiB:          ${l.wasmHeapMiB.join(" ")}`,
+    `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${signed(l.rssMiB.at(-1)! - l.rssMiB[0]!)} MiB, JS heap ${signed(l.jsHeapMiB.at(-1)! - l.jsHeapMiB[0]!)} MiB, wasm heap ${signed(l.wasmHeapMiB.at(-1)! - l.wasmHeapMiB[0]!)} MiB from first to last sample`,
   );
 }
 
