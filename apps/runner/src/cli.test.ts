@@ -50,13 +50,16 @@ describe("runner CLI", () => {
 
   it("trains every run on worker processes and prints the summary table; a second invocation skips them", () => {
     const results = path.join(dir, "results");
-    const r = cli(`--file=${tiny}`, "--results", results, "--concurrency", "2");
+    const receipt = path.join(dir, "receipt.json");
+    const r = cli(`--file=${tiny}`, "--results", results, "--concurrency", "2", "--receipt", receipt);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/backend: \w+/);
     expect(r.out).toMatch(/│ run +│ dis_lr │ status │/);
     expect(r.out.match(/│ done +│ 1\/1/g)).toHaveLength(2);
     const plan = JSON.parse(readFileSync(path.join(results, "cli-tiny", "plan.json"), "utf8"));
     expect(plan.runs).toHaveLength(2);
+    const got = JSON.parse(readFileSync(receipt, "utf8"));
+    expect(got.runs.map((x: { runId: string; status: string }) => [x.runId, x.status])).toEqual(plan.runs.map((x: { runId: string }) => [x.runId, "done"]));
 
     const again = cli(`--file=${tiny}`, "--results", results);
     expect(again.code).toBe(0);

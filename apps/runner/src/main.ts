@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
 import { BACKENDS, type BackendName } from "@ganscope/models";
-import { RunStore } from "@ganscope/tracking";
+import { RunStore, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
@@ -57,7 +57,8 @@ program
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--results <dir>", "run store folder", "results")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string }) => {
+  .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     for (const spec of plan.runs) {
       const count = datasetInfo(spec.config.dataset).train.count;
@@ -108,6 +109,18 @@ program
     if (bad.length > 0) process.exitCode = 1;
     await store.refreshIndex(plan.experiment);
     await syncAfterPlan(store.root, plan.experiment);
+    if (opts.receipt) {
+      await writeJsonAtomic(path.resolve(opts.receipt), {
+        experiment: plan.experiment,
+        file: opts.file,
+        results: path.join(opts.results, plan.experiment),
+        finishedAt: new Date().toISOString(),
+        runs: plan.runs.map((r) => {
+          const o = outcomes.get(r.runId);
+          return { runId: r.runId, varied: r.varied, status: o?.status ?? "not run", ...(o && "summary" in o && o.summary ? { summary: o.summary } : {}) };
+        }),
+      });
+    }
   });
 
 program

@@ -36,8 +36,8 @@ describe("experiment targets", () => {
   it("caches the results folder and runs the runner, forwarding extra arguments", () => {
     const t = targets.find((x) => x.targetName === "seed-baseline")!;
     expect(t.target.cache).toBe(true);
-    expect(t.target.outputs).toEqual(["{workspaceRoot}/results/seed-baseline"]);
-    expect(t.target.options).toEqual({ command: "tsx apps/runner/src/main.ts exp --file=experiments/seed/baseline.exp.ts", forwardAllArgs: true });
+    expect(t.target.outputs).toEqual(["{workspaceRoot}/dist/experiments/seed-baseline.json"]);
+    expect(t.target.options).toEqual({ command: "tsx apps/runner/src/main.ts exp --file=experiments/seed/baseline.exp.ts --receipt=dist/experiments/seed-baseline.json", forwardAllArgs: true });
   });
 
   it("puts every target into one experiments project", async () => {
@@ -62,6 +62,6 @@ describe("the plugin as Nx loads it (nx.json → tools/nx-plugin.js)", () => {
     });
     const project = JSON.parse(stdout) as { targets: Record<string, { cache?: boolean; outputs?: string[] }> };
     expect(Object.keys(project.targets)).toEqual(expect.arrayContaining(["seed-baseline", "seed-dropout-5x5", "quickstart"]));
-    expect(project.targets["seed-dropout-5x5"]).toMatchObject({ cache: true, outputs: ["{workspaceRoot}/results/seed-dropout-5x5"] });
+    expect(project.targets["seed-dropout-5x5"]).toMatchObject({ cache: true, outputs: ["{workspaceRoot}/dist/experiments/seed-dropout-5x5.json"] });
   });
 });

@@ -25,8 +25,8 @@ export interface ExperimentsPluginOptions {
   readonly projectRoot?: string;
   /** The runner's package (default `@ganscope/runner`); its sources and libraries are inputs of every target. */
   readonly runnerPackage?: string;
-  /** The run store folder the runner writes by default (default `results`): `<resultsDir>/<experiment>` is each target's output. */
-  readonly resultsDir?: string;
+  /** Where each target's receipt goes (default `dist/experiments`): `<receiptsDir>/<target>.json` is its cached output. */
+  readonly receiptsDir?: string;
 }
 
 /** The glob Nx matches; exported so the entry file and tests agree on it. */
@@ -82,7 +82,7 @@ export function experimentTargets(files: readonly string[], options: Experiments
   const packages = workspacePackages(workspaceRoot);
   const runnerName = options.runnerPackage ?? "@ganscope/runner";
   const runner = packages.get(runnerName);
-  const resultsDir = options.resultsDir ?? "results";
+  const receiptsDir = options.receiptsDir ?? "dist/experiments";
   const external = lockedPackages(workspaceRoot, TRAINING_PACKAGES);
   const project = createReaderProject();
   const used = new Map<string, string>();
@@ -107,12 +107,15 @@ export function experimentTargets(files: readonly string[], options: Experiments
 
     const libs = packageClosure(packages, [...reading.imports.filter((i) => packages.has(i)), ...(runner ? [runnerName] : [])]);
     const runs = reading.runs ?? (reading.gridRuns !== null ? `≤${reading.gridRuns}` : "?");
-    const resultFolder = `{workspaceRoot}/${resultsDir}/${reading.name ?? targetName}`;
+    // Nx caches a receipt, not results/<experiment>: restoring a cached folder
+    // replaces it whole, which would delete runs trained there since (e.g. a
+    // quick look with --epochs 1). The run store already skips finished runs.
+    const receipt = `${receiptsDir}/${targetName}.json`;
     const target: TargetConfiguration = {
       executor: "nx:run-commands",
       options: {
         // Extra arguments (`--epochs 1 --limit 256`, `--dry-run`) are forwarded to the runner and hashed by Nx.
-        command: `tsx ${runner?.dir ?? "apps/runner"}/src/main.ts exp --file=${file}`,
+        command: `tsx ${runner?.dir ?? "apps/runner"}/src/main.ts exp --file=${file} --receipt=${receipt}`,
         forwardAllArgs: true,
       },
       cache: true,
@@ -123,7 +126,7 @@ export function experimentTargets(files: readonly string[], options: Experiments
         "{workspaceRoot}/tsconfig.base.json",
         ...(external.length > 0 ? [{ externalDependencies: external }] : []),
       ],
-      outputs: [resultFolder],
+      outputs: [`{workspaceRoot}/${receipt}`],
       metadata: {
         description: [`${runs} runs${reading.description ? `: ${reading.description}` : ""}`, ...notes, ...reading.issues.map((i) => `line ${i.line}: ${i.message}`)].join(" — "),
         technologies: ["ganscope"],
