@@ -135,7 +135,7 @@ function metricLines(runDir: string): number {
 }
 
 type KillPoint =
-  | { at: "first-status" } // mid epoch 1: status says running, nothing recorded yet
+  | { at: "first-status" } // as soon as the (new) worker says "running": inside its first epoch
   | { at: "record"; epoch: number } // epoch's record just appended, before its checkpoint
   | { at: "checkpoint"; epoch: number } // epoch's checkpoint just written
   | { at: "mid-epoch"; after: number; fraction: number }; // inside epoch after+1
@@ -143,7 +143,7 @@ type Victim = "group" | "worker" | "parent";
 
 function describeKill(p: KillPoint, v: Victim): string {
   const where =
-    p.at === "first-status" ? "mid epoch 1 (first status)" : p.at === "record" ? `right after epoch ${p.epoch}'s record` : p.at === "checkpoint" ? `right after epoch ${p.epoch}'s checkpoint` : `${Math.round(p.fraction * 100)}% into epoch ${p.after + 1}`;
+    p.at === "first-status" ? "as soon as its worker wrote its first status" : p.at === "record" ? `right after epoch ${p.epoch}'s record` : p.at === "checkpoint" ? `right after epoch ${p.epoch}'s checkpoint` : `${Math.round(p.fraction * 100)}% into epoch ${p.after + 1}`;
   return `kill -9 ${v} ${where}`;
 }
 
@@ -159,8 +159,14 @@ async function runAndKill(results: string, point: KillPoint, victim: Victim): Pr
   const runDir = path.join(results, EXPERIMENT, runId);
   const statusFile = path.join(runDir, "status.json");
   const status = () => readJson<RunStatus>(statusFile);
+  // Wait for this runner's worker to take the run over: the files may still show what the last kill left.
+  const previous = status()?.pid;
+  await until("the new worker's running status", () => {
+    const s = status();
+    return s?.state === "running" && s.pid !== previous && alive(s.pid) ? true : undefined;
+  }, runner);
   if (point.at === "first-status") {
-    await until("a running status", () => (status()?.state === "running" ? true : undefined), runner);
+    // killed right away
   } else if (point.at === "record") {
     await until(`epoch ${point.epoch}'s record`, () => (metricLines(runDir) >= point.epoch ? true : undefined), runner);
   } else if (point.at === "checkpoint") {
