@@ -124,6 +124,11 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
       last: undefined,
     };
   }
+  // Another runner may have finished it between our first look and taking the lock.
+  if ((await run.readStatus())?.state === "done") {
+    await lock.release();
+    return { status: "skipped", reason: "already done", last: (await run.readRecords()).at(-1) };
+  }
 
   const gan = createGan(cfg);
   const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };
