@@ -163,13 +163,13 @@ async function iterationBench(backends: string[]): Promise<IterResult[]> {
     ...[2, 1].map((t) => ({
       label: `PyTorch ${t} thread${t > 1 ? "s" : ""}`,
       cmd: PYTHON,
-      args: [path.join(BENCH, "torch_reference.py"), "iter", "--threads", String(t), "--iters", String(iters), "--repeats", String(repeats)],
+      args: [path.join(BENCH, "torch_reference.py"), "iter", "--threads", String(t), "--iters", String(iters), "--repeats", "1"],
     })),
     ...backends.map((b) => ({
       label: `ganscope ${b}`,
       cmd: TSX,
       // The tfjs cpu backend is ~20× slower: fewer iterations keep the bench short.
-      args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(b === "cpu" ? Math.max(5, iters / 10) : iters), "--repeats", String(repeats)],
+      args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(b === "cpu" ? Math.max(5, iters / 10) : iters), "--repeats", "1"],
     })),
     // What each runner worker gets in a sweep (one per core): the counterpart of PyTorch 1 thread.
     ...backends
@@ -177,17 +177,31 @@ async function iterationBench(backends: string[]): Promise<IterResult[]> {
       .map((b) => ({
         label: `ganscope ${b}, 1 thread`,
         cmd: TSX,
-        args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(iters), "--repeats", String(repeats)],
+        args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(iters), "--repeats", "1"],
         env: ONE_TF_THREAD,
       })),
   ];
-  const results: IterResult[] = [];
-  for (const job of jobs) {
-    log(`iterations: ${job.label}`);
-    const child = await run(job.cmd, job.args, job.env);
-    results.push({ ...lastJson<IterResult>(child.stdout), impl: job.label });
+  // Round-robin, one repeat per process per round: on a shared machine the load
+  // changes by the minute, and every implementation should sample the same minutes.
+  const results = new Map<string, IterResult>();
+  for (let round = 1; round <= repeats; round++) {
+    for (const job of jobs) {
+      log(`iterations, round ${round}/${repeats}: ${job.label}`);
+      const child = await run(job.cmd, job.args, job.env);
+      const r = lastJson<IterResult>(child.stdout);
+      const acc = results.get(job.label);
+      if (!acc) {
+        results.set(job.label, { ...r, impl: job.label });
+        continue;
+      }
+      acc.msPerIter.push(...r.msPerIter);
+      acc.cpuMsPerIter?.push(...(r.cpuMsPerIter ?? []));
+      acc.peakRssMiB = Math.max(acc.peakRssMiB, r.peakRssMiB);
+      acc.repeats += r.repeats;
+      acc.medianMs = median(acc.msPerIter);
+    }
   }
-  return results;
+  return [...results.values()];
 }
 
 function iterationTable(results: IterResult[]): string {
