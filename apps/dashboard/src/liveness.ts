@@ -1,17 +1,9 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RESULTS_FILES, type RunStatus } from "@ganscope/tracking";
+import { RESULTS_FILES, processAlive, type RunStatus } from "@ganscope/tracking";
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { processAlive };
 
 /**
  * One line per run whose status.json says "running": whether its process is

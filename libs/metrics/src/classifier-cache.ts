@@ -11,6 +11,7 @@ import { promises as fs, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDataset, type Dataset } from "@ganscope/data";
+import { processAlive } from "@ganscope/tracking";
 import type { DatasetId } from "@ganscope/dsl";
 import { DEFAULT_CLASSIFIER, classifierFromWeights, trainClassifier, type ClassifierSpec, type DigitClassifier } from "./digit-classifier.js";
 
@@ -191,14 +192,6 @@ async function writeCache(file: string, key: string, info: Omit<ClassifierInfo, 
   await fs.rename(tmp, file);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** An exclusive lock file holding the trainer's pid; a lock left by a dead process is taken over. */
 async function tryLock(lockFile: string): Promise<{ release(): Promise<void> } | "busy"> {
@@ -207,7 +200,7 @@ async function tryLock(lockFile: string): Promise<{ release(): Promise<void> } |
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     const holder = Number(await fs.readFile(lockFile, "utf8").catch(() => "NaN"));
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return "busy";
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return "busy";
     // An empty lock may be one whose writer has not written its pid yet.
     const age = Date.now() - ((await fs.stat(lockFile).catch(() => undefined))?.mtimeMs ?? 0);
     if (!Number.isInteger(holder) && age < 10_000) return "busy";

@@ -1,3 +1,4 @@
+export { processAlive } from "./process-alive.js";
 export { appendLineDurable, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 export {
   RESULTS_FILES,

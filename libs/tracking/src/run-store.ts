@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { processAlive } from "./process-alive.js";
 import { appendLineDurable, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 
 /** One line of metrics.jsonl: what an epoch measured. Metrics added by evaluation are extra numeric keys. */
@@ -86,14 +87,6 @@ export function sampleFileName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, "0")}.png`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Per-run lock holder's identity as written in the lock file. */
 export interface LockInfo {
@@ -128,7 +121,7 @@ function readLockInfo(file: string): LockInfo | undefined {
 
 /** A lock whose holder is gone: same host and its process no longer exists. */
 function isStale(holder: LockInfo): boolean {
-  return holder.host === os.hostname() && !isAlive(holder.pid);
+  return holder.host === os.hostname() && !processAlive(holder.pid);
 }
 
 /** A run's folder under results/<experiment>/<runId>/. */
@@ -305,7 +298,7 @@ export class RunDir {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       // Another runner is reaping it. If that runner died mid-reap, clear its marker.
       const reaper = readLockInfo(marker);
-      if (reaper && reaper.host === os.hostname() && !isAlive(reaper.pid)) await fs.rm(marker, { force: true });
+      if (reaper && reaper.host === os.hostname() && !processAlive(reaper.pid)) await fs.rm(marker, { force: true });
       else await new Promise((r) => setTimeout(r, 20));
       return;
     }
