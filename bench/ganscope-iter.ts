@@ -20,6 +20,7 @@ const { values } = parseArgs({
     repeats: { type: "string", default: "3" },
     warmup: { type: "string", default: "5" },
     leak: { type: "string" },
+    dropout: { type: "string", default: "0" },
   },
 });
 const iters = Number(values.iters);
@@ -28,7 +29,9 @@ const warmup = Number(values.warmup);
 
 const info = await selectBackend(values.backend as BackendName);
 const train = loadDataset("mnist", { split: "train" });
-const gan = createGan(BENCH_CONFIG);
+// --dropout p: both networks, as the sweep's dropout runs (masks are drawn from seeded RNG).
+const dropout = Number(values.dropout);
+const gan = createGan({ ...BENCH_CONFIG, gen_dropout: dropout, dis_dropout: dropout });
 
 // An endless stream of real batches in the runner's order (seeded shuffle per epoch).
 function* batches(): Generator<Float32Array> {

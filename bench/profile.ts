@@ -17,12 +17,13 @@ const { values } = parseArgs({
     top: { type: "string", default: "15" },
     shapes: { type: "boolean", default: false },
     clock: { type: "string", default: "cpu" },
+    dropout: { type: "string", default: "0" },
   },
 });
 const config: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
 await selectBackend(values.backend as BackendName);
 const train = loadDataset("mnist", { split: "train", limit: 6400 });
-const gan = createGan(config);
+const gan = createGan({ ...config, gen_dropout: Number(values.dropout), dis_dropout: Number(values.dropout) });
 const batches = [...batchIterator(train, 64, 1, 1)].map((b) => b.images);
 const step = (i: number) => {
   const real = tf.tensor2d(batches[i % batches.length]!, [64, 784]);

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { selectBackend } from "./backend.js";
+import { TFJS_NODE_ENV, selectBackend } from "./backend.js";
 
 describe("selectBackend", () => {
   it("picks the fastest backend present and says why faster ones were skipped", async () => {
@@ -16,6 +17,20 @@ describe("selectBackend", () => {
     if (!native) await expect(selectBackend("tensorflow")).rejects.toThrow(/not available/);
     // @ts-expect-error - a typo in --backend must not silently fall back
     await expect(selectBackend("wsam")).rejects.toThrow(/must be one of/);
+  });
+
+  it(`falls back past a ${TFJS_NODE_ENV} folder that does not load, naming it`, async () => {
+    const saved = process.env[TFJS_NODE_ENV];
+    process.env[TFJS_NODE_ENV] = "/nonexistent/tfjs-node";
+    try {
+      const info = await selectBackend();
+      expect(info.name).not.toBe("tensorflow");
+      expect(info.skipped.join(" ")).toMatch(/\/nonexistent\/tfjs-node: not installed/);
+      await expect(selectBackend("tensorflow")).rejects.toThrow(/nonexistent/);
+    } finally {
+      if (saved === undefined) delete process.env[TFJS_NODE_ENV];
+      else process.env[TFJS_NODE_ENV] = saved;
+    }
   });
 
   it("computes transposed matmuls on wasm exactly as the reference cpu backend", async () => {
@@ -33,5 +48,27 @@ describe("selectBackend", () => {
       tf.dispose([A, B, out]);
     }
     expect(results[1]).toEqual(results[0]);
+  });
+
+  it("matches the cpu backend for every transpose combination and shape (both rewrite directions)", async () => {
+    // Small integers keep every sum exact, so any accumulation order gives the same floats.
+    const dims = fc.integer({ min: 1, max: 9 });
+    await fc.assert(
+      fc.asyncProperty(dims, dims, dims, fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 10_000 }), async (m, k, n, ta, tb, seed) => {
+        const values = (len: number) => Array.from({ length: len }, (_, i) => ((seed + i * 7919) % 17) - 8);
+        const out: number[][] = [];
+        for (const name of ["cpu", "wasm"] as const) {
+          await selectBackend(name);
+          const A = tf.tensor2d(values(m * k), ta ? [k, m] : [m, k]);
+          const B = tf.tensor2d(values(k * n).reverse(), tb ? [n, k] : [k, n]);
+          const C = tf.matMul(A, B, ta, tb);
+          expect(C.shape).toEqual([m, n]);
+          out.push(Array.from(C.dataSync()));
+          tf.dispose([A, B, C]);
+        }
+        expect(out[1]).toEqual(out[0]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Activation } from "@ganscope/dsl";
+import { dropout } from "./dropout.js";
 
 /** One fully connected layer's parameters. */
 export interface Dense {
@@ -81,7 +82,7 @@ export function buildMlp(args: MlpArgs): Mlp {
         h = activate(h, args.activation, args.leakySlope);
         if (training && args.dropout > 0) {
           // Inverted dropout (scales kept units by 1/(1-p)), as PyTorch's nn.Dropout.
-          h = tf.dropout(h, args.dropout, undefined, dropoutSeed === undefined ? undefined : dropoutSeed + i) as tf.Tensor2D;
+          h = dropout(h, args.dropout, dropoutSeed === undefined ? undefined : dropoutSeed + i);
         }
       });
       return h;
