@@ -22,6 +22,16 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
 /**
+ * One worker per core already fills the machine; native TensorFlow would
+ * otherwise start a thread pool per core in every worker and oversubscribe it.
+ * A user's own TF_NUM_* settings win.
+ */
+function workerEnv(workers: number): NodeJS.ProcessEnv {
+  if (workers < 2) return process.env;
+  return { TF_NUM_INTRAOP_THREADS: "1", TF_NUM_INTEROP_THREADS: "1", ...process.env };
+}
+
+/**
  * Runs every spec on a pool of worker processes fed from a local queue.
  * Results come back in plan order whatever order the workers finish in.
  */
@@ -36,7 +46,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
 
   const startWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"], env: workerEnv(workers) });
       children.push(child);
       let current: RunSpec | undefined;
       const next = () => {

@@ -23,6 +23,18 @@ interface Header<M> {
   step: number;
   meta: M;
   tensors: TensorEntry[];
+  /**
+   * Adam's running β₁ᵗ⁺¹ and β₂ᵗ⁺¹ for [generator, discriminator]. setWeights
+   * recomputes them as pow(β, t+1), which differs in float32 from the
+   * running product training keeps, so a resumed run would drift by ~1e-7.
+   */
+  adamPowers?: [number, number][];
+}
+
+/** Adam's bias-correction powers; protected in tfjs' typings, public at run time. */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
 }
 
 async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.Tensor[]; owned: tf.Tensor[] }> {
@@ -50,7 +62,11 @@ async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.
 /** Writes both networks and both optimisers' state, atomically. */
 export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promise<void> {
   const { entries, tensors, owned } = await collect(gan);
-  const header: Header<M> = { version: 1, step: gan.step, meta, tensors: entries };
+  const adamPowers = [gan.genOptimizer, gan.disOptimizer].map((o) => {
+    const p = o as unknown as AdamPowers;
+    return [p.accBeta1.dataSync()[0]!, p.accBeta2.dataSync()[0]!] as [number, number];
+  });
+  const header: Header<M> = { version: 1, step: gan.step, meta, tensors: entries, adamPowers };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
   const prefix = Buffer.alloc(8);
   prefix.write(MAGIC, 0, "ascii");
@@ -114,6 +130,14 @@ export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
   // Optimiser weights: [iterations, first moments…, second moments…]; setWeights adopts the tensors.
   await gan.genOptimizer.setWeights(byGroup.gen_opt);
   await gan.disOptimizer.setWeights(byGroup.dis_opt);
+  header.adamPowers?.forEach(([b1, b2], i) => {
+    const p = [gan.genOptimizer, gan.disOptimizer][i] as unknown as AdamPowers;
+    // A float32 read back as a JS number converts back to the same float32.
+    tf.tidy(() => {
+      p.accBeta1.assign(tf.scalar(b1));
+      p.accBeta2.assign(tf.scalar(b2));
+    });
+  });
   // setWeights wraps each tensor in a new variable sharing its data; drop our handles.
   tf.dispose([...byGroup.gen_opt, ...byGroup.dis_opt].map((w) => w.tensor));
   gan.step = header.step;
