@@ -7,7 +7,7 @@ import { experiment } from "@ganscope/dsl";
  * results/quickstart/<runId>/samples/, real digits in their bottom row.
  */
 export default experiment("quickstart")
-  .describe("Baseline MLP GAN on 10,000 MNIST digits: the seed’s lr 2e-4 against a 5× larger generator lr over 10 epochs.")
+  .describe("Baseline MLP GAN on 10,000 MNIST digits: the seed’s lr 2e-4 against a 5× larger generator lr over 20 epochs.")
   .fix({ limit: 10_000, batch_size: 64, sample_every: 2 })
   .vary("gen_lr", [2e-4, 1e-3])
-  .epochs(10);
+  .epochs(20);
