@@ -137,7 +137,8 @@ function streamSeed(seed: number, epoch: number): number {
   return fmix32(h ^ epochHigh);
 }
 
-function fmix32(x: number): number {
+/** murmur3's 32-bit finaliser: a bijection with full avalanche, for counter-based seeded bits (here and in the models' dropout masks). */
+export function fmix32(x: number): number {
   let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -2,7 +2,7 @@ export { DataError, IDX_MAGIC, encodeIdx, parseIdx, readIdxFile, readIdxHeader }
 export type { IdxFile, IdxKind, ReadIdxOptions } from "./idx-reader.js";
 export { FASHION_MNIST_DIR, IDX_FILE_NAMES, clearDatasetCache, datasetInfo, loadDataset } from "./datasets.js";
 export type { Dataset, DatasetInfo, LoadDatasetOptions, Split, SplitInfo } from "./datasets.js";
-export { batchIterator, batchesPerEpoch, mulberry32, shuffledIndices } from "./batches.js";
+export { batchIterator, batchesPerEpoch, fmix32, mulberry32, shuffledIndices } from "./batches.js";
 export type { Batch, BatchSource, Rng } from "./batches.js";
 export { encodeGridPng, gridSize } from "./image-grid.js";
 export type { GridOptions, GridSize } from "./image-grid.js";

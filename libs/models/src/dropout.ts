@@ -1,15 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-
-/** murmur3's 32-bit finaliser: a bijection with full avalanche, so (seed, index) → bits is a good counter-based generator. */
-function fmix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+// murmur3's finaliser has full avalanche, so (seed, index) → bits is a good counter-based generator.
+import { fmix32 } from "@ganscope/data";
 
 /**
  * The inverted-dropout multiplier for `n` units: 0 with probability `rate`,
