@@ -129,6 +129,8 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     await lock.release();
     return { status: "skipped", reason: "already done", last: (await run.readRecords()).at(-1) };
   }
+  // A runner killed mid-write leaves its temp files; ours to clear now that we hold the lock.
+  await run.removeStaleTemps();
 
   const gan = createGan(cfg);
   const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };

@@ -49,6 +49,21 @@ describe("RunDir.readRecords", () => {
   });
 });
 
+describe("RunDir.removeStaleTemps", () => {
+  it("clears what killed atomic writes left (records, samples, checkpoint) and nothing else", async () => {
+    const run = new RunStore(tmp).run("temps", "r1");
+    const keep = ["metrics.jsonl", "status.json", "checkpoint.bin", ".lock", ".lock.4f1c2d3e-uuid", "samples/epoch-0004.png"];
+    const temps = ["status.json.tmp-17377-rb6huy", "checkpoint.bin.tmp-99", "samples/epoch-0004.png.tmp-17377-rb6huy"];
+    for (const f of [...keep, ...temps]) {
+      await writeJsonAtomic(run.file(f), {});
+    }
+    const removed = await run.removeStaleTemps();
+    expect(removed.map((f) => path.relative(run.dir, f)).sort()).toEqual([...temps].sort());
+    for (const f of keep) expect(existsSync(run.file(f)), f).toBe(true);
+    for (const f of temps) expect(existsSync(run.file(f)), f).toBe(false);
+  });
+});
+
 describe("RunDir.lock", () => {
   it("gives the lock to one holder; a second attempt learns who holds it; release frees it", async () => {
     const run = new RunStore(tmp).run("lock", "a");

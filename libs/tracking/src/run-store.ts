@@ -125,6 +125,9 @@ function isStale(holder: LockInfo): boolean {
 }
 
 /** A run's folder under results/<experiment>/<runId>/. */
+/** What writeFileAtomic and saveCheckpoint name their temp files. */
+const TEMP_FILE = /\.tmp-\d+(-[a-z0-9]+)?$/;
+
 export class RunDir {
   /** @param onStatus called after every status write (the store refreshes its index) */
   constructor(
@@ -241,6 +244,23 @@ export class RunDir {
 
   get checkpointFile(): string {
     return this.file(RESULTS_FILES.checkpoint);
+  }
+
+  /**
+   * Removes the temp files of atomic writes that a killed process left
+   * behind (`<file>.tmp-<pid>[-<suffix>]`, never renamed into place). Call it
+   * holding the run's lock: then no other process is mid-write here.
+   */
+  async removeStaleTemps(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const dir of [this.dir, path.join(this.dir, RESULTS_FILES.samples)]) {
+      const names = await fs.readdir(dir).catch(() => [] as string[]);
+      for (const name of names.filter((n) => TEMP_FILE.test(n))) {
+        await fs.rm(path.join(dir, name), { force: true });
+        removed.push(path.join(dir, name));
+      }
+    }
+    return removed;
   }
 
   /**
