@@ -23,9 +23,24 @@ function positiveInt(name: string, min = 1) {
   };
 }
 
+const trainCounts = new Map<string, number>();
+
+/**
+ * Training images of a dataset, from its file headers, read once per dataset:
+ * the limit check, the dry run and every progress event ask for it.
+ */
+function trainCount(dataset: RunSpec["config"]["dataset"]): number {
+  let count = trainCounts.get(dataset);
+  if (count === undefined) {
+    count = datasetInfo(dataset).train.count;
+    trainCounts.set(dataset, count);
+  }
+  return count;
+}
+
 /** Steps per epoch from the dataset's header alone (no pixels read). */
 function stepsPerEpochOf(spec: RunSpec): number {
-  const count = spec.config.limit || datasetInfo(spec.config.dataset).train.count;
+  const count = spec.config.limit || trainCount(spec.config.dataset);
   return batchesPerEpoch(count, spec.config.batch_size);
 }
 
@@ -34,9 +49,10 @@ export function describePlan(plan: RunPlan): string {
   lines.push(`varied: ${plan.axes.length > 0 ? plan.axes.map((a) => `${String(a)} ∈ {${[...new Set(plan.runs.map((r) => String(r.config[a])))].join(", ")}}`).join("; ") : "nothing"}`);
   let totalSteps = 0;
   for (const spec of plan.runs) {
-    const steps = spec.config.epochs * stepsPerEpochOf(spec);
+    const perEpoch = stepsPerEpochOf(spec);
+    const steps = spec.config.epochs * perEpoch;
     totalSteps += steps;
-    lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${stepsPerEpochOf(spec)} steps = ${steps} steps`);
+    lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
   return lines.join("\n");
@@ -61,7 +77,7 @@ program
   .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     for (const spec of plan.runs) {
-      const count = datasetInfo(spec.config.dataset).train.count;
+      const count = trainCount(spec.config.dataset);
       if (spec.config.limit > count) {
         throw new ExperimentFileError(`${opts.file}: limit ${spec.config.limit} exceeds the ${count} training images of ${spec.config.dataset}`);
       }
