@@ -5,7 +5,8 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FASHION_MNIST_DIR, clearDatasetCache, datasetInfo, loadDataset } from "./datasets.js";
 import type { Dataset } from "./datasets.js";
-import { DataError, encodeIdx } from "./idx-reader.js";
+import { encodeIdx } from "./idx-reader.js";
+import { thrown } from "./expect-data-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "ganscope-datasets-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,15 +24,6 @@ function range(values: Float32Array): { min: number; max: number; mean: number }
   return { min, max, mean: sum / values.length };
 }
 
-function thrown(action: () => unknown): DataError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error("expected a DataError, nothing was thrown");
-}
 
 /** Writes a tiny IDX dataset of `count` 2×3 images whose pixel bytes are their own positions. */
 function writeIdxSet(dir: string, names: Record<"trainImages" | "trainLabels" | "testImages" | "testLabels", string>, count = 4): void {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataError, encodeIdx, readIdxFile, readIdxHeader } from "./idx-reader.js";
+import { encodeIdx, readIdxFile, readIdxHeader } from "./idx-reader.js";
+import { thrown } from "./expect-data-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ganscope-idx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,15 +25,6 @@ const idxContent = fc
     return fc.record({ dims: fc.constant(dims), data: fc.uint8Array({ minLength: size, maxLength: size }) });
   });
 
-function thrown(action: () => unknown): DataError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error("expected a DataError, nothing was thrown");
-}
 
 describe("readIdxFile", () => {
   it("reads back what encodeIdx wrote, raw and gzip", () => {
