@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { useTensorflowKernels } from "./tensorflow-ops.js";
 import { patchWasmKernels } from "./wasm-kernels.js";
 
 /** Compute backends in the order ganscope prefers them (fastest first). */
@@ -66,6 +67,7 @@ async function activate(name: BackendName): Promise<void> {
   if (!ok) throw new Error(`backend "${name}" failed to initialise`);
   await tf.ready();
   if (name === "wasm") patchWasmKernels();
+  if (name === "tensorflow") useTensorflowKernels();
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedTensor, NamedVariableMap } from "@tensorflow/tfjs-core/dist/tensor_types.js";
+import { resourceApplyAdam, TfResourceVariable } from "./tensorflow-ops.js";
 import { simdKernels, type WasmMemory } from "./wasm-simd.js";
 
 /**
@@ -8,8 +9,10 @@ import { simdKernels, type WasmMemory } from "./wasm-simd.js";
  * stock AdamOptimizer's float32 operations in the stock order, so the weights
  * it produces are bit-identical: on wasm in a SIMD loop over the backend's
  * own memory (./wasm-simd.ts), on cpu in a JavaScript loop with Math.fround
- * after each operation. Backends without the kernel (tensorflow) run the
- * stock update.
+ * after each operation. On tensorflow, FusedAdamOptimizer instead keeps
+ * the state in TensorFlow resource variables and runs TensorFlow's own
+ * ResourceApplyAdam (same formula, different rounding). Other backends run
+ * the stock update.
  */
 export const ADAM_KERNEL = "GanscopeAdamUpdate";
 
@@ -132,17 +135,35 @@ export function registerFusedAdam(): void {
   });
 }
 
+/** Where a variable's Adam state lives on the tensorflow backend, and which tfjs tensors it last agreed with. */
+interface TfSlot {
+  w: TfResourceVariable;
+  m: TfResourceVariable;
+  v: TfResourceVariable;
+  /** dataIds of the tfjs value/m/v when they last held what the resources hold. */
+  synced: { w: tf.DataId | null; m: tf.DataId | null; v: tf.DataId | null };
+}
+
 /**
  * tf.AdamOptimizer with the fused update where the backend has it. State,
  * checkpoints (getWeights/setWeights) and results are the stock optimiser's.
  */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /** tensorflow backend only: per variable name, its state as resource variables. */
+  private tfSlots = new Map<string, TfSlot>();
+  /** Constant scalars for ResourceApplyAdam (tensorflow backend only). */
+  private tfConstants: { lr: tf.Tensor; beta1: tf.Tensor; beta2: tf.Tensor; one: tf.Tensor; epsilon: tf.Tensor } | null = null;
+
   constructor(learningRate: number, beta1: number, beta2: number, epsilon: number) {
     super(learningRate, beta1, beta2, epsilon);
     registerFusedAdam();
   }
 
   override applyGradients(variableGradients: NamedVariableMap | NamedTensor[]): void {
+    if (tf.getBackend() === "tensorflow") {
+      this.applyOnTensorflow(variableGradients);
+      return;
+    }
     if (!tf.getKernel(ADAM_KERNEL, tf.getBackend())) {
       super.applyGradients(variableGradients);
       return;
@@ -153,13 +174,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name]!;
-        // Moments are created lazily with the stock optimiser's names, so checkpoints match.
-        self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        const { m, v } = this.moments(i, name, value);
         const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
         if (grad == null) return;
-        const m = self.accumulatedFirstMoment[i]!.variable;
-        const v = self.accumulatedSecondMoment[i]!.variable;
         const [newValue, newM, newV] = tf
           .engine()
           .runKernel(ADAM_KERNEL, { value, grad, m, v, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
@@ -171,5 +188,101 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
     });
     self.incrementIterations();
+  }
+
+  /** The i-th variable's moment variables, created lazily with the stock optimiser's names so checkpoints match. */
+  private moments(i: number, name: string, value: tf.Variable): { m: tf.Variable; v: tf.Variable } {
+    const self = this as unknown as AdamInternals;
+    self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+    self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+    return { m: self.accumulatedFirstMoment[i]!.variable, v: self.accumulatedSecondMoment[i]!.variable };
+  }
+
+  /**
+   * One ResourceApplyAdam per variable instead of 14 eager ops. The weights
+   * are read back into the tfjs variable after every update (the next forward
+   * pass needs them); the moments stay in TensorFlow until someone asks for
+   * them (getWeights, i.e. checkpoints). Whatever changes a tfjs variable
+   * behind our back (setWeights, assign) is noticed by its dataId and pushed
+   * into the resource before the next update.
+   */
+  private applyOnTensorflow(variableGradients: NamedVariableMap | NamedTensor[]): void {
+    const self = this as unknown as AdamInternals;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    this.tfConstants ??= tf.tidy(() => ({
+      lr: tf.keep(tf.scalar(self.learningRate)),
+      beta1: tf.keep(tf.scalar(self.beta1)),
+      beta2: tf.keep(tf.scalar(self.beta2)),
+      one: tf.keep(tf.scalar(1)),
+      epsilon: tf.keep(tf.scalar(self.epsilon)),
+    }));
+    const c = this.tfConstants;
+    tf.tidy(() => {
+      // ε̂ = ε·√(1 − β₂ᵗ) turns TensorFlow's formula into tf.train.adam's (see resourceApplyAdam).
+      const scalars = { beta1Power: self.accBeta1, beta2Power: self.accBeta2, lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilonHat: tf.mul(c.epsilon, tf.sqrt(tf.sub(c.one, self.accBeta2))) };
+      names.forEach((name, i) => {
+        const value = tf.engine().registeredVariables[name]!;
+        const { m, v } = this.moments(i, name, value);
+        const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
+        if (grad == null) return;
+        let slot = this.tfSlots.get(name);
+        if (!slot) {
+          slot = { w: new TfResourceVariable(value.shape, `${name}`), m: new TfResourceVariable(value.shape, `${name}/m`), v: new TfResourceVariable(value.shape, `${name}/v`), synced: { w: null, m: null, v: null } };
+          this.tfSlots.set(name, slot);
+        }
+        if (slot.synced.w !== value.dataId) slot.w.assign(value);
+        if (slot.synced.m !== m.dataId) slot.m.assign(m);
+        if (slot.synced.v !== v.dataId) slot.v.assign(v);
+        // Drop the tfjs variable's hold on the weights' buffer (it points at the
+        // gradient, same shape, for a moment) so TensorFlow updates it in place
+        // instead of copying it first; if anything else still holds the old
+        // weights, TensorFlow copies and they keep their values.
+        value.assign(grad);
+        resourceApplyAdam(slot.w, slot.m, slot.v, scalars, grad);
+        value.assign(slot.w.read());
+        // The tfjs moments are stale now but unchanged: only a new dataId (someone assigned) makes them the truth again.
+        slot.synced = { w: value.dataId, m: m.dataId, v: v.dataId };
+        this.staleMoments.set(name, { m, v });
+      });
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    self.incrementIterations();
+  }
+
+  /** Moments whose current values are in TensorFlow resources, not yet in the tfjs variables. */
+  private staleMoments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+
+  /** Copies moments held in TensorFlow back into the tfjs variables that checkpoints read. */
+  private syncMoments(): void {
+    for (const [name, { m, v }] of this.staleMoments) {
+      const slot = this.tfSlots.get(name)!;
+      tf.tidy(() => {
+        m.assign(slot.m.read());
+        v.assign(slot.v.read());
+      });
+      slot.synced = { w: slot.synced.w, m: m.dataId, v: v.dataId };
+    }
+    this.staleMoments.clear();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    this.syncMoments();
+    return super.getWeights();
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    // The tfjs variables become the truth again; their new dataIds make the next update push them.
+    this.staleMoments.clear();
+    await super.setWeights(weightValues);
+  }
+
+  override dispose(): void {
+    for (const slot of this.tfSlots.values()) [slot.w, slot.m, slot.v].forEach((r) => r.dispose());
+    this.tfSlots.clear();
+    this.staleMoments.clear();
+    if (this.tfConstants) tf.dispose(Object.values(this.tfConstants));
+    this.tfConstants = null;
+    super.dispose();
   }
 }

@@ -5,6 +5,7 @@ import "@tensorflow/tfjs";
 import { discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/dsl";
 import { FusedAdamOptimizer } from "./fused-adam.js";
 import { buildMlp, type Mlp } from "./mlp.js";
+import { sumOfSquares } from "./tensorflow-ops.js";
 
 /** Per-epoch means of what one training step measures. */
 export interface StepStats {
@@ -62,7 +63,7 @@ function named(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] 
 }
 
 function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
-  return tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  return tf.sqrt(sumOfSquares(Object.values(grads))) as tf.Scalar;
 }
 
 /**

@@ -1,0 +1,268 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Direct access to TensorFlow eager ops through tfjs-node's backend, for the
+ * few places where tfjs composes many ops and TensorFlow has one kernel
+ * (Adam's update, ReLU's gradient). Each tfjs op on this backend is one eager
+ * call and one pass over memory, so fusing them is where its time goes.
+ */
+
+/** What we use of tfjs-node's NodeJSKernelBackend (not in tfjs-core's types). */
+interface TfBinding {
+  TF_FLOAT: number;
+  TF_INT32: number;
+  TF_BOOL: number;
+  TF_COMPLEX64: number;
+  TF_STRING: number;
+  TF_ATTR_BOOL: number;
+  TF_ATTR_TYPE: number;
+  TF_ATTR_STRING: number;
+  TF_ATTR_SHAPE: number;
+  TF_ATTR_FLOAT: number;
+}
+type OpAttr = { name: string; type: number; value: unknown };
+interface NodeBackend extends tf.KernelBackend {
+  binding: TfBinding;
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+
+function nodeBackend(): NodeBackend {
+  if (tf.getBackend() !== "tensorflow") throw new Error(`TensorFlow ops need the tensorflow backend, not ${tf.getBackend()}`);
+  return tf.backend() as unknown as NodeBackend;
+}
+
+function tfDtype(b: TfBinding, dtype: tf.DataType): number {
+  const codes: Record<tf.DataType, number> = { float32: b.TF_FLOAT, int32: b.TF_INT32, bool: b.TF_BOOL, complex64: b.TF_COMPLEX64, string: b.TF_STRING };
+  return codes[dtype];
+}
+const typeAttr = (b: TfBinding, name: string, dtype: tf.DataType): OpAttr => ({ name, type: b.TF_ATTR_TYPE, value: tfDtype(b, dtype) });
+const floatAttr = (b: TfBinding, name: string): OpAttr => ({ name, type: b.TF_ATTR_TYPE, value: b.TF_FLOAT });
+const boolAttr = (b: TfBinding, name: string, value: boolean): OpAttr => ({ name, type: b.TF_ATTR_BOOL, value });
+
+let resourceCount = 0;
+
+/**
+ * A TensorFlow resource variable (what tf.Variable is in TensorFlow 2):
+ * state that kernels such as ResourceApplyAdam update in place, which
+ * tfjs's own immutable tensors cannot be.
+ */
+export class TfResourceVariable {
+  /** The resource handle, a scalar tensor tfjs sees as a string. */
+  private handle: tf.Tensor | null;
+
+  constructor(shape: number[], label: string) {
+    const be = nodeBackend();
+    const b = be.binding;
+    this.handle = tf.keep(
+      be.executeSingleOutput(
+        "VarHandleOp",
+        [
+          { name: "container", type: b.TF_ATTR_STRING, value: "" },
+          // Resources live in TensorFlow's per-process manager under this name until destroyed.
+          { name: "shared_name", type: b.TF_ATTR_STRING, value: `ganscope/${process.pid}/${resourceCount++}/${label}` },
+          floatAttr(b, "dtype"),
+          { name: "shape", type: b.TF_ATTR_SHAPE, value: shape },
+        ],
+        [],
+      ),
+    );
+  }
+
+  get resource(): tf.Tensor {
+    if (!this.handle) throw new Error("TfResourceVariable used after dispose()");
+    return this.handle;
+  }
+
+  /** Sets the variable's value (TensorFlow keeps or copies the buffer; `value` stays valid). */
+  assign(value: tf.Tensor): void {
+    const be = nodeBackend();
+    be.executeMultipleOutputs("AssignVariableOp", [floatAttr(be.binding, "dtype"), boolAttr(be.binding, "validate_shape", false)], [this.resource, value], 0);
+  }
+
+  /**
+   * The current value as a tfjs tensor. It shares the variable's buffer, so
+   * the next in-place update copies it first (TensorFlow's copy-on-write):
+   * the tensor read keeps its value.
+   */
+  read(): tf.Tensor {
+    const be = nodeBackend();
+    return be.executeSingleOutput("ReadVariableOp", [floatAttr(be.binding, "dtype")], [this.resource]);
+  }
+
+  dispose(): void {
+    if (!this.handle) return;
+    const be = nodeBackend();
+    be.executeMultipleOutputs("DestroyResourceOp", [boolAttr(be.binding, "ignore_lookup_error", true)], [this.handle], 0);
+    this.handle.dispose();
+    this.handle = null;
+  }
+}
+
+/**
+ * TensorFlow's ResourceApplyAdam: one kernel that updates w, m and v in place.
+ * It computes  m ← m + (g − m)(1 − β₁),  v ← v + (g² − v)(1 − β₂),
+ * w ← w − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε̂); passing ε̂ = ε·√(1 − β₂ᵗ)
+ * makes that the same formula as tf.train.adam's (and PyTorch's)
+ * w ← w − lr · m̂ / (√v̂ + ε), rounded differently.
+ */
+export function resourceApplyAdam(
+  w: TfResourceVariable,
+  m: TfResourceVariable,
+  v: TfResourceVariable,
+  scalars: { beta1Power: tf.Tensor; beta2Power: tf.Tensor; lr: tf.Tensor; beta1: tf.Tensor; beta2: tf.Tensor; epsilonHat: tf.Tensor },
+  grad: tf.Tensor,
+): void {
+  const be = nodeBackend();
+  const b = be.binding;
+  const s = scalars;
+  be.executeMultipleOutputs(
+    "ResourceApplyAdam",
+    [floatAttr(b, "T"), boolAttr(b, "use_locking", false), boolAttr(b, "use_nesterov", false)],
+    [w.resource, m.resource, v.resource, s.beta1Power, s.beta2Power, s.lr, s.beta1, s.beta2, s.epsilonHat, grad],
+    0,
+  );
+}
+
+/** Gradient kernels this module adds, run by the gradient overrides in {@link useTensorflowKernels}. */
+const RELU_GRAD = "GanscopeReluGrad";
+const LEAKY_RELU_GRAD = "GanscopeLeakyReluGrad";
+/** ½·Σx² of a tensor in one pass (TensorFlow's L2Loss), for gradient norms. */
+const HALF_SUM_SQUARES = "GanscopeHalfSumSquares";
+
+/**
+ * Σ over tensors of Σx², as a scalar (for a global gradient norm): on
+ * tensorflow one L2Loss kernel per tensor instead of Square then Sum (two
+ * eager calls and two passes over every gradient, each step).
+ */
+export function sumOfSquares(xs: readonly tf.Tensor[]): tf.Scalar {
+  if (tf.getBackend() === "tensorflow" && xs.every((x) => x.dtype === "float32")) {
+    // L2Loss is ½·Σx²; doubling is exact in floating point.
+    return tf.mul(tf.addN(xs.map((x) => tf.engine().runKernel(HALF_SUM_SQUARES, { x }) as tf.Scalar)), 2);
+  }
+  return tf.addN(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
+}
+
+/** int32 shape/axis tensors by value, kept for the life of the process (see cachedInt32). */
+const int32Cache = new Map<string, tf.Tensor1D>();
+const INT32_CACHE_LIMIT = 4096;
+
+/**
+ * tfjs-node's Reshape and Sum build a fresh int32 tensor for the target
+ * shape / axes on every call (a JavaScript tensor, then a TensorFlow handle);
+ * a training step asks for the same few dozen over and over.
+ */
+function cachedInt32(values: readonly number[]): tf.Tensor1D {
+  const key = values.join(",");
+  let t = int32Cache.get(key);
+  if (!t) {
+    t = tf.keep(tf.tensor1d(values as number[], "int32"));
+    if (int32Cache.size < INT32_CACHE_LIMIT) int32Cache.set(key, t);
+  }
+  return t;
+}
+
+let kernelsInstalled = false;
+
+/**
+ * Kernel and gradient overrides for the tensorflow backend, registered when
+ * it is activated:
+ * - Relu and LeakyRelu gradients use TensorFlow's ReluGrad / LeakyReluGrad.
+ *   tfjs builds ReLU's gradient as dy · step(x), and tfjs-node's Step is
+ *   seven ops (isNaN, greater, ones, fill, where, select, …): 8% of a
+ *   training step. On every other backend the overrides compute exactly the
+ *   stock formulas.
+ * - Reshape and Sum reuse their int32 shape/axis operands (cachedInt32).
+ * - L2Loss for {@link sumOfSquares}.
+ */
+export function useTensorflowKernels(): void {
+  if (kernelsInstalled) return;
+  kernelsInstalled = true;
+  tf.registerKernel({
+    kernelName: HALF_SUM_SQUARES,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend }) => {
+      const be = backend as unknown as NodeBackend;
+      return be.executeSingleOutput("L2Loss", [floatAttr(be.binding, "T")], [inputs.x!]);
+    },
+  });
+  // tfjs-node registered its own Reshape and Sum; ours replace them.
+  tf.unregisterKernel(tf.Reshape, "tensorflow");
+  tf.unregisterKernel(tf.Sum, "tensorflow");
+  tf.registerKernel({
+    kernelName: tf.Reshape,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as NodeBackend;
+      const x = inputs.x!;
+      return be.executeSingleOutput(
+        "Reshape",
+        [typeAttr(be.binding, "T", x.dtype), typeAttr(be.binding, "Tshape", "int32")],
+        [x, cachedInt32((attrs as unknown as tf.ReshapeAttrs).shape)],
+      );
+    },
+  });
+  tf.registerKernel({
+    kernelName: tf.Sum,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as NodeBackend;
+      const x = inputs.x!;
+      const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+      return be.executeSingleOutput(
+        "Sum",
+        [boolAttr(be.binding, "keep_dims", keepDims), typeAttr(be.binding, "T", x.dtype), typeAttr(be.binding, "Tidx", "int32")],
+        [x, cachedInt32(tf.util.parseAxisParam(axis, x.shape))],
+      );
+    },
+  });
+  tf.registerKernel({
+    kernelName: RELU_GRAD,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend }) => {
+      const be = backend as unknown as NodeBackend;
+      return be.executeSingleOutput("ReluGrad", [floatAttr(be.binding, "T")], [inputs.dy!, inputs.x!]);
+    },
+  });
+  tf.registerKernel({
+    kernelName: LEAKY_RELU_GRAD,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const be = backend as unknown as NodeBackend;
+      const alpha = (attrs as { alpha: number }).alpha;
+      return be.executeSingleOutput(
+        "LeakyReluGrad",
+        [floatAttr(be.binding, "T"), { name: "alpha", type: be.binding.TF_ATTR_FLOAT, value: alpha }],
+        [inputs.dy!, inputs.x!],
+      );
+    },
+  });
+  const onTensorflow = () => tf.getBackend() === "tensorflow";
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => {
+      const x = saved[0]!;
+      return {
+        x: () =>
+          onTensorflow() && x.dtype === "float32"
+            ? (tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x }) as tf.Tensor)
+            : tf.mul(dy as tf.Tensor, tf.cast(tf.step(x), "float32")),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.LeakyRelu,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const x = saved[0]!;
+      const alpha = (attrs as { alpha: number }).alpha;
+      return {
+        x: () =>
+          onTensorflow() && x.dtype === "float32"
+            ? (tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
+            : tf.where(tf.greater(x, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)),
+      };
+    },
+  });
+}
