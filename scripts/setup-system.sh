@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for `npm test`: the Debian packages the
 # tests use (Chromium for the dashboard's browser tests, Fashion-MNIST for the
-# second dataset) and the MLflow server's virtual environment. Idempotent and
+# second dataset), the native TensorFlow backend and the MLflow server's
+# virtual environment. Idempotent and
 # quick when everything is present, so `npm test` runs it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,9 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "setup: missing Debian packages: ${need[*]} (install with: sudo apt-get install ${need[*]}); tests that need them will fail" >&2
   fi
 fi
+
+# The native TensorFlow backend (normally built by npm install's postinstall; quick when present).
+bash scripts/setup-tfjs-node.sh
 
 if [ -f scripts/setup-mlflow.sh ]; then
   bash scripts/setup-mlflow.sh

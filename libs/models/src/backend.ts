@@ -22,8 +22,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * Names a `@tensorflow/tfjs-node` package folder to load instead of the
- * installed ones: its binding built against TensorFlow's PyPI wheel, where
- * npm's install cannot download libtensorflow (see bench/README.md).
+ * installed one (normally node_modules' copy, whose binding
+ * scripts/setup-tfjs-node.sh builds against TensorFlow's PyPI wheel).
  */
 export const TFJS_NODE_ENV = "GANSCOPE_TFJS_NODE";
 
@@ -41,9 +41,17 @@ function versionOf(pkg: string): string {
  * where libtensorflow cannot be downloaded the import throws and we move on.
  */
 async function tryNative(): Promise<{ provider: string } | { error: string }> {
+  // One TensorFlow thread unless the user says otherwise: for these MLPs two
+  // intra-op threads made a training step slower on a 2-core machine (18–24 ms
+  // against 31–36 ms, bench/README.md), and the runner already runs one worker
+  // process per core. TensorFlow reads these when its first context starts.
+  process.env.TF_NUM_INTRAOP_THREADS ??= "1";
+  process.env.TF_NUM_INTEROP_THREADS ??= "1";
+  // TensorFlow's C++ start-up chatter (oneDNN notices, absl warnings) is not ours to print.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const errors: string[] = [];
   const custom = process.env[TFJS_NODE_ENV];
-  // A binding built outside node_modules (bench/enable-tfjs-node.sh) is used only when asked for.
+  // A binding built outside node_modules is used only when asked for.
   const candidates = custom ? [path.resolve(custom)] : ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
   for (const pkg of candidates) {
     try {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTIVATIONS, DEFAULTS, type RunConfig } from "@ganscope/dsl";
 import { batchIterator, loadDataset, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, selectBackend, type Gan } from "./index.js";
+import { backendsHere } from "./testing.js";
 
 // Small networks and few hundred digits: seconds on 2 cores, same code path as real runs.
 const small: RunConfig = { ...DEFAULTS, limit: 512, batch_size: 64, gen_width: 64, dis_width: 64, max_width: 128, seed: 7 };
@@ -15,7 +16,6 @@ let test: Dataset;
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-models-"));
 
 beforeAll(async () => {
-  await selectBackend();
   train = loadDataset("mnist", { split: "train", limit: 512 });
   test = loadDataset("mnist", { split: "test", limit: 256 });
 });
@@ -43,7 +43,12 @@ async function discriminatorGap(gan: Gan): Promise<number> {
   return gap;
 }
 
-describe("GAN", () => {
+// Every backend this machine has: wasm always, tensorflow where its binding is built.
+describe.each(await backendsHere())("GAN on %s", (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend);
+  });
+
   it("builds the seed's shapes: G latent→…→784 in [-1, 1], D 784→…→1 probability", () => {
     const gan = createGan({ ...DEFAULTS });
     expect(gan.generator.layers.map((l) => l.w.shape)).toEqual([[100, 256], [256, 512], [512, 784]]);
@@ -127,12 +132,12 @@ describe("GAN", () => {
     const resumed = createGan(small);
     const tensorsBefore = tf.memory().numTensors;
     const meta = await loadCheckpoint<{ epoch: number }>(resumed, file);
+    // Loading replaces nothing it does not own: only Adam's moments and counters were added.
+    expect(tf.memory().numTensors - tensorsBefore).toBeLessThanOrEqual(4 * resumed.generator.variables.length + 4 * resumed.discriminator.variables.length);
     expect(meta).toEqual({ epoch: 1 });
     expect(resumed.step).toBe(20);
     trainSteps(resumed, 4, 5);
     const got = await resumed.takeStats();
-    // Loading replaces nothing it does not own: only Adam's moments and counters were added.
-    expect(tf.memory().numTensors - tensorsBefore).toBeLessThanOrEqual(4 * resumed.generator.variables.length + 4 * resumed.discriminator.variables.length);
     resumed.dispose();
     expect(got).toEqual(expected);
   });
