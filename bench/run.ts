@@ -154,8 +154,8 @@ function availableBackends(): string[] {
   return probe.status === 0 ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
 }
 
-/** Native TensorFlow uses every core per process by default; with one worker per core, one thread each. */
-const ONE_TF_THREAD = { TF_NUM_INTRAOP_THREADS: "1", TF_NUM_INTEROP_THREADS: "1" };
+/** ganscope gives TensorFlow one thread unless told otherwise (libs/models/src/backend.ts); this row shows two. */
+const TWO_TF_THREADS = { TF_NUM_INTRAOP_THREADS: "2", TF_NUM_INTEROP_THREADS: "2" };
 
 async function iterationBench(backends: string[]): Promise<IterResult[]> {
   const iters = quick ? 40 : 100;
@@ -171,14 +171,14 @@ async function iterationBench(backends: string[]): Promise<IterResult[]> {
       // The tfjs cpu backend is ~20× slower: fewer iterations keep the bench short.
       args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(b === "cpu" ? Math.max(5, iters / 10) : iters), "--repeats", "1"],
     })),
-    // What each runner worker gets in a sweep (one per core): the counterpart of PyTorch 1 thread.
+    // The default is one TensorFlow thread (what each runner worker also gets); two, for comparison.
     ...backends
       .filter((b) => b === "tensorflow")
       .map((b) => ({
-        label: `ganscope ${b}, 1 thread`,
+        label: `ganscope ${b}, 2 TF threads`,
         cmd: TSX,
         args: [path.join(BENCH, "ganscope-iter.ts"), "--backend", b, "--iters", String(iters), "--repeats", "1"],
-        env: ONE_TF_THREAD,
+        env: TWO_TF_THREADS,
       })),
   ];
   // Round-robin, one repeat per process per round: on a shared machine the load
@@ -246,7 +246,7 @@ async function sweepBench(backends: string[]): Promise<SweepResult[]> {
       log(`sweep: ganscope runner on ${backend}, 4 runs × ${epochs} epochs × ${limit} images`);
       const args = [path.join(ROOT, "apps", "runner", "src", "main.ts"), "exp", "--file", path.join(BENCH, "sweep.exp.ts"), "--results", results];
       args.push("--limit", String(limit), "--epochs", String(epochs), "--backend", backend);
-      const child = await run(TSX, args, backend === "tensorflow" ? ONE_TF_THREAD : {});
+      const child = await run(TSX, args);
       let trainS = 0;
       const expDir = path.join(results, "bench-sweep");
       for (const d of readdirSync(expDir)) {
@@ -255,7 +255,7 @@ async function sweepBench(backends: string[]): Promise<SweepResult[]> {
       }
       const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
       const threads = backend === "tensorflow" ? ", 1 TF thread each" : "";
-      out.push({ arrangement: `ganscope ${backend}: runner, ${os.availableParallelism()} workers (default)${threads}`, wallS: child.wallS, trainS, workers });
+      out.push({ arrangement: `ganscope ${backend}: runner, ${os.availableParallelism()} workers (one per core)${threads}`, wallS: child.wallS, trainS, workers });
     } finally {
       rmSync(results, { recursive: true, force: true });
     }
@@ -315,17 +315,20 @@ if (!skip.has("sweep")) {
   lines.push(`Sweep throughput (bench/sweep.exp.ts, 4 runs; ganscope wall time includes process start, checkpoints and per-run evaluation):`, sweepTable(sweep));
 }
 if (!skip.has("leak")) {
-  const leak = await leakCheck(backends.includes("tensorflow") && !opts.backends ? "wasm" : backends[0]!);
-  report["leak"] = leak;
-  const l = leak.leak!;
-  lines.push(
-    `Leak check (${leak.impl}, ${l.iters} iterations, sampled every ${l.iters / l.tensors.length}):`,
-    `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
-    `  RSS MiB:                ${l.rssMiB.join(" ")}`,
-    `  JS heap MiB (after GC): ${l.jsHeapMiB.join(" ")}`,
-    `  wasm heap MiB:          ${l.wasmHeapMiB.join(" ")}`,
-    `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${signed(l.rssMiB.at(-1)! - l.rssMiB[0]!)} MiB, JS heap ${signed(l.jsHeapMiB.at(-1)! - l.jsHeapMiB[0]!)} MiB, wasm heap ${signed(l.wasmHeapMiB.at(-1)! - l.wasmHeapMiB[0]!)} MiB from first to last sample`,
-  );
+  report["leak"] = [];
+  for (const backend of backends.filter((b) => b !== "cpu")) {
+    const leak = await leakCheck(backend);
+    (report["leak"] as IterResult[]).push(leak);
+    const l = leak.leak!;
+    lines.push(
+      `Leak check (${leak.impl}, ${l.iters} iterations, sampled every ${l.iters / l.tensors.length}):`,
+      `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
+      `  RSS MiB:                ${l.rssMiB.join(" ")}`,
+      `  JS heap MiB (after GC): ${l.jsHeapMiB.join(" ")}`,
+      `  wasm heap MiB:          ${l.wasmHeapMiB.join(" ")}${backend === "wasm" ? "" : " (not used by this backend)"}`,
+      `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${signed(l.rssMiB.at(-1)! - l.rssMiB[0]!)} MiB, JS heap ${signed(l.jsHeapMiB.at(-1)! - l.jsHeapMiB[0]!)} MiB, wasm heap ${signed(l.wasmHeapMiB.at(-1)! - l.wasmHeapMiB[0]!)} MiB from first to last sample`,
+    );
+  }
 }
 
 const load = os.loadavg();
