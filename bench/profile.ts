@@ -3,6 +3,12 @@
  * numbers behind the "profile before/after" of bench/README.md.
  *
  *   npx tsx bench/profile.ts --backend wasm --steps 30
+ *   npx tsx bench/profile.ts --backend tensorflow --tf-ops   # per TensorFlow eager op
+ *
+ * --tf-ops (tensorflow only) times every call into the native binding, by
+ * TensorFlow op name, without tf.profile: tf.profile adds its own cost per
+ * kernel and does not see ops ganscope calls on the binding directly
+ * (ResourceApplyAdam, ReadVariableOp).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
@@ -18,6 +24,7 @@ const { values } = parseArgs({
     shapes: { type: "boolean", default: false },
     clock: { type: "string", default: "cpu" },
     dropout: { type: "string", default: "0" },
+    "tf-ops": { type: "boolean", default: false },
   },
 });
 const config: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
@@ -32,6 +39,47 @@ const step = (i: number) => {
 };
 for (let i = 0; i < 5; i++) step(i);
 await gan.takeStats();
+
+if (values["tf-ops"]) {
+  if (values.backend !== "tensorflow") throw new Error("--tf-ops needs --backend tensorflow");
+  // The binding object is frozen; the backend reads it through this property, so a wrapper in front of it sees every op.
+  type Binding = { executeOp(name: string, attrs: unknown, ids: unknown, n: number): unknown };
+  const backend = tf.backend() as unknown as { binding: Binding };
+  const binding = backend.binding;
+  const byOp = new Map<string, { us: number; calls: number }>();
+  backend.binding = Object.create(binding, {
+    executeOp: {
+      value: (name: string, attrs: unknown, ids: unknown, n: number) => {
+        const t0 = performance.now();
+        const out = binding.executeOp(name, attrs, ids, n);
+        const e = byOp.get(name) ?? { us: 0, calls: 0 };
+        e.us += (performance.now() - t0) * 1000;
+        e.calls++;
+        byOp.set(name, e);
+        return out;
+      },
+    },
+  }) as Binding;
+  const steps = Number(values.steps);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step(i);
+  await gan.takeStats();
+  const wallMs = (performance.now() - t0) / steps;
+  const cpu = process.cpuUsage(c0);
+  const inOps = [...byOp.values()].reduce((s, e) => s + e.us, 0) / 1000 / steps;
+  const calls = [...byOp.values()].reduce((s, e) => s + e.calls, 0) / steps;
+  console.log(
+    `tensorflow: ${wallMs.toFixed(1)} ms/step wall, ${((cpu.user + cpu.system) / 1000 / steps).toFixed(1)} ms/step CPU; ${inOps.toFixed(1)} ms in ${calls.toFixed(0)} TensorFlow op calls/step, the rest in JavaScript (tfjs engine, tape, ganscope)`,
+  );
+  console.log(`${"TensorFlow op".padEnd(22)} ms/step  share  calls/step  µs/call`);
+  for (const [name, e] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, Number(values.top))) {
+    const ms = e.us / 1000 / steps;
+    console.log(`${name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ${((100 * ms) / wallMs).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0).padStart(9)}  ${(e.us / e.calls).toFixed(1).padStart(7)}`);
+  }
+  gan.dispose();
+  process.exit(0);
+}
 
 // On a shared machine wall time per kernel mostly measures the neighbours;
 // process CPU time (all threads) is what this process itself spent.

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
@@ -23,12 +24,28 @@ const TSX = import.meta.resolve("tsx");
 
 /**
  * One worker per core already fills the machine; native TensorFlow would
- * otherwise start a thread pool per core in every worker and oversubscribe it.
- * A user's own TF_NUM_* settings win.
+ * otherwise start a thread pool per core in every worker and oversubscribe it
+ * (selectBackend also defaults to one thread; this keeps workers at one
+ * whatever that default becomes). A user's own TF_NUM_* settings win.
  */
 function workerEnv(workers: number): NodeJS.ProcessEnv {
   if (workers < 2) return process.env;
   return { TF_NUM_INTRAOP_THREADS: "1", TF_NUM_INTEROP_THREADS: "1", ...process.env };
+}
+
+/**
+ * Lines libtensorflow prints on stderr when it loads, whatever TF_CPP_MIN_LOG_LEVEL
+ * says (absl logs before it is initialised): notices, not problems, and one
+ * pair per worker would bury the progress display.
+ */
+const TF_STARTUP_NOISE = [/^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/, /^I0000 [\d:. ]+ port\.cc:\d+\] oneDNN custom operations are on\./];
+
+/** Passes a worker's stderr through, line by line, less TensorFlow's start-up notices. */
+function forwardStderr(child: ChildProcess): void {
+  if (!child.stderr) return;
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
+    if (!TF_STARTUP_NOISE.some((re) => re.test(line))) process.stderr.write(`${line}\n`);
+  });
 }
 
 /**
@@ -46,8 +63,9 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
 
   const startWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"], env: workerEnv(workers) });
+      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"], env: workerEnv(workers) });
       children.push(child);
+      forwardStderr(child);
       let current: RunSpec | undefined;
       const next = () => {
         current = queue.shift();
