@@ -121,10 +121,12 @@ describe.runIf(native)("TensorFlow ops on the tensorflow backend", () => {
         for (const backend of ["cpu", "tensorflow"] as const) {
           await selectBackend(backend);
           const x = tf.tensor(values, shape);
-          const r = tf.tidy(() => [tf.reshape(x, [n]), tf.reshape(x, [-1, shape.at(-1)!]), tf.sum(x, axis, keepDims), tf.sum(x)]);
+          const r = tf.tidy(() => [tf.reshape(x, [n]), tf.reshape(x, [-1, shape.at(-1)!]), tf.sum(x, axis, keepDims), tf.sum(x), tf.reshape(x, shape)]);
           expect(r[2]!.shape).toEqual(keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis));
+          // A same-shape reshape shares x's data: it must outlive x.
+          x.dispose();
           out.push(r.flatMap((t) => Array.from(t.dataSync())));
-          tf.dispose([x, ...r]);
+          tf.dispose(r);
         }
         expect(out[1]).toEqual(out[0]);
       }),

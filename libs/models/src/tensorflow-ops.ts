@@ -172,7 +172,8 @@ let kernelsInstalled = false;
  *   seven ops (isNaN, greater, ones, fill, where, select, …): 8% of a
  *   training step. On every other backend the overrides compute exactly the
  *   stock formulas.
- * - Reshape and Sum reuse their int32 shape/axis operands (cachedInt32).
+ * - Reshape to the same shape shares the tensor; other Reshapes and Sums
+ *   reuse their int32 shape/axis operands (cachedInt32).
  * - L2Loss for {@link sumOfSquares}.
  */
 export function useTensorflowKernels(): void {
@@ -193,8 +194,15 @@ export function useTensorflowKernels(): void {
     kernelName: tf.Reshape,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = backend as unknown as NodeBackend & { incRef(dataId: tf.DataId): void };
       const x = inputs.x!;
+      const shape = (attrs as unknown as tf.ReshapeAttrs).shape;
+      // tfjs's gradients reshape to the shape a tensor already has (Add's, for
+      // both operands); that needs no new TensorFlow handle, as Identity does not.
+      if (shape.length === x.shape.length && shape.every((d, i) => d === x.shape[i])) {
+        be.incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      }
       return be.executeSingleOutput(
         "Reshape",
         [typeAttr(be.binding, "T", x.dtype), typeAttr(be.binding, "Tshape", "int32")],
