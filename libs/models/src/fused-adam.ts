@@ -153,6 +153,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   private tfSlots = new Map<string, TfSlot>();
   /** Constant scalars for ResourceApplyAdam (tensorflow backend only). */
   private tfConstants: { lr: tf.Tensor; beta1: tf.Tensor; beta2: tf.Tensor; one: tf.Tensor; epsilon: tf.Tensor } | null = null;
+  /** Moments whose current values are in TensorFlow resources, not yet in the tfjs variables. */
+  private staleMoments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
 
   constructor(learningRate: number, beta1: number, beta2: number, epsilon: number) {
     super(learningRate, beta1, beta2, epsilon);
@@ -163,6 +165,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     if (tf.getBackend() === "tensorflow") {
       this.applyOnTensorflow(variableGradients);
       return;
+    }
+    if (this.staleMoments.size > 0) {
+      // The newest moments are in TensorFlow; updating from the tfjs copies would silently rewind them.
+      throw new Error(`FusedAdamOptimizer: its state lives in the tensorflow backend; call getWeights() there before switching to ${tf.getBackend()}`);
     }
     if (!tf.getKernel(ADAM_KERNEL, tf.getBackend())) {
       super.applyGradients(variableGradients);
@@ -249,9 +255,6 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     });
     self.incrementIterations();
   }
-
-  /** Moments whose current values are in TensorFlow resources, not yet in the tfjs variables. */
-  private staleMoments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
 
   /** Copies moments held in TensorFlow back into the tfjs variables that checkpoints read. */
   private syncMoments(): void {

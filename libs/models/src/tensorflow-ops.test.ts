@@ -77,6 +77,28 @@ describe.runIf(native)("TensorFlow ops on the tensorflow backend", () => {
     opt.dispose();
   });
 
+  it("refuses to update on another backend while its newest moments are in TensorFlow, and carries on after getWeights", async () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]), true, `tf-ops-test/${unique++}`);
+    const opt = new FusedAdamOptimizer(0.1, 0.5, 0.999, 1e-8);
+    const step = () => tf.tidy(() => opt.applyGradients([{ name: v.name, tensor: tf.ones([3]) }]));
+    step();
+    await selectBackend("wasm");
+    expect(step).toThrow(/getWeights/);
+    await selectBackend("tensorflow");
+    tf.dispose((await opt.getWeights())[0]!.tensor);
+    await selectBackend("wasm");
+    step();
+    await selectBackend("tensorflow");
+    step(); // the moments wasm wrote are pushed back into TensorFlow
+    const stock = tf.train.adam(0.1, 0.5, 0.999, 1e-8);
+    const w = tf.variable(tf.tensor1d([1, 2, 3]), true, `tf-ops-test/${unique++}`);
+    for (let i = 0; i < 3; i++) tf.tidy(() => stock.applyGradients([{ name: w.name, tensor: tf.ones([3]) }]));
+    expectClose(Array.from(v.dataSync()), Array.from(w.dataSync()), 1e-5);
+    opt.dispose();
+    stock.dispose();
+    tf.dispose([v, w]);
+  });
+
   it("keeps a resource variable's value across reads and assigns", () => {
     const r = new TfResourceVariable([2, 2], "test");
     const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);

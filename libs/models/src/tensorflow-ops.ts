@@ -92,8 +92,9 @@ export class TfResourceVariable {
 
   dispose(): void {
     if (!this.handle) return;
-    const be = nodeBackend();
-    be.executeMultipleOutputs("DestroyResourceOp", [boolAttr(be.binding, "ignore_lookup_error", true)], [this.handle], 0);
+    // Also after the active backend changed: the resource lives in TensorFlow's backend, whichever is active.
+    const be = tf.findBackend("tensorflow") as unknown as NodeBackend | null;
+    be?.executeMultipleOutputs("DestroyResourceOp", [boolAttr(be.binding, "ignore_lookup_error", true)], [this.handle], 0);
     this.handle.dispose();
     this.handle = null;
   }
