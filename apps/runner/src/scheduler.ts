@@ -23,17 +23,6 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
 /**
- * One worker per core already fills the machine; native TensorFlow would
- * otherwise start a thread pool per core in every worker and oversubscribe it
- * (selectBackend also defaults to one thread; this keeps workers at one
- * whatever that default becomes). A user's own TF_NUM_* settings win.
- */
-function workerEnv(workers: number): NodeJS.ProcessEnv {
-  if (workers < 2) return process.env;
-  return { TF_NUM_INTRAOP_THREADS: "1", TF_NUM_INTEROP_THREADS: "1", ...process.env };
-}
-
-/**
  * Lines libtensorflow prints on stderr when it loads, whatever TF_CPP_MIN_LOG_LEVEL
  * says (absl logs before it is initialised): notices, not problems, and one
  * pair per worker would bury the progress display.
@@ -63,7 +52,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
 
   const startWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"], env: workerEnv(workers) });
+      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
       children.push(child);
       forwardStderr(child);
       let current: RunSpec | undefined;

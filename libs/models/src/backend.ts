@@ -43,11 +43,13 @@ function versionOf(pkg: string): string {
 async function tryNative(): Promise<{ provider: string } | { error: string }> {
   // One TensorFlow thread unless the user says otherwise: for these MLPs two
   // intra-op threads made a training step slower on a 2-core machine (18–24 ms
-  // against 31–36 ms, bench/README.md), and the runner already runs one worker
-  // process per core. TensorFlow reads these when its first context starts.
+  // against 31–36 ms, bench/README.md), and the runner runs one worker process
+  // per core, each of which comes through here. TensorFlow reads these when
+  // its first context starts.
   process.env.TF_NUM_INTRAOP_THREADS ??= "1";
   process.env.TF_NUM_INTEROP_THREADS ??= "1";
-  // TensorFlow's C++ start-up chatter (oneDNN notices, absl warnings) is not ours to print.
+  // TensorFlow's own info and warning logs are not ours to print. (The two
+  // lines absl writes before it is initialised ignore this; the runner drops them.)
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const errors: string[] = [];
   const custom = process.env[TFJS_NODE_ENV];
