@@ -14,6 +14,7 @@ import {
 import type { RecordedExperiment } from "./experiment-definition.js";
 import { formatValue, issue, type PlanIssue } from "./plan-error.js";
 import { canonicalJson } from "./run-id.js";
+import { validateStopPolicy } from "./run-policies.js";
 
 /** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
 export interface IssueContext {
@@ -228,6 +229,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
         if (typeof step.text !== "string") {
           push(issue(at, null, step.text, "a string", `expects a string, got ${formatValue(step.text)}`));
         }
+        break;
+      case "stopWhen":
+        issues.push(...validateStopPolicy(step.policy, at));
+        break;
+      case "halving":
+        // Rungs are checked against the runs' epochs once the grid is resolved (plan compiler).
         break;
     }
   }

@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
-import type { RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { RunStore, type EpochRecord, type RunStatus } from "@ganscope/tracking";
+import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
 export type RunEvent =
@@ -16,6 +17,8 @@ export type RunOutcome =
   | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
   | { status: "skipped"; reason: string; last: EpochRecord | undefined }
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
+  /** Ended early by the stop policy or successive halving; extendable later (`--resume-stopped`). */
+  | { status: "stopped"; epoch: number; by: StopDecision["by"]; reason: string; last: EpochRecord | undefined; secsPerEpoch: number; summary?: Readonly<Record<string, unknown>> }
   | { status: "failed"; error: string };
 
 /** What a hook sees of the run it is attached to. */
@@ -36,6 +39,11 @@ export interface EvalContext extends RunContext {
   readonly test: Dataset;
   /** All records so far, this epoch's not yet included. */
   readonly records: readonly EpochRecord[];
+  /**
+   * Evaluate this epoch whatever the cadence: it is the run's last (its
+   * target, a rung of successive halving, or the stop policy is about to stop it).
+   */
+  readonly mustEvaluate: boolean;
 }
 
 /**
@@ -67,6 +75,17 @@ export interface TrainOptions {
   /** Report progress every this many steps. */
   progressEvery?: number;
   hooks?: readonly RunHooks[];
+  /** The plan's stop policy (`plan.stop`); undefined or null never stops a run early. */
+  stop?: ResolvedStopPolicy;
+  /** Successive halving across the plan: the policy and the ids of the plan's other runs (read from the same experiment folder). */
+  halving?: { policy: HalvingPolicy; peers: readonly string[] };
+  /** Train a `stopped` run on towards its epochs instead of skipping it. */
+  resumeStopped?: boolean;
+}
+
+/** The last record at or before `epoch`: what a run reused at a smaller target reports. */
+function recordAt(records: readonly EpochRecord[], epoch: number): EpochRecord | undefined {
+  return records.filter((r) => r.epoch <= epoch).at(-1);
 }
 
 /** Samples in a grid: 9 rows of 10 generated digits above one row of real ones, as the seed's figures. */
@@ -129,25 +148,42 @@ export async function trainEpoch(
 }
 
 /**
- * The worker's whole job: take a RunSpec, train it, write the run store.
- * Resumes from the run's checkpoint; a run already done is skipped.
+ * Why a run needs no training now, from its status: done to at least the
+ * target, or stopped early (unless asked to go on). Undefined when it trains.
+ */
+function settled(status: RunStatus | undefined, target: number, resumeStopped: boolean): string | undefined {
+  if (status?.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epochs`;
+  if (status?.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
+  return undefined;
+}
+
+/**
+ * The worker's whole job: take a RunSpec, train it, write the store.
+ * A run's `epochs` is a target: a run done to fewer epochs is extended from
+ * its checkpoint, one done to as many or more is reused, a run killed halfway
+ * resumes. After each epoch the stop policy and successive halving may end it
+ * early (status `stopped`).
  */
 export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
   const cfg = spec.config;
+  const target = cfg.epochs;
+  const resumeStopped = opts.resumeStopped ?? false;
+  const reused = async (reason: string): Promise<RunOutcome> => ({ status: "skipped", reason, last: recordAt(await run.readRecords(), target) });
 
   const prior = await run.readStatus();
-  if (prior?.state === "done") {
-    const records = await run.readRecords();
-    return { status: "skipped", reason: "already done", last: records.at(-1) };
-  }
-  const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
-  if (reusedFrom) {
-    await store.linkRun(opts.experiment, spec.runId, reusedFrom);
-    const records = await store.run(opts.experiment, spec.runId).readRecords();
-    return { status: "skipped", reason: `same config already trained in ${reusedFrom}`, last: records.at(-1) };
+  const already = settled(prior, target, resumeStopped);
+  if (already) return reused(already);
+  if (!prior) {
+    const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
+    if (reusedFrom) {
+      await store.linkRun(opts.experiment, spec.runId, reusedFrom);
+      const linked = settled(await run.readStatus(), target, resumeStopped);
+      // The same run, trained in another experiment: reused as it is, or extended there (one run, one folder).
+      if (linked) return reused(`${linked}, trained in ${reusedFrom}`);
+    }
   }
   const lock = await run.lock();
   if ("heldBy" in lock) {
@@ -158,9 +194,10 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     };
   }
   // Another runner may have finished it between our first look and taking the lock.
-  if ((await run.readStatus())?.state === "done") {
+  const settledNow = settled(await run.readStatus(), target, resumeStopped);
+  if (settledNow) {
     await lock.release();
-    return { status: "skipped", reason: "already done", last: (await run.readRecords()).at(-1) };
+    return reused(settledNow);
   }
   // A runner killed mid-write leaves its temp files; ours to clear now that we hold the lock.
   await run.removeStaleTemps();
@@ -179,6 +216,14 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     return extra;
   };
   try {
+    const status = await run.readStatus();
+    const trainedBefore = status?.epochsDone ?? 0;
+    if (trainedBefore > 0 && !existsSync(run.checkpointFile)) {
+      throw new Error(
+        `cannot ${status?.state === "running" ? "resume" : "extend"} run ${spec.runId} from epoch ${trainedBefore}: ${run.checkpointFile} is missing ` +
+          `(its records stay as they are); move the run folder aside to train it again from epoch 1`,
+      );
+    }
     await run.writeConfig({
       runId: spec.runId,
       experiment: opts.experiment,
@@ -191,7 +236,6 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     const train = loadDataset(cfg.dataset, { split: "train", limit: cfg.limit || undefined });
     const test = loadDataset(cfg.dataset, { split: "test" });
-    const size = train.rows * train.cols;
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
@@ -200,24 +244,28 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     }
     // Records beyond the checkpoint are replayed, so drop them (no duplicates, no gaps).
     const records = await run.readRecords(fromEpoch);
-    await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: cfg.epochs });
+    await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: target });
     for (const h of hooks) await h.onStart?.(ctx, records);
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
-    emit({ type: "start", runId: spec.runId, fromEpoch, epochs: cfg.epochs, stepsPerEpoch });
+    emit({ type: "start", runId: spec.runId, fromEpoch, epochs: target, stepsPerEpoch });
     const sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
     const realDigits = realRow(test);
     const progressEvery = opts.progressEvery ?? 10;
+    const secsPerEpoch = () => records.reduce((sum, r) => sum + r.secs, 0) / Math.max(1, records.length);
 
     try {
-      for (let epoch = fromEpoch + 1; epoch <= cfg.epochs; epoch++) {
+      for (let epoch = fromEpoch + 1; epoch <= target; epoch++) {
         const stats = await trainEpoch(gan, train, epoch, {
           progressEvery,
           onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: stepsPerEpoch }),
         });
         const record: EpochRecord = { epoch, ...stats };
         if (!hasNonFinite(record)) {
-          for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records }));
+          // A run about to stop on its losses is evaluated now, so its last record says what it drew.
+          const stopsOnLosses = stopDecision(opts.stop ?? null, [...records.filter((r) => r.epoch > fromEpoch), record]) !== undefined;
+          const mustEvaluate = epoch === target || stopsOnLosses || (opts.halving?.policy.rungs.includes(epoch) ?? false);
+          for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records, mustEvaluate }));
         }
         await run.appendRecord(record);
         records.push(record);
@@ -226,11 +274,11 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
         if (hasNonFinite(record)) {
           const error = `diverged: non-finite loss or gradient at epoch ${epoch}`;
-          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: cfg.epochs, error });
+          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: target, error });
           await run.writeSummary({ runId: spec.runId, status: "diverged", epochs: epoch, final: record, ...(await summarize(records)) });
           return await finish({ status: "diverged", epoch, last: record });
         }
-        if (epoch % cfg.sample_every === 0 || epoch === cfg.epochs) {
+        if (epoch % cfg.sample_every === 0 || epoch === target) {
           const fake = gan.generate(sampleNoise);
           const fakeData = await fake.data<"float32">();
           fake.dispose();
@@ -242,32 +290,56 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
         }
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
-        await run.writeStatus({ state: "running", epochsDone: epoch, epochs: cfg.epochs });
+        await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
+
+        const stop =
+          stopDecision(opts.stop ?? null, records.filter((r) => r.epoch > fromEpoch)) ??
+          (opts.halving ? halvingDecision(opts.halving.policy, epoch, target, records, await peerRecords(store, opts.experiment, spec.runId, opts.halving.peers)) : undefined);
+        if (stop) {
+          const summary = await summarize(records);
+          await run.writeSummary({
+            runId: spec.runId,
+            status: "stopped",
+            epochs: epoch,
+            stop: { by: stop.by, epoch: stop.epoch, reason: stop.reason, evidence: stop.evidence, target },
+            trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+            secsPerEpoch: secsPerEpoch(),
+            final: record,
+            ...summary,
+          });
+          await run.writeStatus({ state: "stopped", epochsDone: epoch, epochs: target, stopReason: stop.reason });
+          return await finish({ status: "stopped", epoch, by: stop.by, reason: stop.reason, last: record, secsPerEpoch: secsPerEpoch(), summary });
+        }
       }
     } finally {
       sampleNoise.dispose();
     }
 
-    const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
-    const secsPerEpoch = trainSecs / Math.max(1, records.length);
     const summary = await summarize(records);
     await run.writeSummary({
       runId: spec.runId,
       status: "done",
-      epochs: cfg.epochs,
-      trainSecs,
-      secsPerEpoch,
+      epochs: target,
+      trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+      secsPerEpoch: secsPerEpoch(),
       final: records.at(-1),
       ...summary,
     });
-    await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
-    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
+    await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
+    return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
   } catch (e) {
     const status = await run.readStatus().catch(() => undefined);
-    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
+    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: target, error: (e as Error).message });
     return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
   } finally {
     gan.dispose();
     await lock.release();
   }
+}
+
+/** The plan's other runs' records as they stand now (read-only: their runners may be writing them). */
+async function peerRecords(store: RunStore, experiment: string, self: string, peers: readonly string[]): Promise<Map<string, EpochRecord[]>> {
+  const out = new Map<string, EpochRecord[]>();
+  for (const id of peers) if (id !== self) out.set(id, await store.run(experiment, id).peekRecords());
+  return out;
 }
