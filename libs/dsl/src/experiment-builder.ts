@@ -3,6 +3,7 @@ import type { ExperimentDefinition, RecordedExperiment, RunFilter, Step } from "
 import { compilePlan, describeExperiment } from "./plan-compiler.js";
 import type { RunPlan } from "./run-plan.js";
 import type { HalvingPolicy, StopPolicy } from "./run-policies.js";
+import type { SCHEDULE_KEYS } from "./run-id.js";
 
 /**
  * A type whose name reads as the compile error, for misuses only a
@@ -52,14 +53,16 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
   /**
    * Makes `key` an axis: the plan has one run per value (times the other
    * axes). The first declared axis varies slowest. Values are type-checked
-   * against the key and literal unions infer without `as const`.
+   * against the key and literal unions infer without `as const`. The
+   * schedule (`epochs`, `sample_every`, `eval_every`) cannot be varied: it is
+   * not part of a run, and one run trained longest holds every shorter one.
    *
    * @example
    * experiment("act")
    *   .vary("activation", ["relu", "elu", "gelu"])
    *   .vary("dis_dropout", [0, 0.3, 0.6])   // 9 runs
    */
-  vary<K extends Exclude<ParamKey, Fixed | Varied>>(
+  vary<K extends Exclude<ParamKey, Fixed | Varied | (typeof SCHEDULE_KEYS)[number]>>(
     key: K,
     values: readonly [RunConfig[K], ...RunConfig[K][]],
   ): ExperimentBuilder<Fixed, Varied | K>;

@@ -13,7 +13,7 @@ import {
 } from "./hyperparameters.js";
 import type { RecordedExperiment } from "./experiment-definition.js";
 import { formatValue, issue, type PlanIssue } from "./plan-error.js";
-import { canonicalJson } from "./run-id.js";
+import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
 import { validateStopPolicy } from "./run-policies.js";
 
 /** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
@@ -196,6 +196,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
           break;
         }
         variedBy.set(key, step.method);
+        if ((SCHEDULE_KEYS as readonly string[]).includes(key)) {
+          push(
+            issue(at, key, values, "a hyperparameter that decides the run", `${key} is a schedule, not part of a run: one run trained to the largest value holds every smaller value's records (keyed by epoch); fix it instead`),
+          );
+          break;
+        }
         if (!Array.isArray(values)) {
           push(issue(at, key, values, "a list of values", `${key} needs a list of values, got ${formatValue(values)}`));
           break;
