@@ -91,6 +91,12 @@ function realRow(test: Dataset): Float32Array {
   return out;
 }
 
+/** Faults of the disk or the store's files: their message is the whole story, a stack trace would bury it. */
+const USER_FACING = new Set(["StoreWriteError", "CheckpointError", "CorruptRecordsError", "CorruptFileError", "DataError"]);
+function userFacing(e: unknown): boolean {
+  return e instanceof Error && USER_FACING.has(e.name);
+}
+
 function hasNonFinite(r: EpochRecord): boolean {
   return [r.d_loss, r.g_loss, r.d_real, r.d_fake, r.d_grad_norm, r.g_grad_norm].some((v) => !Number.isFinite(v));
 }
@@ -165,8 +171,8 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
       const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile);
       fromEpoch = meta.epoch;
     }
-    // Records beyond the checkpoint are replayed, so drop them (no duplicates, no gaps).
-    const records = await run.readRecords(fromEpoch);
+    // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
+    const records = await run.resumeRecords(fromEpoch);
     await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: cfg.epochs });
     for (const h of hooks) await h.onStart?.(ctx, records);
 
@@ -239,8 +245,9 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
   } catch (e) {
     const status = await run.readStatus().catch(() => undefined);
-    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
-    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
+    // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
+    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message }).catch(() => {});
+    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
   } finally {
     gan.dispose();
     await lock.release();
