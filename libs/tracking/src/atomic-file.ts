@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { accessSync, constants, promises as fs, statSync } from "node:fs";
 import path from "node:path";
 
 /** What an errno means to a user, for the one line a failed write prints. */
@@ -40,9 +40,36 @@ export class StoreWriteError extends Error {
 
   static from(file: string, e: unknown, doing = "write"): StoreWriteError {
     if (e instanceof StoreWriteError) return e;
-    const code = (e as NodeJS.ErrnoException).code ?? "EUNKNOWN";
+    let code = (e as NodeJS.ErrnoException).code ?? "EUNKNOWN";
+    // A recursive mkdir under a read-only or unwritable folder reports ENOENT; the nearest existing folder knows why.
+    if (code === "ENOENT") {
+      const why = whyUnwritable(file);
+      if (why) {
+        code = why;
+        e = Object.assign(new Error(why), { code: why });
+      }
+    }
     const advice = code === "ENOSPC" || code === "EDQUOT" ? "; free some space and run again (finished epochs are kept)" : code === "EROFS" || code === "EACCES" || code === "EPERM" ? "; pass a writable --results folder" : "";
     return new StoreWriteError(file, code, `cannot ${doing} ${file}: ${describeErrno(e)}${advice}`);
+  }
+}
+
+/** The errno that writing into the nearest existing ancestor of `file` gets (EROFS, EACCES, ENOTDIR), if any. */
+function whyUnwritable(file: string): string | undefined {
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    try {
+      const st = statSync(dir);
+      if (!st.isDirectory()) return "ENOTDIR";
+      accessSync(dir, constants.W_OK);
+      return undefined;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") return code;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
 }
 

@@ -308,7 +308,9 @@ export class RunDir {
   }
 
   async appendRecord(record: EpochRecord): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+      throw StoreWriteError.from(this.dir, e, "create the folder");
+    });
     await appendLineDurable(this.file(RESULTS_FILES.metrics), JSON.stringify(record));
   }
 
@@ -356,7 +358,9 @@ export class RunDir {
    * so a fresh lock is never removed by a slow competitor.
    */
   async lock(): Promise<{ release: () => Promise<void> } | { heldBy: LockInfo }> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+      throw StoreWriteError.from(this.dir, e, "create the folder");
+    });
     const file = this.file(RESULTS_FILES.lock);
     const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), nonce: randomUUID() };
     const mine = `${file}.${me.nonce}`;
@@ -610,12 +614,31 @@ export class RunStore {
     return undefined;
   }
 
-  /** Makes results/<experiment>/<runId> point at another experiment's finished run. */
-  async linkRun(experiment: string, runId: string, fromExperiment: string): Promise<void> {
+  /**
+   * Makes results/<experiment>/<runId> point at another experiment's finished
+   * run. Call it holding that run's lock. A folder already there is never
+   * deleted while it holds anything but lock files: it is moved to
+   * `.<runId>.aside-<time>` (hidden from the index) and that path returned.
+   */
+  async linkRun(experiment: string, runId: string, fromExperiment: string): Promise<string | undefined> {
     const target = path.join("..", fromExperiment, runId);
-    const link = path.join(this.experimentDir(experiment), runId);
-    await fs.mkdir(this.experimentDir(experiment), { recursive: true });
-    await fs.rm(link, { recursive: true, force: true });
+    const expDir = this.experimentDir(experiment);
+    const link = path.join(expDir, runId);
+    await fs.mkdir(expDir, { recursive: true });
+    const here = await fs.lstat(link).catch(() => undefined);
+    let aside: string | undefined;
+    if (here?.isSymbolicLink()) {
+      await fs.rm(link);
+    } else if (here) {
+      aside = path.join(expDir, `.${runId}.aside-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+      await fs.rename(link, aside);
+      const held = (await fs.readdir(aside)).filter((n) => !n.startsWith(RESULTS_FILES.lock));
+      if (held.length === 0) {
+        await fs.rm(aside, { recursive: true, force: true });
+        aside = undefined;
+      }
+    }
     await fs.symlink(target, link, "dir");
+    return aside;
   }
 }

@@ -1,16 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import type { RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
 
 /** What a worker reports while it trains, for the progress display. */
 export type RunEvent =
   | { type: "start"; runId: string; fromEpoch: number; epochs: number; stepsPerEpoch: number }
   | { type: "progress"; runId: string; epoch: number; stepsDone: number; stepsTotal: number }
   | { type: "epoch"; runId: string; record: EpochRecord }
-  | { type: "finish"; runId: string; outcome: RunOutcome };
+  | { type: "finish"; runId: string; outcome: RunOutcome }
+  /** Something the user should know that does not stop the run (records set aside, a status rebuilt). */
+  | { type: "notice"; runId: string; message: string };
 
 export type RunOutcome =
   | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
@@ -97,6 +99,51 @@ function userFacing(e: unknown): boolean {
   return e instanceof Error && USER_FACING.has(e.name);
 }
 
+/** status.json, or "corrupt" when it exists but is not valid JSON (the caller decides; it is never trusted nor dropped). */
+async function readStatusOrCorrupt(run: RunDir): Promise<RunStatus | undefined | "corrupt"> {
+  try {
+    return await run.readStatus();
+  } catch (e) {
+    if (e instanceof CorruptFileError) return "corrupt";
+    throw e;
+  }
+}
+
+/** Renames a file to `<file>.corrupt-<time>`, so its bytes are kept; returns the new name. */
+async function moveAside(file: string): Promise<string> {
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  await fs.rename(file, aside);
+  return aside;
+}
+
+/**
+ * The outcome of skipping a finished run. Reads, never writes; what is wrong
+ * with the run's files (deleted config.json or metrics.jsonl, an invalid
+ * summary.json, a corrupt record) is said in the reason.
+ */
+async function skipDone(run: RunDir, reason: string): Promise<RunOutcome> {
+  const problems: string[] = [];
+  let records: EpochRecord[] = [];
+  try {
+    records = await run.readRecords();
+    if (records.length === 0) problems.push(`${run.file("metrics.jsonl")} is ${existsSync(run.file("metrics.jsonl")) ? "empty" : "missing"}`);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  for (const [name, read] of [
+    ["config.json", () => run.readConfig()],
+    ["summary.json", () => run.readSummary()],
+  ] as const) {
+    try {
+      if ((await read()) === undefined) problems.push(`${run.file(name)} is missing`);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const warning = problems.length > 0 ? `; but ${problems.join("; ")} — nothing was changed; move the run's folder aside to train it again` : "";
+  return { status: "skipped", reason: reason + warning, last: records.at(-1) };
+}
+
 function hasNonFinite(r: EpochRecord): boolean {
   return [r.d_loss, r.g_loss, r.d_real, r.d_fake, r.d_grad_norm, r.g_grad_norm].some((v) => !Number.isFinite(v));
 }
@@ -139,22 +186,24 @@ export async function trainEpoch(
  * Resumes from the run's checkpoint; a run already done is skipped.
  */
 export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+  try {
+    return await trainRunUnguarded(spec, opts);
+  } catch (e) {
+    // A fault of the store before training began (read-only folder, a name too long): one line, not a stack.
+    if (userFacing(e)) return { status: "failed", error: (e as Error).message };
+    throw e;
+  }
+}
+
+async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
   const cfg = spec.config;
 
-  const prior = await run.readStatus();
-  if (prior?.state === "done") {
-    const records = await run.readRecords();
-    return { status: "skipped", reason: "already done", last: records.at(-1) };
-  }
-  const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
-  if (reusedFrom) {
-    await store.linkRun(opts.experiment, spec.runId, reusedFrom);
-    const records = await store.run(opts.experiment, spec.runId).readRecords();
-    return { status: "skipped", reason: `same config already trained in ${reusedFrom}`, last: records.at(-1) };
-  }
+  const prior = await readStatusOrCorrupt(run);
+  if (prior !== "corrupt" && prior?.state === "done") return skipDone(run, "already done");
+  // The lock comes first: whatever is done to the run's folder below (linking it, resuming it) is done by its one holder.
   const lock = await run.lock();
   if ("heldBy" in lock) {
     return {
@@ -164,9 +213,23 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     };
   }
   // Another runner may have finished it between our first look and taking the lock.
-  if ((await run.readStatus())?.state === "done") {
+  const status = await readStatusOrCorrupt(run);
+  if (status !== "corrupt" && status?.state === "done") {
     await lock.release();
-    return { status: "skipped", reason: "already done", last: (await run.readRecords()).at(-1) };
+    return skipDone(run, "already done");
+  }
+  const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
+  if (reusedFrom) {
+    // linkRun keeps anything this folder held (records, a checkpoint) aside: it never deletes them.
+    const aside = await store.linkRun(opts.experiment, spec.runId, reusedFrom);
+    await lock.release();
+    if (aside) emit({ type: "notice", runId: spec.runId, message: `${spec.runId}: its own partial training was moved to ${aside}; linked to the finished run in ${reusedFrom}` });
+    const skipped = await skipDone(store.run(opts.experiment, spec.runId), `same config already trained in ${reusedFrom}`);
+    return skipped;
+  }
+  if (status === "corrupt") {
+    const aside = await moveAside(run.file("status.json"));
+    emit({ type: "notice", runId: spec.runId, message: `${run.file("status.json")} was not valid JSON (kept as ${aside}); rebuilt from the checkpoint and the records` });
   }
   // A runner killed mid-write leaves its temp files; ours to clear now that we hold the lock.
   await run.removeStaleTemps();
@@ -201,8 +264,17 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
-      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile);
+      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile).catch((e: unknown) => {
+        if (e instanceof Error && e.name === "CheckpointError") {
+          e.message += `; move it aside (mv ${run.checkpointFile} ${run.checkpointFile}.bad) to train this run again from epoch 1 — its records are then kept aside`;
+        }
+        throw e;
+      });
       fromEpoch = meta.epoch;
+    } else if ((await run.readRecords()).length > 0) {
+      // Trained before, but its checkpoint is gone: start again from epoch 1, keeping the old records.
+      const aside = await run.setRecordsAside();
+      emit({ type: "notice", runId: spec.runId, message: `${run.checkpointFile} is missing: training again from epoch 1; the old records are kept in ${aside}` });
     }
     // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
     const records = await run.resumeRecords(fromEpoch);
