@@ -90,6 +90,9 @@ export class PlanProgress {
         }
         break;
       }
+      case "notice":
+        this.log(`note: ${e.message}`);
+        break;
       case "finish":
         this.advanceTotal(e.runId, spec.config.epochs * spe);
         if (e.outcome.status !== "done") this.log(`${e.runId} ${variedLabel(spec)}: ${describeOutcome(e.outcome)}`);

@@ -43,7 +43,8 @@ process.on("message", (msg: ToWorker) => {
       return;
     }
     if (!backend) throw new Error("worker got a run before init");
-    const outcome = await trainRun(msg.spec, {
+    // trainRun reports a failed run as an outcome; anything it throws is a bug, reported with its stack, and the worker lives on.
+    const outcome: RunOutcome = await trainRun(msg.spec, {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
       file: msg.file,
@@ -53,7 +54,7 @@ process.on("message", (msg: ToWorker) => {
       backend,
       hooks,
       onEvent: (event) => send({ type: "event", event }),
-    });
+    }).catch((e: unknown) => ({ status: "failed" as const, error: (e as Error).stack ?? String(e) }));
     send({ type: "result", runId: msg.spec.runId, outcome });
   })();
 });

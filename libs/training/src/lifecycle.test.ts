@@ -115,7 +115,7 @@ describe("successive halving in trainRun", () => {
   /** An evaluation hook that scores a run by its generator's learning rate, so the ranking is known in advance. */
   const scoreByLr: RunHooks = {
     name: "score",
-    evaluate: async (ctx) => (ctx.mustEvaluate || ctx.epoch % ctx.spec.config.eval_every === 0 ? { fid_lite: ctx.spec.config.gen_lr * 1e4 - ctx.epoch } : {}),
+    evaluate: async (ctx): Promise<Record<string, number>> => (ctx.mustEvaluate || ctx.epoch % ctx.spec.config.eval_every === 0 ? { fid_lite: ctx.spec.config.gen_lr * 1e4 - ctx.epoch } : {}),
   };
   const plan = experiment("halve").fix({ ...TINY, eval_every: 1 }).vary("gen_lr", [1e-4, 3e-4, 2e-4]).epochs(4).halving({ metric: "fid_lite", rungs: [2], keep: 1 / 2 }).compile();
 

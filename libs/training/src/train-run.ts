@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { RunStore, type EpochRecord, type RunStatus } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
 import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -11,7 +11,9 @@ export type RunEvent =
   | { type: "start"; runId: string; fromEpoch: number; epochs: number; stepsPerEpoch: number }
   | { type: "progress"; runId: string; epoch: number; stepsDone: number; stepsTotal: number }
   | { type: "epoch"; runId: string; record: EpochRecord }
-  | { type: "finish"; runId: string; outcome: RunOutcome };
+  | { type: "finish"; runId: string; outcome: RunOutcome }
+  /** Something the user should know that does not stop the run (records set aside, a status rebuilt). */
+  | { type: "notice"; runId: string; message: string };
 
 export type RunOutcome =
   | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
@@ -147,60 +149,141 @@ export async function trainEpoch(
   return { ...stats, secs: (performance.now() - t0) / 1000 };
 }
 
+/** Faults of the disk or the store's files: their message is the whole story, a stack trace would bury it. */
+const USER_FACING = new Set(["StoreWriteError", "CheckpointError", "CorruptRecordsError", "CorruptFileError", "DataError"]);
+function userFacing(e: unknown): boolean {
+  return e instanceof Error && USER_FACING.has(e.name);
+}
+
+/** status.json, or "corrupt" when it exists but is not valid JSON (the caller decides; it is never trusted nor dropped). */
+async function readStatusOrCorrupt(run: RunDir): Promise<RunStatus | undefined | "corrupt"> {
+  try {
+    return await run.readStatus();
+  } catch (e) {
+    if (e instanceof CorruptFileError) return "corrupt";
+    throw e;
+  }
+}
+
+/** Renames a file to `<file>.corrupt-<time>`, so its bytes are kept; returns the new name. */
+async function moveAside(file: string): Promise<string> {
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  await fs.rename(file, aside);
+  return aside;
+}
+
 /**
  * Why a run needs no training now, from its status: done to at least the
  * target, or stopped early (unless asked to go on). Undefined when it trains.
  */
-function settled(status: RunStatus | undefined, target: number, resumeStopped: boolean): string | undefined {
-  if (status?.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epochs`;
-  if (status?.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
+function settled(status: RunStatus | undefined | "corrupt", target: number, resumeStopped: boolean): string | undefined {
+  if (status === "corrupt" || status === undefined) return undefined;
+  if (status.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epochs`;
+  if (status.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
   return undefined;
 }
+
+/**
+ * The outcome of reusing a run that needs no training. Reads, never writes;
+ * what is wrong with the run's files (deleted config.json or metrics.jsonl,
+ * an invalid summary.json, a corrupt record) is said in the reason. It
+ * reports the record at the asked target (a run done to 100 epochs asked for 20 reports epoch 20).
+ */
+async function skipDone(run: RunDir, reason: string, target: number): Promise<RunOutcome> {
+  const problems: string[] = [];
+  let records: EpochRecord[] = [];
+  try {
+    records = await run.readRecords();
+    if (records.length === 0) problems.push(`${run.file("metrics.jsonl")} is ${existsSync(run.file("metrics.jsonl")) ? "empty" : "missing"}`);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  for (const [name, read] of [
+    ["config.json", () => run.readConfig()],
+    ["summary.json", () => run.readSummary()],
+  ] as const) {
+    try {
+      if ((await read()) === undefined) problems.push(`${run.file(name)} is missing`);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const warning = problems.length > 0 ? `; but ${problems.join("; ")} — nothing was changed; move the run's folder aside to train it again` : "";
+  return { status: "skipped", reason: reason + warning, last: recordAt(records, target) };
+}
+
+const isLink = async (dir: string) => (await fs.lstat(dir).catch(() => undefined))?.isSymbolicLink() ?? false;
 
 /**
  * The worker's whole job: take a RunSpec, train it, write the store.
  * A run's `epochs` is a target: a run done to fewer epochs is extended from
  * its checkpoint, one done to as many or more is reused, a run killed halfway
  * resumes. After each epoch the stop policy and successive halving may end it
- * early (status `stopped`).
+ * early (status `stopped`). Faults of the store are one line, not a stack.
  */
 export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+  try {
+    return await trainRunUnguarded(spec, opts);
+  } catch (e) {
+    // A fault of the store before training began (read-only folder, a name too long): one line, not a stack.
+    if (userFacing(e)) return { status: "failed", error: (e as Error).message };
+    throw e;
+  }
+}
+
+async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
   const cfg = spec.config;
   const target = cfg.epochs;
   const resumeStopped = opts.resumeStopped ?? false;
-  const reused = async (reason: string): Promise<RunOutcome> => ({ status: "skipped", reason, last: recordAt(await run.readRecords(), target) });
 
-  const prior = await run.readStatus();
-  const already = settled(prior, target, resumeStopped);
-  if (already) return reused(already);
-  if (!prior) {
-    const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
-    if (reusedFrom) {
-      await store.linkRun(opts.experiment, spec.runId, reusedFrom);
-      const linked = settled(await run.readStatus(), target, resumeStopped);
-      // The same run, trained in another experiment: reused as it is, or extended there (one run, one folder).
-      if (linked) return reused(`${linked}, trained in ${reusedFrom}`);
-    }
-  }
-  const lock = await run.lock();
-  if ("heldBy" in lock) {
-    return {
-      status: "skipped",
-      reason: `being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host} since ${lock.heldBy.since}`,
-      last: undefined,
-    };
-  }
+  const already = settled(await readStatusOrCorrupt(run), target, resumeStopped);
+  if (already) return skipDone(run, already, target);
+  // The lock comes first: whatever is done to the run's folder below (linking it, resuming it) is done by its one holder.
+  let lock = await run.lock();
+  const busy = (holder: { pid: number; host: string; since: string }): RunOutcome => ({
+    status: "skipped",
+    reason: `being trained by pid ${holder.pid} on ${holder.host} since ${holder.since}`,
+    last: undefined,
+  });
+  if ("heldBy" in lock) return busy(lock.heldBy);
   // Another runner may have finished it between our first look and taking the lock.
-  const settledNow = settled(await run.readStatus(), target, resumeStopped);
+  let status = await readStatusOrCorrupt(run);
+  const settledNow = settled(status, target, resumeStopped);
   if (settledNow) {
     await lock.release();
-    return reused(settledNow);
+    return skipDone(run, settledNow, target);
+  }
+  const reusedFrom = (await isLink(run.dir)) ? undefined : await store.findFinished(spec.runId, opts.experiment);
+  const here = status === "corrupt" ? 0 : (status?.epochsDone ?? 0);
+  if (reusedFrom && ((await store.run(reusedFrom, spec.runId).readStatus().catch(() => undefined))?.epochsDone ?? 0) > here) {
+    // linkRun keeps anything this folder held (records, a checkpoint) aside: it never deletes them.
+    const aside = await store.linkRun(opts.experiment, spec.runId, reusedFrom);
+    await lock.release();
+    if (aside) emit({ type: "notice", runId: spec.runId, message: `${spec.runId}: its own partial training was moved to ${aside}; linked to the run in ${reusedFrom}` });
+    status = await readStatusOrCorrupt(run);
+    const linked = settled(status, target, resumeStopped);
+    if (linked) return skipDone(run, `${linked}, trained in ${reusedFrom}`, target);
+    // The same run, asked for more epochs here: extended where it lives (one run, one folder), under that folder's lock.
+    lock = await run.lock();
+    if ("heldBy" in lock) return busy(lock.heldBy);
+    status = await readStatusOrCorrupt(run);
+    const settledThere = settled(status, target, resumeStopped);
+    if (settledThere) {
+      await lock.release();
+      return skipDone(run, `${settledThere}, trained in ${reusedFrom}`, target);
+    }
+  }
+  if (status === "corrupt") {
+    const aside = await moveAside(run.file("status.json"));
+    emit({ type: "notice", runId: spec.runId, message: `${run.file("status.json")} was not valid JSON (kept as ${aside}); rebuilt from the checkpoint and the records` });
+    status = undefined;
   }
   // A runner killed mid-write leaves its temp files; ours to clear now that we hold the lock.
   await run.removeStaleTemps();
+  const extending = status?.state === "done" || status?.state === "stopped";
 
   const gan = createGan(cfg);
   const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };
@@ -216,11 +299,9 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     return extra;
   };
   try {
-    const status = await run.readStatus();
-    const trainedBefore = status?.epochsDone ?? 0;
-    if (trainedBefore > 0 && !existsSync(run.checkpointFile)) {
+    if (extending && !existsSync(run.checkpointFile)) {
       throw new Error(
-        `cannot ${status?.state === "running" ? "resume" : "extend"} run ${spec.runId} from epoch ${trainedBefore}: ${run.checkpointFile} is missing ` +
+        `cannot extend run ${spec.runId} from epoch ${status?.epochsDone} to ${target}: ${run.checkpointFile} is missing ` +
           `(its records stay as they are); move the run folder aside to train it again from epoch 1`,
       );
     }
@@ -239,11 +320,20 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
-      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile);
+      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile).catch((e: unknown) => {
+        if (e instanceof Error && e.name === "CheckpointError") {
+          e.message += `; move it aside (mv ${run.checkpointFile} ${run.checkpointFile}.bad) to train this run again from epoch 1 — its records are then kept aside`;
+        }
+        throw e;
+      });
       fromEpoch = meta.epoch;
+    } else if ((await run.readRecords()).length > 0) {
+      // Trained before, but its checkpoint is gone: start again from epoch 1, keeping the old records.
+      const aside = await run.setRecordsAside();
+      emit({ type: "notice", runId: spec.runId, message: `${run.checkpointFile} is missing: training again from epoch 1; the old records are kept in ${aside}` });
     }
-    // Records beyond the checkpoint are replayed, so drop them (no duplicates, no gaps).
-    const records = await run.readRecords(fromEpoch);
+    // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
+    const records = await run.resumeRecords(fromEpoch);
     await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: target });
     for (const h of hooks) await h.onStart?.(ctx, records);
 
@@ -328,9 +418,10 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
     return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
   } catch (e) {
-    const status = await run.readStatus().catch(() => undefined);
-    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: target, error: (e as Error).message });
-    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
+    const now = await run.readStatus().catch(() => undefined);
+    // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
+    await run.writeStatus({ state: "failed", epochsDone: now?.epochsDone ?? 0, epochs: target, error: (e as Error).message }).catch(() => {});
+    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
   } finally {
     gan.dispose();
     await lock.release();
