@@ -64,7 +64,7 @@ describe("extension", () => {
     const before = readFileSync(run.file("metrics.jsonl"), "utf8");
     const outcome = await trainRun(withEpochs(spec, 4), { resultsDir: results, experiment: "grow", backend });
     expect(outcome.status).toBe("failed");
-    expect(outcome.status === "failed" && outcome.error).toMatch(/cannot extend run \w+ from epoch 2: .*checkpoint\.bin is missing .*move the run folder aside/);
+    expect(outcome.status === "failed" && outcome.error).toMatch(/^cannot extend run \w+ from epoch 2 to 4: \S+checkpoint\.bin is missing \(its records stay as they are\); move the run folder aside[^\n]*$/);
     expect(readFileSync(run.file("metrics.jsonl"), "utf8")).toBe(before);
   });
 });

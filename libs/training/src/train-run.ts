@@ -178,7 +178,7 @@ async function moveAside(file: string): Promise<string> {
  */
 function settled(status: RunStatus | undefined | "corrupt", target: number, resumeStopped: boolean): string | undefined {
   if (status === "corrupt" || status === undefined) return undefined;
-  if (status.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epochs`;
+  if (status.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epoch${status.epochsDone === 1 ? "" : "s"}`;
   if (status.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
   return undefined;
 }
@@ -300,10 +300,12 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
   };
   try {
     if (extending && !existsSync(run.checkpointFile)) {
-      throw new Error(
+      const e = new Error(
         `cannot extend run ${spec.runId} from epoch ${status?.epochsDone} to ${target}: ${run.checkpointFile} is missing ` +
           `(its records stay as they are); move the run folder aside to train it again from epoch 1`,
       );
+      e.name = "CheckpointError";
+      throw e;
     }
     await run.writeConfig({
       runId: spec.runId,
