@@ -214,7 +214,7 @@ describe("RunStore index", () => {
     const index = await store.index("e");
     const by = Object.fromEntries(index.runs.map((r) => [r.runId, r]));
     expect(index.runs.map((r) => r.runId)).toEqual(["done", "failed", "killed", "live", "pending", "old"]);
-    expect(index.counts).toEqual({ pending: 2, running: 1, interrupted: 1, done: 1, failed: 1 });
+    expect(index.counts).toEqual({ pending: 2, running: 1, interrupted: 1, done: 1, stopped: 0, failed: 1 });
     expect(by["done"]).toMatchObject({ state: "done", epochsDone: 2, attempts: 1, verdict: { label: "converged" }, inPlan: true });
     expect(by["done"]!.finishedAt! >= by["done"]!.startedAt!).toBe(true);
     expect(by["failed"]).toMatchObject({ state: "failed", error: "diverged" });
