@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PlanError, runId, validateConfig, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { PlanError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
 
 /** The checkout's root (apps/runner/src → ../../..), where @ganscope packages resolve. */
 const WORKSPACE = path.resolve(import.meta.dirname, "../../..");
@@ -57,7 +57,10 @@ export async function loadExperiment(file: string): Promise<RunPlan> {
   }
 }
 
-/** Command-line overrides for a quick look; they change the config, hence the run ids. */
+/**
+ * Command-line overrides for a quick look. `--limit` changes what a run trains
+ * on, hence its id; `--epochs` is a target (runs keep their ids and are extended).
+ */
 export interface PlanOverrides {
   epochs?: number;
   limit?: number;
@@ -75,5 +78,9 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
     const config = { ...r.config, ...patch };
     return { ...r, config, runId: runId(config) };
   });
+  if (plan.halving) {
+    const problems = validateHalvingPolicy(plan.halving, { experiment: plan.experiment, method: "halving (with the command line's overrides)" }, runs.map((r) => r.config));
+    if (problems.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(problems).message}`);
+  }
   return { ...plan, runs };
 }

@@ -3,13 +3,22 @@
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
  * store" so the same loop can later pull from a shared queue.
  */
-import type { RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
 import { defaultHooks, trainRun, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
-  | { type: "run"; spec: RunSpec; resultsDir: string; experiment: string; file?: string };
+  | {
+      type: "run";
+      spec: RunSpec;
+      resultsDir: string;
+      experiment: string;
+      file?: string;
+      stop: ResolvedStopPolicy;
+      halving?: { policy: HalvingPolicy; peers: readonly string[] };
+      resumeStopped: boolean;
+    };
 
 export type FromWorker =
   | { type: "ready"; backend: BackendInfo }
@@ -39,6 +48,9 @@ process.on("message", (msg: ToWorker) => {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
       file: msg.file,
+      stop: msg.stop,
+      ...(msg.halving ? { halving: msg.halving } : {}),
+      resumeStopped: msg.resumeStopped,
       backend,
       hooks,
       onEvent: (event) => send({ type: "event", event }),

@@ -23,7 +23,8 @@ export interface EpochRecord {
   [metric: string]: number;
 }
 
-export type RunState = "running" | "done" | "failed";
+/** `stopped`: ended early by a stop policy or successive halving; it keeps its checkpoint and can be extended. */
+export type RunState = "running" | "done" | "failed" | "stopped";
 
 /** status.json: where a run stands. */
 export interface RunStatus {
@@ -35,6 +36,8 @@ export interface RunStatus {
   pid: number;
   host: string;
   error?: string;
+  /** Why a `stopped` run was stopped (the policy and its evidence are in summary.json). */
+  stopReason?: string;
   /** When the run first started training (kept across resumes). */
   startedAt?: string;
   /** When it reached "done" or "failed". */
@@ -181,7 +184,7 @@ export class RunDir {
       startedAt: prior?.startedAt ?? now,
       attempts: (prior?.attempts ?? 0) + (newAttempt ? 1 : 0),
     };
-    if (status.state === "done" || status.state === "failed") full.finishedAt = now;
+    if (status.state === "done" || status.state === "failed" || status.state === "stopped") full.finishedAt = now;
     const commit = gitCommit();
     if (commit) full.gitCommit = commit;
     await writeJsonAtomic(this.file(RESULTS_FILES.status), full);
@@ -305,6 +308,28 @@ export class RunDir {
       throw StoreWriteError.from(file, e, "move aside");
     }
     return aside;
+  }
+
+  /**
+   * The records as they are on disk, for reading another run's progress
+   * (successive halving compares runs): never repairs or rewrites the file,
+   * which its own runner may be appending to; unreadable lines are left out.
+   */
+  async peekRecords(): Promise<EpochRecord[]> {
+    const text = await fs.readFile(this.file(RESULTS_FILES.metrics), "utf8").catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return "";
+      throw e;
+    });
+    const records: EpochRecord[] = [];
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        records.push(JSON.parse(line) as EpochRecord);
+      } catch {
+        // A line being written right now, or a damaged one: its own runner deals with it.
+      }
+    }
+    return records;
   }
 
   async appendRecord(record: EpochRecord): Promise<void> {
@@ -442,7 +467,7 @@ export interface MlflowLinks {
  * process holds its lock), interrupted (it was training and its process is
  * gone: it resumes on the next invocation), done, or failed.
  */
-export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "failed";
+export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "stopped" | "failed";
 
 /** One run in an experiment's index. */
 export interface RunIndexEntry {
@@ -457,6 +482,8 @@ export interface RunIndexEntry {
   finishedAt?: string;
   attempts?: number;
   gitCommit?: string;
+  /** Why a `stopped` run stopped. */
+  stopReason?: string;
   /** Process training it now, for "running". */
   pid?: number;
   host?: string;
@@ -535,7 +562,7 @@ export class RunStore {
       const config = await this.run(experiment, id).readConfig().catch(() => undefined);
       runs.push(await this.indexEntry(experiment, id, config?.varied ?? {}, false));
     }
-    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, failed: 0 };
+    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, stopped: 0, failed: 0 };
     for (const r of runs) counts[r.state]++;
     return {
       experiment,
@@ -564,7 +591,7 @@ export class RunStore {
       entry.state = status.state === "running" ? (holder ? "running" : "interrupted") : status.state;
       entry.epochsDone = status.epochsDone;
       entry.epochs = status.epochs;
-      for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error"] as const) {
+      for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error", "stopReason"] as const) {
         if (status[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = status[k];
       }
       if (entry.state === "running" && holder) {
@@ -607,17 +634,45 @@ export class RunStore {
   }
 
   /**
+   * Renames a run folder from one id to another (the store migration when
+   * run ids stopped hashing the schedule). Holds the run's lock while it
+   * moves, so no runner is training it; never replaces an existing folder.
+   * Returns why it did not move, or undefined when it did.
+   */
+  async renameRun(experiment: string, fromId: string, toId: string): Promise<string | undefined> {
+    const from = this.run(experiment, fromId);
+    const to = path.join(this.experimentDir(experiment), toId);
+    if (existsSync(to)) return `${to} already exists`;
+    const lock = await from.lock();
+    if ("heldBy" in lock) return `it is being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host}`;
+    try {
+      await fs.rename(from.dir, to);
+    } catch (e) {
+      await lock.release();
+      return (e as Error).message;
+    }
+    // Our lock moved with the folder: drop it there (the old path no longer exists).
+    const moved = readLockInfo(path.join(to, RESULTS_FILES.lock));
+    if (moved?.pid === process.pid) await fs.rm(path.join(to, RESULTS_FILES.lock), { force: true });
+    await this.refreshIndex(experiment);
+    return undefined;
+  }
+
+  /**
    * Another experiment's finished copy of this run, if any: the same config
    * is the same run, so it is linked rather than trained again.
    */
   async findFinished(runId: string, exceptExperiment: string): Promise<string | undefined> {
+    // The copy trained furthest: a run is one run, however many experiments ask for it.
+    let best: { exp: string; epochs: number } | undefined;
     for (const exp of await this.experiments()) {
       if (exp === exceptExperiment) continue;
       const dir = this.run(exp, runId);
+      if ((await fs.lstat(dir.dir).catch(() => undefined))?.isSymbolicLink()) continue; // a link to the run, not the run
       const status = await dir.readStatus().catch(() => undefined);
-      if (status?.state === "done") return exp;
+      if ((status?.state === "done" || status?.state === "stopped") && (best === undefined || status.epochsDone > best.epochs)) best = { exp, epochs: status.epochsDone };
     }
-    return undefined;
+    return best?.exp;
   }
 
   /**

@@ -95,7 +95,7 @@ describe("corrupt records", () => {
     const before = readFileSync(path.join(dir, "metrics.jsonl"));
     const o = await run(spec, root);
     expect(o).toMatchObject({ status: "skipped" });
-    expect(o.status === "skipped" && o.reason).toMatch(/^already done; but \S+metrics\.jsonl:2: not valid JSON/);
+    expect(o.status === "skipped" && o.reason).toMatch(/^done to \d+ epochs; but \S+metrics\.jsonl:2: not valid JSON/);
     expect(readFileSync(path.join(dir, "metrics.jsonl")).equals(before)).toBe(true);
   });
 
@@ -138,7 +138,7 @@ describe("linking a run another experiment finished", () => {
     const records = readFileSync(path.join(other, "metrics.jsonl"));
     const events: RunEvent[] = [];
     const o = await run(spec, root, events, "other");
-    expect(o.status === "skipped" && o.reason).toBe(`same config already trained in ${EXP}`);
+    expect(o.status === "skipped" && o.reason).toMatch(new RegExp(`^done to \\d+ epochs, trained in ${EXP}$`));
     const aside = readdirSync(path.join(root, "other")).find((n) => n.startsWith(`.${spec.runId}.aside-`));
     expect(aside).toBeDefined();
     expect(readFileSync(path.join(root, "other", aside!, "metrics.jsonl")).equals(records)).toBe(true);
@@ -207,7 +207,8 @@ describe("read-only run store", () => {
     const ro = mountReadOnly(root);
     try {
       expect((await run(spec, ro.dir)).status).toBe("skipped");
-      const more = tiny(EXP, 3, 2);
+      // The same run asked for a 4th epoch: extending it needs to write.
+      const more = tiny(EXP, 4);
       const error = failedError(await run(more, ro.dir));
       expect(error).toMatch(/^cannot (write|create the folder) \S+: read-only file system \(EROFS\); pass a writable --results folder$/);
       expect(existsSync(dir)).toBe(true);
