@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transform } from "esbuild";
+import { prepareOutDir } from "./out-dir.js";
 import { readStore, type ReadOptions } from "./store-reader.js";
 import type { ExperimentSummary, SiteIndex } from "./site-data.js";
 
@@ -13,7 +14,7 @@ const require = createRequire(import.meta.url);
 export interface BuildOptions extends ReadOptions {
   /** The run store (normally ./results). */
   resultsDir: string;
-  /** Where the site goes; emptied first (normally dist/apps/dashboard). */
+  /** Where the site goes (normally dist/apps/dashboard); emptied first only if an earlier build made it (see out-dir.ts). */
   outDir: string;
 }
 
@@ -78,10 +79,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 
 /** Turns a run store into the static site. */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
-  const outDir = path.resolve(options.outDir);
   const snapshot = await readStore(path.resolve(options.resultsDir), options);
-  await fs.rm(outDir, { recursive: true, force: true });
-  await fs.mkdir(outDir, { recursive: true });
+  const outDir = await prepareOutDir(options.outDir, options.resultsDir);
 
   const bytes: BuildReport["bytes"] = { html: 0, app: 0, css: 0, echarts: 0, data: 0, samples: 0 };
   const echartsMin = require.resolve("echarts/dist/echarts.min.js");

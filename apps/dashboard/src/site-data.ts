@@ -15,7 +15,7 @@ export type RunDisplayState =
   | "interrupted"
   /** status.json says failed (including diverged runs). */
   | "failed"
-  /** In plan.json but nothing written yet. */
+  /** Planned (plan.json) but nothing written yet. */
   | "pending";
 
 export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "running", "interrupted", "failed", "pending"];
@@ -48,6 +48,12 @@ export interface RunView {
   runId: string;
   /** The varied hyperparameters' values for this run, keyed by axis. */
   varied: Record<string, string | number | boolean | null>;
+  /** In the latest plan.json; false for a run an earlier plan of the experiment (other flags, another file) left in the store. */
+  inPlan: boolean;
+  /** The experiment file that planned it (config.json). */
+  file?: string;
+  /** Its page in the MLflow UI, when the run was logged there (mlflow.json). */
+  mlflowUrl?: string;
   state: RunDisplayState;
   /** status.json's error, or why the state was derived (e.g. "pid 123 is gone"). */
   note?: string;
@@ -73,8 +79,12 @@ export interface ExperimentView {
   name: string;
   description: string;
   axes: string[];
+  /** The latest plan's file. */
   file?: string;
+  /** Every experiment file a run of the store came from. */
+  files: string[];
   createdAt?: string;
+  /** Every run of the store: the latest plan's first, then those of earlier plans. */
   runs: RunView[];
   /** Numeric record keys present in any run, training stats first. */
   metricKeys: string[];
@@ -93,6 +103,8 @@ export interface ExperimentSummary {
   description: string;
   axes: string[];
   runCount: number;
+  /** Of which in the latest plan. */
+  inPlanCount: number;
   counts: StateCounts;
   verdicts: Record<string, number>;
   /** Script holding this experiment's ExperimentView, relative to the site root. */
