@@ -129,3 +129,24 @@ export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
 export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export const CLASS_SHARE_PREFIX = "class_share_";
+/** How the page names each record key (a key without a label is shown as itself). */
+export const METRIC_LABELS: Readonly<Record<string, string>> = {
+  d_loss: "D loss",
+  g_loss: "G loss",
+  d_real: "D(x)",
+  d_fake: "D(G(z))",
+  d_grad_norm: "D grad norm",
+  g_grad_norm: "G grad norm",
+  fid_lite: "FID-lite",
+  modes: "modes covered",
+  modes_covered: "modes covered",
+  kl_uniform: "KL to uniform",
+  is_lite: "IS-lite",
+  max_class_share: "largest class share",
+  diversity: "diversity ratio",
+  collapsed: "collapsed (0/1)",
+};
+/** Verdicts the page has a colour for; any other label gets the neutral badge. */
+export const KNOWN_VERDICTS: readonly string[] = ["converged", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
+/** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */
+export const BUILD_STAMP_SCRIPT = "data/build.js";
