@@ -119,6 +119,9 @@ export class PlanProgress {
         }
         break;
       }
+      case "notice":
+        this.log(`note: ${e.message}`);
+        break;
       case "finish":
         this.advanceTotal(e.runId, spec.config.epochs * spe, false);
         this.bars.get(e.runId)?.update({ eta: formatEta(0) });
@@ -145,6 +148,8 @@ function describeOutcome(o: RunOutcome): string {
       return `skipped (${o.reason})`;
     case "diverged":
       return `diverged at epoch ${o.epoch}`;
+    case "stopped":
+      return `stopped at epoch ${o.epoch}: ${o.reason}`;
     case "failed":
       return `failed: ${o.error.split("\n")[0]}`;
   }
@@ -155,7 +160,7 @@ const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.is
 /** The run's verdict from its summary (metrics hook), or "diverged" for a run stopped on NaN/Inf. */
 function verdictOf(o: RunOutcome | undefined): string | undefined {
   if (o?.status === "diverged") return "diverged";
-  const v = o?.status === "done" ? o.summary?.["verdict"] : undefined;
+  const v = o?.status === "done" || o?.status === "stopped" ? o.summary?.["verdict"] : undefined;
   return typeof v === "string" ? v : undefined;
 }
 
@@ -189,7 +194,7 @@ export function summaryTable(
     return typeof v === "string" ? v : undefined;
   };
   const secsPerEpoch = (runId: string, o: RunOutcome | undefined): number | undefined => {
-    if (o?.status === "done") return o.secsPerEpoch;
+    if (o?.status === "done" || o?.status === "stopped") return o.secsPerEpoch;
     const s = o?.status === "skipped" ? stored(runId)?.secsPerEpoch : undefined;
     return typeof s === "number" ? s : lastOf(o)?.secs;
   };
