@@ -12,7 +12,7 @@ import { BACKENDS, type BackendName } from "@ganscope/models";
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
-import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
+import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
@@ -144,7 +144,14 @@ program
         if (spec && o.status === "skipped") progress.skip(spec, o.reason);
       },
     }).finally(() => progress.stop());
-    console.log(summaryTable(plan, outcomes));
+    // Skipped runs trained earlier: their verdict and speed are in their summary.json.
+    const summaries = new Map<string, StoredSummary>();
+    for (const [runId, o] of outcomes) {
+      if (o.status !== "skipped") continue;
+      const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
+      if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
+    }
+    console.log(summaryTable(plan, outcomes, { summaries, ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
