@@ -103,7 +103,7 @@ function stateBadge(run: RunView): HTMLElement {
   return h("span", { class: `badge state-${run.state}`, "data-state": run.state, title: run.note }, STATE_LABELS[run.state]);
 }
 
-const KNOWN_VERDICTS = new Set(["converged", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"]);
+const KNOWN_VERDICTS = new Set(["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"]);
 
 function verdictBadge(run: RunView): HTMLElement | string {
   if (!run.verdict) return "—";

@@ -22,7 +22,7 @@ export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "running"
 
 /** A verdict as the metrics lib writes it into summary.json, normalised to a label and its evidence. */
 export interface VerdictView {
-  /** e.g. converged | mode_collapse | vanishing_gradients | diverged | not_converged. */
+  /** e.g. converged | no_digits | mode_collapse | vanishing_gradients | diverged | not_converged. */
   label: string;
   /** Human-readable evidence that decided it, when the summary gives any. */
   evidence?: string;
@@ -114,6 +114,6 @@ export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_no
 /** Record keys that are bookkeeping, never plotted. */
 export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
 /** Evaluated metrics where a higher value is better; every other metric is better lower. */
-export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
+export const HIGHER_IS_BETTER = ["is_lite", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export const CLASS_SHARE_PREFIX = "class_share_";

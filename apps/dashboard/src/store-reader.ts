@@ -154,7 +154,7 @@ const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
 const TRAINING = new Set<string>(TRAINING_KEYS);
 const HIGHER = new Set<string>(HIGHER_IS_BETTER);
 /** The metrics lib's headline numbers come first in pickers and tables. */
-const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
+const METRIC_ORDER = ["fid_lite", "kid", "kid_std", "density", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
 
 export function orderMetricKeys(keys: Iterable<string>): string[] {
   // Class shares are shown as a histogram, not as ten more curves.

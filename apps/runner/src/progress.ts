@@ -130,8 +130,9 @@ function verdictOf(o: RunOutcome | undefined): string | undefined {
 }
 
 /**
- * The end-of-plan table: one row per run, in plan order. FID-lite, IS-lite,
- * modes and verdict columns appear when the metrics hook measured them.
+ * The end-of-plan table: one row per run, in plan order. FID-lite, KID,
+ * density, coverage, IS-lite, modes and verdict columns appear when the
+ * metrics hook measured them.
  */
 export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOutcome>): string {
   const lastOf = (o: RunOutcome | undefined) => (o && "last" in o ? o.last : undefined);
@@ -148,7 +149,7 @@ export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOut
       "D(x)",
       "D(G(z))",
       "s/epoch",
-      ...(withMetrics ? ["FID-lite", "IS-lite", "modes", "verdict"] : []),
+      ...(withMetrics ? ["FID-lite", "KID", "density", "coverage", "IS-lite", "modes", "verdict"] : []),
     ],
     style: { head: [], border: [] },
   });
@@ -165,7 +166,15 @@ export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOut
       fmt(last?.d_fake, 3),
       o?.status === "done" ? fmt(o.secsPerEpoch, 1) : fmt(last?.secs, 1),
       ...(withMetrics
-        ? [fmt(last?.["fid_lite"], 2), fmt(last?.["is_lite"], 2), last?.["modes"] === undefined ? "-" : String(last["modes"]), verdictOf(o) ?? "-"]
+        ? [
+            fmt(last?.["fid_lite"], 2),
+            fmt(last?.["kid"], 3),
+            fmt(last?.["density"], 3),
+            fmt(last?.["coverage"], 3),
+            fmt(last?.["is_lite"], 2),
+            last?.["modes"] === undefined ? "-" : String(last["modes"]),
+            verdictOf(o) ?? "-",
+          ]
         : []),
     ]);
   }

@@ -86,6 +86,13 @@ export interface SampleEvaluation {
   /** Improved precision and recall, k = 3. */
   readonly precision: number;
   readonly recall: number;
+  /**
+   * Mean over samples of the classifier's top class probability: how surely
+   * it recognises a digit in each image (real test digits 0.99). Separates
+   * one realistic digit repeated (≈ 1) from speckle the classifier merely
+   * files under one class (≈ 0.5), which the class histogram cannot.
+   */
+  readonly confidence: number;
 }
 
 /**
@@ -105,6 +112,8 @@ export async function evaluateImages(
   const fid = frechetParts(gaussianStats(e.features, e.count, e.featureDim), reference.stats);
   const collapse = collapseReport(e, reference.spread, e.featureDim, e.numClasses, thresholds);
   const near = compareToReference(reference.features, { data: e.features, dim: e.featureDim });
+  let confidence = 0;
+  for (let i = 0; i < e.count; i++) confidence += e.probs[i * e.numClasses + e.predicted[i]!]!;
   return {
     count: e.count,
     fidLite: fid.distance,
@@ -123,6 +132,7 @@ export async function evaluateImages(
     coverage: near.coverage,
     precision: near.precision,
     recall: near.recall,
+    confidence: confidence / e.count,
   };
 }
 
@@ -135,6 +145,7 @@ export const METRIC_KEYS = [
   "coverage",
   "precision",
   "recall",
+  "confidence",
   "is_lite",
   "modes",
   "kl_uniform",
@@ -156,6 +167,7 @@ export function evaluationRecord(e: SampleEvaluation): Record<string, number> {
     coverage: e.coverage,
     precision: e.precision,
     recall: e.recall,
+    confidence: e.confidence,
     is_lite: e.isLite,
     modes: e.modes,
     kl_uniform: e.klUniform,

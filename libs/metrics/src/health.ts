@@ -7,9 +7,17 @@
  * 2. `vanishing_gradients`: the discriminator saturated — D(G(z)) and
  *    d_loss both near zero over each of the last epochs (the seed's "the
  *    discriminator's loss quickly approached zero").
- * 3. `mode_collapse`: the last evaluation's samples crossed a collapse threshold.
- * 4. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
- * 5. `not_converged`: none of the above (too few epochs, or no progress).
+ * 3. `no_digits`: the last evaluation's samples are not recognisable digits
+ *    yet — speckle, noise, blobs: the classifier is unsure what most of
+ *    them are (low `confidence`) or they lie outside the real digits'
+ *    neighbourhoods (low `density`). Checked before collapse because an
+ *    untrained MLP generator maps all noise to one smudge, which the class
+ *    histogram alone reads as one class.
+ * 4. `mode_collapse`: recognisable digits, but the last evaluation crossed a
+ *    collapse threshold (few classes, one class dominating, or one drawing
+ *    repeated).
+ * 5. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
+ * 6. `not_converged`: none of the above — rough digits, still improving (or stuck).
  */
 import { CLASS_SHARE_PREFIX } from "./evaluate.js";
 import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, klFromUniform, maxClassShare, modesCovered, type CollapseThresholds } from "./mode-collapse.js";
@@ -29,7 +37,7 @@ export interface TrainingRecord {
   readonly [metric: string]: number | undefined;
 }
 
-export const VERDICTS = ["converged", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
+export const VERDICTS = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface HealthThresholds extends CollapseThresholds {
@@ -53,6 +61,13 @@ export interface HealthThresholds extends CollapseThresholds {
    * improved on the first by less than this fraction.
    */
   readonly minFidImprovement: number;
+  /**
+   * `no_digits` when the classifier's mean top-class probability is below
+   * this: it cannot name most drawings (real digits 0.99).
+   */
+  readonly minConfidence: number;
+  /** `no_digits` when density (k = 5) is below this: most drawings lie outside every real digit's neighbourhood (two real samples: ≈ 1). */
+  readonly minDensity: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
@@ -62,6 +77,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
   saturatedDLoss: 0.1,
   convergedFid: 25,
   minFidImprovement: 0.1,
+  minConfidence: 0.7,
+  minDensity: 0.3,
 });
 
 const CORE_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
@@ -89,6 +106,13 @@ export interface HealthEvidence {
     readonly max_class_share: number;
     readonly diversity: number;
     readonly histogram?: number[];
+    readonly kid?: number;
+    readonly kid_std?: number;
+    readonly density?: number;
+    readonly coverage?: number;
+    readonly precision?: number;
+    readonly recall?: number;
+    readonly confidence?: number;
   };
   readonly bestFid?: { readonly epoch: number; readonly value: number };
   /** FID-lite of every evaluation, in order. */
@@ -138,6 +162,29 @@ export function isSaturated(records: readonly TrainingRecord[], thresholds: Pick
 }
 
 /**
+ * Why an evaluated record's samples are not recognisable digits yet, one
+ * line per threshold crossed; empty when they are (or when the record
+ * predates the `confidence`/`density` keys and cannot tell).
+ */
+export function noDigitsReasons(r: TrainingRecord, thresholds: Pick<HealthThresholds, "minConfidence" | "minDensity"> = DEFAULT_HEALTH_THRESHOLDS): string[] {
+  const reasons: string[] = [];
+  const confidence = r["confidence"];
+  const density = r["density"];
+  if (confidence !== undefined && confidence < thresholds.minConfidence) {
+    reasons.push(`the classifier recognises few drawings: mean top-class probability ${round(confidence, 3)} < ${thresholds.minConfidence}`);
+  }
+  if (density !== undefined && density < thresholds.minDensity) {
+    reasons.push(`drawings lie outside real digits' neighbourhoods: density ${round(density, 3)} < ${thresholds.minDensity}`);
+  }
+  return reasons;
+}
+
+/** True when an evaluated record's samples are not recognisable digits yet (see {@link noDigitsReasons}). */
+export function hasNoDigits(r: TrainingRecord, thresholds: Pick<HealthThresholds, "minConfidence" | "minDensity"> = DEFAULT_HEALTH_THRESHOLDS): boolean {
+  return noDigitsReasons(r, thresholds).length > 0;
+}
+
+/**
  * One verdict for a run from its records (in epoch order).
  *
  * @example
@@ -182,6 +229,9 @@ export function judgeRun(records: readonly TrainingRecord[], thresholds: HealthT
             max_class_share: round(collapse.maxClassShare),
             diversity: round(collapse.diversity),
             ...(collapse.histogram ? { histogram: collapse.histogram.map((p) => round(p)) } : {}),
+            ...Object.fromEntries(
+              (["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"] as const).flatMap((k) => (last[k] !== undefined ? [[k, round(last[k])]] : [])),
+            ),
           },
         }
       : {}),
@@ -201,6 +251,13 @@ export function judgeRun(records: readonly TrainingRecord[], thresholds: HealthT
       `discriminator saturated in each of epochs ${evidence.tail.epochs.join(", ")}: ` +
         `D(G(z)) = [${evidence.tail.d_fake.join(", ")}] < ${thresholds.saturatedDFake} and d_loss = [${evidence.tail.d_loss.join(", ")}] < ${thresholds.saturatedDLoss}`,
     ]);
+  }
+  const noDigits = last ? noDigitsReasons(last, thresholds) : [];
+  if (noDigits.length > 0) {
+    notes.pop();
+    // What the class histogram says is kept, but it is not a collapse: the drawings are not digits.
+    if (collapse?.collapsed) notes.push(`the class histogram alone would read as collapse (${collapse.reasons.join("; ")}), but the drawings are not recognisable digits`);
+    return judge("no_digits", noDigits.map((r) => `epoch ${last!.epoch}: ${r}`));
   }
   if (collapse?.collapsed) {
     notes.pop();
