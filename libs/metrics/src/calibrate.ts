@@ -48,7 +48,10 @@ for (const n of [250, 500, 1000, 2000, 5000].filter((n) => n > classifier.featur
   const ref = await realReference(classifier, sampleImages(test, n).images);
   const other = await evaluateImages(classifier, ref, sampleImages(test, n, undefined, n).images);
   const noise = await evaluateImages(classifier, ref, noiseImages(n, rows * cols, mulberry32(5)));
-  console.log(`  N=${String(n).padStart(4)}: real-vs-real ${other.fidLite.toFixed(2).padStart(7)}   real-vs-noise ${noise.fidLite.toFixed(1)}   ratio ${(other.fidLite / noise.fidLite).toExponential(2)}`);
+  console.log(
+    `  N=${String(n).padStart(4)}: real-vs-real ${other.fidLite.toFixed(2).padStart(7)}   real-vs-noise ${noise.fidLite.toFixed(1)}   ratio ${(other.fidLite / noise.fidLite).toExponential(2)}   ` +
+      `KID real-vs-real ${other.kid.toFixed(4)} ± ${other.kidStd.toFixed(4)} (real-vs-noise ${noise.kid.toFixed(3)})   coverage ${other.coverage.toFixed(3)}   density ${other.density.toFixed(3)}`,
+  );
 }
 
 console.log(`\nat N=${samples}:`);

@@ -126,7 +126,7 @@ function cubicKernel(g: Float64Array, dim: number): Float64Array {
 export interface KidOptions {
   /** Random subsets averaged over; {@link KID_SUBSETS} (Bińkowski et al. and torch-fidelity use 100; 50 halves the cost of an evaluation and still estimates the spread). */
   readonly subsets?: number;
-  /** Points drawn (without replacement) from each set per subset; 1000 as there, capped at the smaller set. */
+  /** Points drawn (without replacement) from each set per subset; 1000 as there, capped at half the smaller set. */
   readonly subsetSize?: number;
   /** Seed of the subset draws: the same seed gives the same subsets, so KID(a, b) = KID(b, a) exactly. */
   readonly seed?: number;
@@ -272,9 +272,10 @@ function drawSubset(n: number, size: number, rand: () => number, scratch: Int32A
 /** Unbiased MMD² over random subsets, from the three kernel matrices (xx: n×n, yy: m×m, yx: m×n). */
 function kidFrom(kxx: Float64Array, kyy: Float64Array, kyx: Float64Array, n: number, m: number, opts: KidOptions): KidResult {
   const subsets = opts.subsets ?? KID_SUBSETS;
-  const size = Math.min(opts.subsetSize ?? KID_SUBSET_SIZE, n, m);
+  // At most half of the smaller set, so that subsets differ and their spread means something (a subset of all n points is the same every time).
+  const size = Math.min(opts.subsetSize ?? KID_SUBSET_SIZE, Math.floor(Math.min(n, m) / 2));
   if (!(Number.isInteger(subsets) && subsets >= 1)) throw new RangeError(`KID: subsets must be a positive integer, got ${subsets}`);
-  if (size < 2) throw new RangeError(`KID needs at least 2 points in each set, got ${n} and ${m}`);
+  if (size < 2) throw new RangeError(`KID needs at least 4 points in each set, got ${n} and ${m}`);
   // Each set's subsets come from a stream seeded by the seed and the set's
   // size, so swapping the two sets swaps their subsets too: KID(a, b) and
   // KID(b, a) sum the same kernel values.
