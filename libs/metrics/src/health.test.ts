@@ -82,6 +82,14 @@ describe("judgeRun", () => {
     expect(j.evidence.lastEval).toMatchObject({ coverage: 0.004, confidence: 0.735, density: 1.3 });
     expect([epoch(1, speckle)]).toHaveVerdict("no_digits");
     expect([epoch(1, speckle)]).not.toConverge();
+    let message = "";
+    try {
+      expect([epoch(1, speckle)]).toHaveVerdict("mode_collapse");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/verdict: no_digits/);
+    expect(message).toMatch(/coverage 0\.004, confidence 0\.735/);
   });
 
   it("mode_collapse needs realistic drawings: the same histogram with confident, real-looking 1s is a collapse", () => {
