@@ -58,6 +58,9 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
+  const stop = plan.stop ? [plan.stop.saturated !== false && `${plan.stop.saturated} epochs of a saturated discriminator`, plan.stop.collapsed !== false && `${plan.stop.collapsed} collapsed evaluations`].filter(Boolean) : [];
+  lines.push(`stops a run early after: ${stop.length > 0 ? stop.join(" or ") : "never (stopWhen(false))"}`);
+  if (plan.halving) lines.push(`successive halving on ${plan.halving.metric} at epochs ${plan.halving.rungs.join(", ")}, keeping the best ${Number(plan.halving.keep.toFixed(3))}`);
   return lines.join("\n");
 }
 
