@@ -13,7 +13,7 @@ import { EVAL_SAMPLES, createEvaluator, defaultCacheDir } from "@ganscope/metric
 import { createGan, selectBackend, type BackendName } from "@ganscope/models";
 import { RunStore, readJsonIfExists, writeJsonAtomic } from "@ganscope/tracking";
 import { describeBudget, plansOfStudy, type Budget, type Study } from "@ganscope/findings";
-import { classifierFromEnv } from "./metrics-hook.js";
+import { classifierFromEnv } from "@ganscope/training";
 import { missingRuns } from "./study.js";
 
 const IMAGE_SIZE = 28 * 28;

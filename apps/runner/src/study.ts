@@ -61,7 +61,11 @@ export function selectFindings(study: Study, only: readonly string[] | undefined
 export async function missingRuns(store: RunStore, plans: readonly RunPlan[]): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
   const done = new Set<string>();
   for (const plan of plans) {
-    for (const r of plan.runs) if ((await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined))?.state === "done") done.add(r.runId);
+    for (const r of plan.runs) {
+      const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
+      // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
+      if (status?.state === "stopped" || (status?.state === "done" && status.epochsDone >= r.config.epochs)) done.add(r.runId);
+    }
   }
   return plans.map((plan) => ({ plan, runs: plan.runs.filter((r) => !done.has(r.runId)) }));
 }

@@ -50,8 +50,9 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
       const records = all.filter((r) => r.epoch <= budget.epochs);
       const summary = status ? await run.readSummary().catch(() => undefined) : undefined;
       const last = records.at(-1);
-      const diverged = summary?.["status"] === "diverged";
-      const finished = last !== undefined && (last.epoch === budget.epochs || (diverged && all.length === records.length));
+      // A run that diverged, or that the stop policy ended (a saturated discriminator), before the budget's last epoch is finished too: it is dead, not pending.
+      const endedEarly = summary?.["status"] === "diverged" || summary?.["status"] === "stopped";
+      const finished = last !== undefined && (last.epoch === budget.epochs || (endedEarly && all.length === records.length));
       const metrics: Record<string, number> = {};
       for (const r of records) for (const [k, v] of Object.entries(r)) if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
       // summary.json judges the run at its last epoch: only valid when that is this budget's.
