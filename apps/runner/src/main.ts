@@ -161,11 +161,12 @@ program
   .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
   .option("--report-only", "decide the findings from what the store holds, train nothing")
   .option("--only <id...>", "only these findings")
+  .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--results <dir>", "run store folder", "results")
-  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; concurrency?: number; backend?: BackendName; results: string }) => {
-    const budget = budgetOf(opts.budget, "--budget");
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+    const budget = budgetOf(opts.budget);
     const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
     if (opts.dryRun) {
       console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));

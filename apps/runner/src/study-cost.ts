@@ -96,6 +96,10 @@ export interface CostOptions {
   cacheFile?: string;
 }
 
+function duration(secs: number): string {
+  return secs >= 3600 ? `${(secs / 3600).toFixed(1)} h` : secs >= 60 ? `${(secs / 60).toFixed(1)} min` : `${secs.toFixed(0)} s`;
+}
+
 /** Evaluations a run makes: every `eval_every` epochs and after the last. */
 function evaluations(cfg: RunConfig): number {
   let n = 0;
@@ -147,7 +151,7 @@ export async function describeStudyCost(study: Study, budget: Budget, opts: Cost
   }
   const workers = Math.max(1, Math.min(opts.concurrency, os.availableParallelism()));
   lines.push(
-    `total: ${runsToTrain} runs to train, ≈ ${(totalSecs / 3600).toFixed(2)} CPU hours (one worker each); ≈ ${(totalSecs / workers / 60).toFixed(1)} min wall on ${workers} worker(s)`,
+    `total: ${runsToTrain} runs to train, ≈ ${duration(totalSecs)} of one worker; ≈ ${duration(totalSecs / workers)} wall on ${workers} worker(s) at today's load`,
     `  (step times: ${Object.keys(timings.steps).length} shapes cached in ${cacheFile}, ${measured} measured now; one evaluation ≈ ${timings.evalSecs?.secs.toFixed(2) ?? "–"} s; worker start-up and dataset loading not counted)`,
   );
   return lines.join("\n");

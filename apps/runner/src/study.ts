@@ -8,9 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
-import { BUDGETS, BUDGET_NAMES, describeBudget, evaluateStudy, isBudgetName, isStudy, plansOfStudy, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
+import { BUDGETS, BUDGET_NAMES, describeBudget, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
-import { RunStore, gitCommit } from "@ganscope/tracking";
+import { RunStore, gitCommit, writeFileAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError } from "./load-experiment.js";
 import { PlanProgress } from "./progress.js";
@@ -31,8 +31,8 @@ export async function loadStudy(file: string): Promise<Study> {
   return mod.default;
 }
 
-export function budgetOf(name: string, file: string): Budget {
-  if (!isBudgetName(name)) throw new ExperimentFileError(`${file}: --budget must be one of ${BUDGET_NAMES.join(", ")}, got "${name}"`);
+export function budgetOf(name: string): Budget {
+  if (!isBudgetName(name)) throw new ExperimentFileError(`--budget must be one of ${BUDGET_NAMES.join(", ")}, got "${name}"`);
   return BUDGETS[name];
 }
 
@@ -113,7 +113,7 @@ export async function trainStudy(study: Study, budget: Budget, opts: StudyComman
   return { failed };
 }
 
-export async function reportStudy(study: Study, budget: Budget, opts: Pick<StudyCommandOptions, "file" | "budget" | "results">): Promise<{ report: StudyReport; json: string; md: string }> {
+export async function reportStudy(study: Study, budget: Budget, opts: Pick<StudyCommandOptions, "file" | "budget" | "results"> & { doc?: string }): Promise<{ report: StudyReport; json: string; md: string }> {
   // A run from an exported copy of the tree (no .git) names its commit through GANSCOPE_COMMIT.
   const commit = process.env["GANSCOPE_COMMIT"] ?? gitCommit();
   const report = await evaluateStudy(study, {
@@ -122,5 +122,10 @@ export async function reportStudy(study: Study, budget: Budget, opts: Pick<Study
     ...(commit ? { commit } : {}),
     command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}`,
   });
-  return { report, ...(await writeStudyReport(report, opts.results)) };
+  const written = await writeStudyReport(report, opts.results);
+  if (opts.doc) {
+    // The copy kept with the code (docs/seed-study.md) names grids by their path in the store, which stays outside the repo.
+    await writeFileAtomic(path.resolve(opts.doc), renderMarkdown(report, undefined) + "\n");
+  }
+  return { report, ...written };
 }

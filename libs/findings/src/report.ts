@@ -53,13 +53,23 @@ function support(p: ComparisonResult): number {
   return p.direction === "higher" ? (p.lo ?? -Infinity) : -(p.hi ?? Infinity);
 }
 
-function armLine(a: ArmSummary, reportDir: string): string {
-  const grid = a.medianRun?.sample ? ` · median run ${a.medianRun.runId}: ![${a.label}](${path.relative(reportDir, a.medianRun.sample)})` : a.medianRun ? ` · median run ${a.medianRun.runId}` : "";
+/** Where the report is written; `undefined` for a copy kept away from the run store (docs/), which names the median run's grid instead of embedding it. */
+type ReportDir = string | undefined;
+
+function armLine(a: ArmSummary, reportDir: ReportDir): string {
+  const sample = a.medianRun?.sample;
+  const grid = a.medianRun
+    ? sample
+      ? reportDir !== undefined
+        ? ` · median run ${a.medianRun.runId}: ![${a.label}](${path.relative(reportDir, sample)})`
+        : ` · median run's grid: \`<results>/${sample.split(path.sep).slice(-4).join("/")}\``
+      : ` · median run ${a.medianRun.runId}`
+    : "";
   const missing = a.missing > 0 ? ` · ${a.missing} run(s) unfinished or without a value` : "";
   return `  - **${a.label}**: n = ${a.n} (${a.strata} config(s), ≥ ${a.minSeeds} seed(s) each), mean ${num(a.mean)}, IQM ${num(a.iqm)}${missing}${grid}`;
 }
 
-function claimSection(c: ClaimResult, reportDir: string): string[] {
+function claimSection(c: ClaimResult, reportDir: ReportDir): string[] {
   if (c.kind === "compare") {
     return [
       `- ${BADGE[c.verdict]} — ${c.statement}: effect (mean difference) ${num(c.effect)}, 95% CI ${interval(c.lo, c.hi)}, P(improvement) ${num(c.probabilityOfImprovement)}; ${c.reason}`,
@@ -73,7 +83,7 @@ function claimSection(c: ClaimResult, reportDir: string): string[] {
   return [`- ${BADGE[c.verdict]} — ranking ${c.statement}: ${c.reason}`, ...c.pairs.flatMap((p) => claimSection(p, reportDir).map((l) => `  ${l}`))];
 }
 
-export function renderMarkdown(r: StudyReport, reportDir: string): string {
+export function renderMarkdown(r: StudyReport, reportDir: ReportDir): string {
   const lines: string[] = [
     `# ${r.study}: the seed report's findings, re-tested over seeds`,
     "",
