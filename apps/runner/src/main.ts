@@ -16,6 +16,8 @@ import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./p
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
+import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 
 function positiveInt(name: string, min = 1) {
@@ -173,6 +175,37 @@ program
         }),
       });
     }
+  });
+
+program
+  .command("study")
+  .description("train what a study's findings need at a budget (resumable), then write results/<study>/report.md and report.json")
+  .requiredOption("--file <path>", "findings file, e.g. experiments/seed/findings.ts")
+  .requiredOption("--budget <name>", "budget profile: smoke, cpu, cpu-long, full (libs/findings/src/budgets.ts)")
+  .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
+  .option("--report-only", "decide the findings from what the store holds, train nothing")
+  .option("--only <id...>", "only these findings")
+  .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
+  .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+    const budget = budgetOf(opts.budget);
+    const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
+    if (opts.dryRun) {
+      console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
+      return;
+    }
+    const t0 = performance.now();
+    if (!opts.reportOnly) {
+      const { failed } = await trainStudy(study, budget, { ...opts, stepsPerEpoch: stepsPerEpochOf });
+      if (failed > 0) process.exitCode = 1;
+    }
+    const { report, md, json } = await reportStudy(study, budget, opts);
+    for (const f of report.findings) console.log(`${f.id.padStart(3)}  ${f.verdict.padEnd(12)} ${f.title}`);
+    console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
+    console.log(`report: ${md}\n        ${json}`);
+    console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   });
 
 program
