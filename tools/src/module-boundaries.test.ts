@@ -17,7 +17,8 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/tracking": { ganscope: [], tfjs: false },
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
-  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
+  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
+  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training"], tfjs: true },
   "apps/dashboard": { ganscope: ["tracking"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };
