@@ -3,7 +3,7 @@ import "@tensorflow/tfjs";
 import { discriminatorSizes, generatorSizes, type Activation, type RunConfig } from "@ganscope/dsl";
 import { dropoutMultiplier } from "./dropout.js";
 import { FusedAdamOptimizer } from "./fused-adam.js";
-import { STAT_KEYS, stepSeed, type Gan, type StepStats } from "./gan.js";
+import { STAT_KEYS, seededNormal, stepSeed, type Gan, type StepStats } from "./gan.js";
 import { activate } from "./mlp.js";
 
 /**
@@ -342,7 +342,7 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
         const batch = reals.shape[1];
         const zSeeds = seed(0);
         // Each run's noise as it would draw it alone.
-        const z = tf.stack(zSeeds.map((s) => tf.randomNormal([batch, latent], 0, 1, "float32", s))) as tf.Tensor3D;
+        const z = tf.stack(zSeeds.map((s) => seededNormal([batch, latent], s))) as tf.Tensor3D;
         const fake = tf.tanh(gen.apply(z, true, seed(1)));
 
         let dReal!: tf.Tensor;

@@ -66,6 +66,17 @@ export function stepSeed(seed: number, step: number, k: number): number {
   return (seed * 1_000_003 + step * 7 + k) % 2 ** 31;
 }
 
+/**
+ * Seeded standard-normal noise. tfjs treats a seed of 0 as "no seed" and
+ * draws from Math.random (its MPRandGauss tests `seed ? …`), and stepSeed
+ * is 0 for the first step of every seed-0 run — so that step's noise was
+ * not reproducible. 0 maps to 2³¹, a seed stepSeed never returns; every
+ * other seed draws what it always drew.
+ */
+export function seededNormal(shape: [number, number], seed: number): tf.Tensor2D {
+  return tf.randomNormal(shape, 0, 1, "float32", seed === 0 ? 2 ** 31 : seed);
+}
+
 /** Gradients as the optimiser's list form, in the variables' order. */
 function named(grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] {
   return Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
@@ -111,7 +122,7 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
     disOptimizer,
     step: 0,
     noise(n, seed) {
-      return tf.randomNormal([n, config.latent_dim], 0, 1, "float32", seed);
+      return seededNormal([n, config.latent_dim], seed);
     },
     trainStep(real) {
       const s = gan.step;

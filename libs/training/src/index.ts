@@ -12,3 +12,5 @@ export {
 export { defaultHooks } from "./hooks.js";
 export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOptions } from "./metrics-hook.js";
 export { MlflowHook, mlflowHooks } from "./mlflow-hook.js";
+export { trainGroup, type FusionRecord } from "./train-group.js";
+export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";

@@ -128,11 +128,32 @@ export async function trainEpoch(
   return { ...stats, secs: (performance.now() - t0) / 1000 };
 }
 
+/** A run opened for training: lock held, config written, checkpoint restored, hooks started. */
+export interface OpenRun {
+  readonly spec: RunSpec;
+  readonly gan: Gan;
+  readonly ctx: RunContext;
+  readonly fromEpoch: number;
+  readonly stepsPerEpoch: number;
+  /** The next epoch to train. */
+  epoch: number;
+  /** Records so far (those beyond the checkpoint dropped). */
+  readonly records: EpochRecord[];
+  /** Per-run lifecycle after each epoch; internal to the lib. */
+  afterEpoch(stats: EpochStats): Promise<RunOutcome | undefined>;
+  complete(): Promise<RunOutcome>;
+  fail(e: unknown): Promise<RunOutcome>;
+  /** Releases the lock and frees the GAN (always, last). */
+  close(): Promise<void>;
+}
+
 /**
- * The worker's whole job: take a RunSpec, train it, write the run store.
- * Resumes from the run's checkpoint; a run already done is skipped.
+ * Everything before a run's first epoch: skip it if done or trained
+ * elsewhere, take its lock, write config.json, restore its checkpoint, start
+ * its hooks. Returns the outcome instead when there is nothing to train.
+ * `extraConfig` lands in config.json (e.g. the fused group a run trained in).
  */
-export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+export async function openRun(spec: RunSpec, opts: TrainOptions, extraConfig: Record<string, unknown> = {}): Promise<OpenRun | RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
@@ -168,6 +189,7 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
   const gan = createGan(cfg);
   const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };
   const hooks = opts.hooks ?? [];
+  let sampleNoise: tf.Tensor2D | undefined;
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
     for (const h of hooks) await h.onFinish?.(ctx, outcome);
     emit({ type: "finish", runId: spec.runId, outcome });
@@ -178,6 +200,16 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     for (const h of hooks) Object.assign(extra, await h.summarize?.(ctx, records));
     return extra;
   };
+  const fail = async (e: unknown): Promise<RunOutcome> => {
+    const status = await run.readStatus().catch(() => undefined);
+    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
+    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
+  };
+  const close = async () => {
+    sampleNoise?.dispose();
+    gan.dispose();
+    await lock.release();
+  };
   try {
     await run.writeConfig({
       runId: spec.runId,
@@ -187,11 +219,11 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
       config: cfg,
       backend: opts.backend,
       versions: { tfjs: tf.version_core, node: process.version },
+      ...extraConfig,
     });
 
-    const train = loadDataset(cfg.dataset, { split: "train", limit: cfg.limit || undefined });
-    const test = loadDataset(cfg.dataset, { split: "test" });
-    const size = train.rows * train.cols;
+    const train = datasetFor(cfg, "train");
+    const test = datasetFor(cfg, "test");
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
@@ -205,16 +237,19 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
     emit({ type: "start", runId: spec.runId, fromEpoch, epochs: cfg.epochs, stepsPerEpoch });
-    const sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
+    sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
     const realDigits = realRow(test);
-    const progressEvery = opts.progressEvery ?? 10;
 
-    try {
-      for (let epoch = fromEpoch + 1; epoch <= cfg.epochs; epoch++) {
-        const stats = await trainEpoch(gan, train, epoch, {
-          progressEvery,
-          onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: stepsPerEpoch }),
-        });
+    const open: OpenRun = {
+      spec,
+      gan,
+      ctx,
+      fromEpoch,
+      stepsPerEpoch,
+      epoch: fromEpoch + 1,
+      records,
+      async afterEpoch(stats) {
+        const epoch = open.epoch;
         const record: EpochRecord = { epoch, ...stats };
         if (!hasNonFinite(record)) {
           for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records }));
@@ -231,7 +266,7 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
           return await finish({ status: "diverged", epoch, last: record });
         }
         if (epoch % cfg.sample_every === 0 || epoch === cfg.epochs) {
-          const fake = gan.generate(sampleNoise);
+          const fake = gan.generate(sampleNoise!);
           const fakeData = await fake.data<"float32">();
           fake.dispose();
           const grid = new Float32Array(fakeData.length + realDigits.length);
@@ -243,31 +278,80 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
         await run.writeStatus({ state: "running", epochsDone: epoch, epochs: cfg.epochs });
-      }
-    } finally {
-      sampleNoise.dispose();
-    }
-
-    const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
-    const secsPerEpoch = trainSecs / Math.max(1, records.length);
-    const summary = await summarize(records);
-    await run.writeSummary({
-      runId: spec.runId,
-      status: "done",
-      epochs: cfg.epochs,
-      trainSecs,
-      secsPerEpoch,
-      final: records.at(-1),
-      ...summary,
-    });
-    await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
-    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
+        open.epoch++;
+        return undefined;
+      },
+      async complete() {
+        const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
+        const secsPerEpoch = trainSecs / Math.max(1, records.length);
+        const summary = await summarize(records);
+        await run.writeSummary({
+          runId: spec.runId,
+          status: "done",
+          epochs: cfg.epochs,
+          trainSecs,
+          secsPerEpoch,
+          final: records.at(-1),
+          ...summary,
+        });
+        await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
+        return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
+      },
+      fail,
+      close,
+    };
+    return open;
   } catch (e) {
-    const status = await run.readStatus().catch(() => undefined);
-    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
-    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
+    const outcome = await fail(e);
+    await close();
+    return outcome;
+  }
+}
+
+/** The run's training and test images; loaded once per process and shared by the runs that use the same ones. */
+const datasets = new Map<string, Dataset>();
+function datasetFor(cfg: RunSpec["config"], split: "train" | "test"): Dataset {
+  const limit = split === "train" ? cfg.limit || undefined : undefined;
+  const key = `${cfg.dataset}/${split}/${limit ?? "all"}`;
+  let d = datasets.get(key);
+  if (!d) {
+    d = loadDataset(cfg.dataset, { split, limit });
+    // A worker trains a few datasets at most; keep the last few.
+    if (datasets.size >= 4) datasets.delete(datasets.keys().next().value!);
+    datasets.set(key, d);
+  }
+  return d;
+}
+
+/** Whether `x` is a run ready to train rather than an outcome. */
+export function isOpen(x: OpenRun | RunOutcome): x is OpenRun {
+  return "afterEpoch" in x;
+}
+
+/**
+ * The worker's whole job: take a RunSpec, train it, write the run store.
+ * Resumes from the run's checkpoint; a run already done is skipped.
+ */
+export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+  const open = await openRun(spec, opts);
+  if (!isOpen(open)) return open;
+  const emit = opts.onEvent ?? (() => {});
+  const progressEvery = opts.progressEvery ?? 10;
+  const train = datasetFor(spec.config, "train");
+  try {
+    for (; open.epoch <= spec.config.epochs; ) {
+      const epoch = open.epoch;
+      const stats = await trainEpoch(open.gan, train, epoch, {
+        progressEvery,
+        onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: open.stepsPerEpoch }),
+      });
+      const ended = await open.afterEpoch(stats);
+      if (ended) return ended;
+    }
+    return await open.complete();
+  } catch (e) {
+    return await open.fail(e);
   } finally {
-    gan.dispose();
-    await lock.release();
+    await open.close();
   }
 }
