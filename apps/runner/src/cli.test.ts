@@ -68,7 +68,7 @@ describe("runner CLI", () => {
 
     const again = cli(`--file=${tiny}`, "--results", results);
     expect(again.code).toBe(0);
-    expect(again.err.match(/skipped \(already done\)/g)).toHaveLength(2);
+    expect(again.err.match(/skipped \(done to 1 epoch\)/g)).toHaveLength(2);
   });
 
   it("--fuse trains same-shape runs as one fused model, each run with its own store entries; auto measures once per machine and records its pick", () => {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PlanError, runId, validateConfig, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { PlanError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
 
 /** An error about the experiment file that the CLI prints without a stack trace. */
 export class ExperimentFileError extends Error {
@@ -44,7 +44,10 @@ export async function loadExperiment(file: string): Promise<RunPlan> {
   }
 }
 
-/** Command-line overrides for a quick look; they change the config, hence the run ids. */
+/**
+ * Command-line overrides for a quick look. `--limit` changes what a run trains
+ * on, hence its id; `--epochs` is a target (runs keep their ids and are extended).
+ */
 export interface PlanOverrides {
   epochs?: number;
   limit?: number;
@@ -62,5 +65,9 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
     const config = { ...r.config, ...patch };
     return { ...r, config, runId: runId(config) };
   });
+  if (plan.halving) {
+    const problems = validateHalvingPolicy(plan.halving, { experiment: plan.experiment, method: "halving (with the command line's overrides)" }, runs.map((r) => r.config));
+    if (problems.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(problems).message}`);
+  }
   return { ...plan, runs };
 }

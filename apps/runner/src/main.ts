@@ -17,6 +17,7 @@ import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-expe
 import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
+import { migrateLegacyRuns } from "@ganscope/training";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -123,14 +124,15 @@ program
   .description("compile an *.exp.ts file into a run plan and train it (resumable)")
   .requiredOption("--file <path>", "experiment file, e.g. experiments/quickstart.exp.ts")
   .option("--dry-run", "print the plan (runs, varied values, ids, total steps) and train nothing")
-  .option("--epochs <n>", "override every run's epochs (changes run ids)", positiveInt("--epochs"))
+  .option("--epochs <n>", "override every run's epochs: a target, so runs done to fewer epochs are extended", positiveInt("--epochs"))
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--fuse <mode>", "train same-shape runs as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
+  .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; fuse: Fuse }) => {
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     for (const spec of plan.runs) {
       const count = trainCount(spec.config.dataset);
@@ -143,6 +145,13 @@ program
       return;
     }
     const store = new RunStore(path.resolve(opts.results));
+    for (const m of await migrateLegacyRuns(store, plan.experiment)) {
+      console.error(
+        m.kept
+          ? `${plan.experiment}/${m.from}: a run folder from before schedule-free run ids, left as it is (${m.kept})`
+          : `${plan.experiment}/${m.from} → ${m.to}: run folder renamed to its schedule-free run id (run ids no longer hash epochs, sample_every, eval_every)`,
+      );
+    }
     // The store is written first: the plan index exists before any training starts.
     await store.writePlan({
       experiment: plan.experiment,
@@ -167,6 +176,9 @@ program
       backend: opts.backend,
       groups,
       fusion,
+      stop: plan.stop,
+      ...(plan.halving ? { halving: plan.halving } : {}),
+      resumeStopped: opts.resumeStopped ?? false,
       onBackend: (b) => {
         if (announced) return;
         announced = true;

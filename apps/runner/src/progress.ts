@@ -90,6 +90,9 @@ export class PlanProgress {
         }
         break;
       }
+      case "notice":
+        this.log(`note: ${e.message}`);
+        break;
       case "finish":
         this.advanceTotal(e.runId, spec.config.epochs * spe);
         if (e.outcome.status !== "done") this.log(`${e.runId} ${variedLabel(spec)}: ${describeOutcome(e.outcome)}`);
@@ -115,6 +118,8 @@ function describeOutcome(o: RunOutcome): string {
       return `skipped (${o.reason})`;
     case "diverged":
       return `diverged at epoch ${o.epoch}`;
+    case "stopped":
+      return `stopped at epoch ${o.epoch}: ${o.reason}`;
     case "failed":
       return `failed: ${o.error.split("\n")[0]}`;
   }
@@ -125,7 +130,7 @@ const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.is
 /** The run's verdict from its summary (metrics hook), or "diverged" for a run stopped on NaN/Inf. */
 function verdictOf(o: RunOutcome | undefined): string | undefined {
   if (o?.status === "diverged") return "diverged";
-  const v = o?.status === "done" ? o.summary?.["verdict"] : undefined;
+  const v = o?.status === "done" || o?.status === "stopped" ? o.summary?.["verdict"] : undefined;
   return typeof v === "string" ? v : undefined;
 }
 
@@ -163,7 +168,7 @@ export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOut
       fmt(last?.g_loss),
       fmt(last?.d_real, 3),
       fmt(last?.d_fake, 3),
-      o?.status === "done" ? fmt(o.secsPerEpoch, 1) : fmt(last?.secs, 1),
+      o?.status === "done" || o?.status === "stopped" ? fmt(o.secsPerEpoch, 1) : fmt(last?.secs, 1),
       ...(withMetrics
         ? [fmt(last?.["fid_lite"], 2), fmt(last?.["is_lite"], 2), last?.["modes"] === undefined ? "-" : String(last["modes"]), verdictOf(o) ?? "-"]
         : []),

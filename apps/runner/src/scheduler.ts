@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { RunConfig, RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { FusionMeasurement, RunEvent, RunOutcome } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
@@ -13,6 +13,12 @@ export interface ScheduleOptions {
   /** Worker processes; each trains one run at a time. */
   concurrency: number;
   backend?: BackendName;
+  /** The plan's stop policy; undefined or null: never stop early. */
+  stop?: ResolvedStopPolicy;
+  /** Successive halving across these runs. */
+  halving?: HalvingPolicy;
+  /** Extend `stopped` runs instead of skipping them. */
+  resumeStopped?: boolean;
   onEvent?: (e: RunEvent) => void;
   onBackend?: (b: BackendInfo) => void;
   /** Called as each run ends, in completion order. */
@@ -69,7 +75,14 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
           child.disconnect();
           return;
         }
-        const where = { resultsDir: opts.resultsDir, experiment: opts.experiment, file: opts.file };
+        const where = {
+          resultsDir: opts.resultsDir,
+          experiment: opts.experiment,
+          file: opts.file,
+          stop: opts.stop ?? null,
+          ...(opts.halving ? { halving: { policy: opts.halving, peers: runs.map((r) => r.runId) } } : {}),
+          resumeStopped: opts.resumeStopped ?? false,
+        };
         if (current.length === 1) child.send({ type: "run", spec: current[0]!, ...where } satisfies ToWorker);
         else child.send({ type: "group", specs: [...current], ...where, chosen: opts.fusion } satisfies ToWorker);
       };

@@ -5,7 +5,7 @@ import { summaryTable } from "./progress.js";
 
 describe("summaryTable", () => {
   const plan = experiment("table").fix({ limit: 128 }).vary("activation", ["relu", "elu"]).epochs(3).compile();
-  const last = { epoch: 3, d_loss: 1.2, g_loss: 0.8, d_real: 0.6, d_fake: 0.4, d_grad_norm: 1, g_grad_norm: 1, secs: 0.5, fid_lite: 142.5, is_lite: 2.1, modes: 7 };
+  const last = { epoch: 3, d_loss: 1.2, g_loss: 0.8, d_real: 0.6, d_fake: 0.4, d_grad_norm: 1, g_grad_norm: 1, steps: 2, secs: 0.5, fid_lite: 142.5, is_lite: 2.1, modes: 7 };
 
   it("shows the metrics hook's numbers and verdict when a run has them", () => {
     const outcome: RunOutcome = { status: "done", epochs: 3, last, secsPerEpoch: 0.5, summary: { verdict: "mode_collapse" } };

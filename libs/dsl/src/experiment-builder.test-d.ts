@@ -30,6 +30,10 @@ describe("vary", () => {
     base.epochs(5).vary("epochs", [1, 2]);
     // @ts-expect-error - seed is already an axis through seeds()
     base.seeds(0, 1).vary("seed", [2]);
+    // @ts-expect-error - the schedule is not part of a run: epochs cannot be an axis
+    base.vary("epochs", [5, 10]);
+    // @ts-expect-error - nor can the evaluation cadence
+    base.vary("eval_every", [1, 5]);
   });
 });
 
@@ -70,8 +74,6 @@ describe("shorthands", () => {
     base.seeds(0).seeds(1);
     // @ts-expect-error - seed fixed, then varied through seeds()
     base.fix({ seed: 1 }).seeds(2, 3);
-    // @ts-expect-error - epochs is varied
-    base.vary("epochs", [1, 2]).epochs(3);
     // @ts-expect-error - dataset is varied
     base.vary("dataset", ["mnist", "fashion-mnist"]).dataset("mnist");
     // @ts-expect-error - not a dataset id
@@ -94,4 +96,27 @@ test("the README example compiles to a RunPlan, and every builder is an Experime
   expectTypeOf(e.compile()).toEqualTypeOf<RunPlan>();
   expectTypeOf(e).toExtend<Experiment>();
   expectTypeOf(base).toExtend<Experiment>();
+});
+
+describe("stopWhen and halving", () => {
+  test("accept the documented shapes", () => {
+    expectTypeOf(base.stopWhen({ saturated: 3, collapsed: 3, diverged: true })).toEqualTypeOf<ExperimentBuilder>();
+    expectTypeOf(base.stopWhen(false)).toEqualTypeOf<ExperimentBuilder>();
+    expectTypeOf(base.halving({ metric: "fid_lite", rungs: [5, 15, 45, 100], keep: 1 / 3 })).toEqualTypeOf<ExperimentBuilder>();
+  });
+
+  test("reject misuse", () => {
+    // @ts-expect-error - unknown stop condition (typo of collapsed)
+    base.stopWhen({ colapsed: 3 });
+    // @ts-expect-error - a count of epochs, not a word
+    base.stopWhen({ saturated: "soon" });
+    // @ts-expect-error - a run with NaN weights always stops: diverged may only be true
+    base.stopWhen({ diverged: false });
+    // @ts-expect-error - not a metric halving can rank by
+    base.halving({ metric: "fid", rungs: [5], keep: 0.5 });
+    // @ts-expect-error - rungs need at least one epoch
+    base.halving({ metric: "fid_lite", rungs: [], keep: 0.5 });
+    // @ts-expect-error - keep is required
+    base.halving({ metric: "fid_lite", rungs: [5] });
+  });
 });

@@ -2,6 +2,8 @@ import type { DatasetId, ParamKey, RunConfig } from "./hyperparameters.js";
 import type { ExperimentDefinition, RecordedExperiment, RunFilter, Step } from "./experiment-definition.js";
 import { compilePlan, describeExperiment } from "./plan-compiler.js";
 import type { RunPlan } from "./run-plan.js";
+import type { HalvingPolicy, StopPolicy } from "./run-policies.js";
+import type { SCHEDULE_KEYS } from "./run-id.js";
 
 /**
  * A type whose name reads as the compile error, for misuses only a
@@ -51,14 +53,16 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
   /**
    * Makes `key` an axis: the plan has one run per value (times the other
    * axes). The first declared axis varies slowest. Values are type-checked
-   * against the key and literal unions infer without `as const`.
+   * against the key and literal unions infer without `as const`. The
+   * schedule (`epochs`, `sample_every`, `eval_every`) cannot be varied: it is
+   * not part of a run, and one run trained longest holds every shorter one.
    *
    * @example
    * experiment("act")
    *   .vary("activation", ["relu", "elu", "gelu"])
    *   .vary("dis_dropout", [0, 0.3, 0.6])   // 9 runs
    */
-  vary<K extends Exclude<ParamKey, Fixed | Varied>>(
+  vary<K extends Exclude<ParamKey, Fixed | Varied | (typeof SCHEDULE_KEYS)[number]>>(
     key: K,
     values: readonly [RunConfig[K], ...RunConfig[K][]],
   ): ExperimentBuilder<Fixed, Varied | K>;
@@ -119,6 +123,32 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    *   .where((c) => c.gen_layers >= c.dis_layers)   // 6 of 9 runs
    */
   where(predicate: RunFilter): ExperimentBuilder<Fixed, Varied>;
+
+  /**
+   * Stops a run early when it is dead, replacing the default policy's
+   * conditions that it names ({@link DEFAULT_STOP_POLICY}: 5 consecutive
+   * epochs of a saturated discriminator); `false` never stops a run early.
+   * A stopped run keeps its records and checkpoint, and is `stopped` (with
+   * the reason) in summary.json; `runner exp --resume-stopped` extends it.
+   *
+   * @example
+   * experiment("deep").fix({ gen_layers: 7, dis_layers: 5 }).stopWhen({ saturated: 3, collapsed: 3, diverged: true })
+   */
+  stopWhen<S extends StopPolicy>(
+    policy: (S & Record<Exclude<keyof S, keyof StopPolicy>, DslTypeError<"unknown stop condition: saturated, collapsed or diverged">>) | false,
+  ): ExperimentBuilder<Fixed, Varied>;
+
+  /**
+   * Asynchronous successive halving across the plan's runs: at each rung
+   * (an epoch) a run goes on only if its best `metric` so far is among the
+   * best `keep` fraction of the runs that have reached that rung; the rest
+   * stop. Runs never wait for each other. Calling it again replaces it.
+   *
+   * @example
+   * experiment("lr").vary("gen_lr", [1e-3, 2e-4, 1e-4, 1e-5]).seeds(0, 1, 2)
+   *   .halving({ metric: "fid_lite", rungs: [5, 15, 45, 100], keep: 1 / 3 })
+   */
+  halving(policy: HalvingPolicy): ExperimentBuilder<Fixed, Varied>;
 }
 
 /** Marks builders across module copies (the runner may load a file through another path than ours). */
@@ -181,6 +211,14 @@ class ExperimentBuilderImpl implements Experiment {
 
   where(predicate: unknown): ExperimentBuilderImpl {
     return this.#with({ kind: "where", method: "where", predicate });
+  }
+
+  stopWhen(policy: unknown): ExperimentBuilderImpl {
+    return this.#with({ kind: "stopWhen", method: "stopWhen", policy: snapshot(policy) });
+  }
+
+  halving(policy: unknown): ExperimentBuilderImpl {
+    return this.#with({ kind: "halving", method: "halving", policy: snapshot(policy) });
   }
 }
 

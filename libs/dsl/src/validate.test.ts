@@ -82,6 +82,11 @@ describe("error messages name the experiment, method, key, value and what is all
     ["fixed then varied", loose().fix({ gen_layers: 3 }).vary("gen_layers", [2, 4]), 'experiment("x").vary: gen_layers is already fixed by .fix(); a key is either fixed or varied'],
     ["varied then fixed", loose().vary("gen_layers", [2, 4]).fix({ gen_layers: 3 }), 'experiment("x").fix: gen_layers is already varied by .vary(); a key is either fixed or varied'],
     ["epochs() then varied", loose().epochs(5).vary("epochs", [1, 2]), 'experiment("x").vary: epochs is already fixed by .epochs(); a key is either fixed or varied'],
+    [
+      "a schedule varied",
+      loose().vary("eval_every", [1, 5]),
+      'experiment("x").vary: eval_every is a schedule, not part of a run: one run trained to the largest value holds every smaller value\'s records (keyed by epoch); fix it instead',
+    ],
     ["varied then dataset()", loose().vary("dataset", ["mnist"]).dataset("mnist"), 'experiment("x").dataset: dataset is already varied by .vary(); a key is either fixed or varied'],
     ["varied twice", loose().vary("gen_lr", [1e-4]).vary("gen_lr", [2e-4]), 'experiment("x").vary: gen_lr is already varied by .vary(); give all its values in one call'],
     ["seeds twice", loose().seeds(0).seeds(1), 'experiment("x").seeds: seed is already varied by .seeds(); give all its values in one call'],

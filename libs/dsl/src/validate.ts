@@ -13,7 +13,8 @@ import {
 } from "./hyperparameters.js";
 import type { RecordedExperiment } from "./experiment-definition.js";
 import { formatValue, issue, type PlanIssue } from "./plan-error.js";
-import { canonicalJson } from "./run-id.js";
+import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
+import { validateStopPolicy } from "./run-policies.js";
 
 /** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
 export interface IssueContext {
@@ -195,6 +196,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
           break;
         }
         variedBy.set(key, step.method);
+        if ((SCHEDULE_KEYS as readonly string[]).includes(key)) {
+          push(
+            issue(at, key, values, "a hyperparameter that decides the run", `${key} is a schedule, not part of a run: one run trained to the largest value holds every smaller value's records (keyed by epoch); fix it instead`),
+          );
+          break;
+        }
         if (!Array.isArray(values)) {
           push(issue(at, key, values, "a list of values", `${key} needs a list of values, got ${formatValue(values)}`));
           break;
@@ -228,6 +235,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
         if (typeof step.text !== "string") {
           push(issue(at, null, step.text, "a string", `expects a string, got ${formatValue(step.text)}`));
         }
+        break;
+      case "stopWhen":
+        issues.push(...validateStopPolicy(step.policy, at));
+        break;
+      case "halving":
+        // Rungs are checked against the runs' epochs once the grid is resolved (plan compiler).
         break;
     }
   }

@@ -67,14 +67,13 @@ export function stepSeed(seed: number, step: number, k: number): number {
 }
 
 /**
- * Seeded standard-normal noise. tfjs treats a seed of 0 as "no seed" and
- * draws from Math.random (its MPRandGauss tests `seed ? …`), and stepSeed
- * is 0 for the first step of every seed-0 run — so that step's noise was
- * not reproducible. 0 maps to 2³¹, a seed stepSeed never returns; every
- * other seed draws what it always drew.
+ * Seeded standard-normal noise [n, latent], the one sampler of single runs and fused groups.
+ * tfjs' Gaussian sampler reads its seed as `seed ? seed : Math.random()`, so seed 0 — the
+ * default config's first step — drew fresh noise on every run and fresh runs differed.
+ * alea("0") is what seed 0 means; every other seed is passed through unchanged.
  */
 export function seededNormal(shape: [number, number], seed: number): tf.Tensor2D {
-  return tf.randomNormal(shape, 0, 1, "float32", seed === 0 ? 2 ** 31 : seed);
+  return tf.randomNormal(shape, 0, 1, "float32", seed === 0 ? ("0" as unknown as number) : seed);
 }
 
 /** Gradients as the optimiser's list form, in the variables' order. */

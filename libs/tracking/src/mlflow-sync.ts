@@ -81,6 +81,8 @@ export function mlflowStatusOf(state: IndexedRunState): MlflowRunStatus | undefi
     case "interrupted":
       return "KILLED";
     case "done":
+    // Ended early on purpose (a stop policy or halving): finished, not failed; summary.json says why.
+    case "stopped":
       return "FINISHED";
     case "failed":
       return "FAILED";

@@ -5,7 +5,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeJsonAtomic } from "./atomic-file.js";
-import { RunStore, type EpochRecord, type RunDir } from "./run-store.js";
+import { CorruptRecordsError, RunStore, type EpochRecord, type RunDir } from "./run-store.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-store-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,19 +33,65 @@ function orphanLock(run: RunDir, pid: number): void {
   writeFileSync(run.file(".lock"), JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString(), nonce: `dead-${pid}-${Math.random()}` }));
 }
 
-describe("RunDir.readRecords", () => {
-  it("drops a torn last line and epochs beyond the checkpoint, and rewrites the file", async () => {
+describe("RunDir records", () => {
+  const metrics = (run: RunDir) => readFileSync(run.file("metrics.jsonl"), "utf8");
+
+  it("readRecords leaves out a torn last line and never writes", async () => {
     const run = new RunStore(tmp).run("repair", "r1");
     for (const e of [1, 2, 3]) await run.appendRecord(record(e));
     appendFileSync(run.file("metrics.jsonl"), '{"epoch":4,"d_lo');
-    expect((await run.readRecords(2)).map((r) => r.epoch)).toEqual([1, 2]);
-    expect(readFileSync(run.file("metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+    const before = metrics(run);
+    expect((await run.readRecords()).map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(metrics(run)).toBe(before);
   });
 
-  it("keeps the first of duplicated epochs", async () => {
-    const run = new RunStore(tmp).run("repair", "r2");
-    for (const e of [1, 2, 2, 3]) await run.appendRecord(record(e));
-    expect((await run.readRecords()).map((r) => r.epoch)).toEqual([1, 2, 3]);
+  it("resumeRecords cuts epochs beyond the checkpoint and a torn last line, nothing else", async () => {
+    const run = new RunStore(tmp).run("repair", "r1b");
+    for (const e of [1, 2, 3]) await run.appendRecord(record(e));
+    appendFileSync(run.file("metrics.jsonl"), '{"epoch":4,"d_lo');
+    expect((await run.resumeRecords(2)).map((r) => r.epoch)).toEqual([1, 2]);
+    expect(metrics(run)).toBe([record(1), record(2)].map((r) => JSON.stringify(r) + "\n").join(""));
+  });
+
+  // Before: a garbage line was dropped and the file rewritten without it, on a skip as on a resume.
+  it.each([
+    ["garbage", "not json at all", /metrics\.jsonl:2: not valid JSON/],
+    ["a repeated epoch", JSON.stringify(record(1)), /metrics\.jsonl:2: repeats epoch 1 of line 1/],
+    ["no epoch", '{"d_loss":1}', /metrics\.jsonl:2: not an epoch record/],
+  ])("a corrupt line that is not the last (%s) throws naming file:line and the file keeps every byte", async (_what, bad, message) => {
+    const run = new RunStore(tmp).run("corrupt", `r-${_what.replace(/\W/g, "")}`);
+    await run.appendRecord(record(1));
+    appendFileSync(run.file("metrics.jsonl"), bad + "\n");
+    await run.appendRecord(record(3));
+    const before = metrics(run);
+    await expect(run.readRecords()).rejects.toThrow(message);
+    await expect(run.resumeRecords(3)).rejects.toBeInstanceOf(CorruptRecordsError);
+    expect(metrics(run)).toBe(before);
+  });
+
+  it("a corrupt line at the end that still has its newline is corruption, not a torn append", async () => {
+    const run = new RunStore(tmp).run("corrupt", "tail");
+    await run.appendRecord(record(1));
+    appendFileSync(run.file("metrics.jsonl"), "{oops}\n");
+    await expect(run.readRecords()).rejects.toThrow(/metrics\.jsonl:2: not valid JSON/);
+  });
+
+  it("resumeRecords refuses a checkpoint ahead of the records (an epoch missing), leaving the file", async () => {
+    const run = new RunStore(tmp).run("corrupt", "gap");
+    for (const e of [1, 3]) await run.appendRecord(record(e));
+    const before = metrics(run);
+    await expect(run.resumeRecords(3)).rejects.toThrow(/metrics\.jsonl: the checkpoint is at epoch 3 but epoch 2 is missing/);
+    expect(metrics(run)).toBe(before);
+  });
+
+  it("setRecordsAside keeps the old records under another name", async () => {
+    const run = new RunStore(tmp).run("aside", "r1");
+    for (const e of [1, 2]) await run.appendRecord(record(e));
+    const before = metrics(run);
+    const aside = await run.setRecordsAside();
+    expect(readFileSync(aside!, "utf8")).toBe(before);
+    expect(existsSync(run.file("metrics.jsonl"))).toBe(false);
+    expect(await run.readRecords()).toEqual([]);
   });
 });
 
@@ -235,7 +281,7 @@ describe("skip/resume state machine (fc.commands)", () => {
     const lock = await r.run.lock();
     if ("heldBy" in lock) throw new Error(`lock unexpectedly held by ${JSON.stringify(lock.heldBy)}`);
     const from = await checkpointOf(r.run);
-    const records = await r.run.readRecords(from);
+    const records = await r.run.resumeRecords(from);
     expect(records.map((x) => x.epoch)).toEqual(Array.from({ length: from }, (_, i) => i + 1));
     await r.run.writeStatus({ state: "running", epochsDone: from, epochs: EPOCHS });
     const die = () => orphanLock(r.run, dead);
@@ -275,7 +321,7 @@ describe("skip/resume state machine (fc.commands)", () => {
         m.checkpoint = k.phase === "after-checkpoint" ? k.epoch : k.epoch - 1;
       }
       expect(await checkpointOf(r.run)).toBe(m.checkpoint);
-      const repaired = await r.run.readRecords(m.checkpoint);
+      const repaired = await r.run.resumeRecords(m.checkpoint);
       expect(repaired).toEqual(Array.from({ length: m.checkpoint }, (_, i) => record(i + 1)));
     }
     toString = () => (this.kill ? `invoke(kill at epoch ${this.kill.epoch} ${this.kill.phase}${this.kill.torn ? ", torn" : ""})` : "invoke()");

@@ -54,7 +54,7 @@ describe("MetricsHook", () => {
   it("measures on fixed noise: evaluating the same generator twice records the same numbers", async () => {
     const spec = plan.runs[0]!;
     const gan = createGan(spec.config);
-    const ctx = { spec, experiment: plan.experiment, file: undefined, dir: tmp, backend, epoch: 3, gan, test: loadDataset("mnist", { split: "test" }), records: [] };
+    const ctx = { spec, experiment: plan.experiment, file: undefined, dir: tmp, backend, epoch: 3, gan, test: loadDataset("mnist", { split: "test" }), records: [], mustEvaluate: true };
     const h = hook();
     await h.onStart(ctx);
     const first = await h.evaluate(ctx);
@@ -63,7 +63,9 @@ describe("MetricsHook", () => {
     expect(first["fid_lite"]).toBeGreaterThan(0);
     expect(second).toEqual(first);
     // Off the cadence (epoch 1 of 3, eval_every 2) it measures nothing.
-    expect(await h.evaluate({ ...ctx, epoch: 1 })).toEqual({});
+    expect(await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: false })).toEqual({});
+    // A run's last epoch (its target, a halving rung, a stop) is measured whatever the cadence.
+    expect((await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: true }))["fid_lite"]).toBe(first["fid_lite"]);
   });
 });
 

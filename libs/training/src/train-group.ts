@@ -50,7 +50,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
   };
   try {
     // Runs with nothing left to train (resumed at their last epoch) complete now.
-    for (const open of active.filter((o) => o.epoch > o.spec.config.epochs)) await leave(open, await open.complete());
+    for (const open of active.filter((o) => o.epoch > o.target)) await leave(open, await open.complete());
     active = active.filter((o) => !outcomes.has(o.spec.runId));
     while (active.length > 0) {
       group ??= await createGanGroup(active.map((o) => o.gan));
@@ -77,7 +77,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
         let ended: RunOutcome | undefined;
         try {
           ended = await open.afterEpoch({ ...stats[k]!, secs });
-          if (!ended && open.epoch > open.spec.config.epochs) ended = await open.complete();
+          if (!ended && open.epoch > open.target) ended = await open.complete();
         } catch (e) {
           ended = await open.fail(e);
         }
