@@ -425,16 +425,18 @@ if (!skip.has("fused") && backends.includes("tensorflow")) {
   report["fusedSweep"] = fused;
   report["sweep"] = [...((report["sweep"] as SweepResult[] | undefined) ?? []), ...fused];
   lines.push(`Fused sweep (bench/sweep16.exp.ts, 16 runs, the (3,3) dropout 4×4 grid; ganscope wall time includes process start, calibration-free --fuse=K, checkpoints and per-run evaluation):`, sweepTable(fused, 16));
-  const n = quick ? 300 : 1000;
-  log(`leak check: ${n} fused iterations (K=8) on tensorflow`);
-  const child = await run(TSX, [path.join(BENCH, "ganscope-group-iter.ts"), "--backend", "tensorflow", "--k", "8", "--iters", "1", "--repeats", "1", "--leak", String(n)], {
+  // 1,000 group iterations either way; --quick fuses 2 runs instead of 8.
+  const n = 1000;
+  const leakK = quick ? 2 : 8;
+  log(`leak check: ${n} fused iterations (K=${leakK}) on tensorflow`);
+  const child = await run(TSX, [path.join(BENCH, "ganscope-group-iter.ts"), "--backend", "tensorflow", "--k", String(leakK), "--iters", "1", "--repeats", "1", "--leak", String(n)], {
     NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --expose-gc`,
   });
   const leak = lastJson<IterResult>(child.stdout);
   report["fusedLeak"] = leak;
   const l = leak.leak!;
   lines.push(
-    `Leak check (ganscope tensorflow, fused K=8, ${l.iters} group iterations, sampled every ${l.iters / l.tensors.length}, a sync of every run into its Gan at each sample):`,
+    `Leak check (ganscope tensorflow, fused K=${leakK}, ${l.iters} group iterations, sampled every ${l.iters / l.tensors.length}, a sync of every run into its Gan at each sample):`,
     `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
     `  RSS MiB:                ${l.rssMiB.join(" ")}`,
     `  JS heap MiB (after GC): ${l.jsHeapMiB.join(" ")}`,
