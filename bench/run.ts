@@ -346,6 +346,7 @@ async function fusedSweepBench(backend: string): Promise<SweepResult[]> {
     for (const [label, job] of jobs) {
       log(`fused sweep, round ${round}/${rounds}: ${label} (16 runs × ${epochs} epochs × ${limit} images; load ${os.loadavg()[0]!.toFixed(1)})`);
       const r = await job();
+      log(`  ${r.arrangement}: wall ${r.wallS.toFixed(1)} s, training ${r.trainS?.toFixed(1) ?? "?"} s, peak RSS per worker ${r.workers.map((w) => w.peakMiB).join(", ")} MiB`);
       byLabel.set(label, [...(byLabel.get(label) ?? []), { ...r, loadavg: os.loadavg()[0] } as SweepResult]);
     }
   }
@@ -391,18 +392,33 @@ ensureVenv();
 const backends = availableBackends();
 const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() };
 const lines: string[] = [];
+/**
+ * Each section's lines go to stderr as soon as it ends and the raw JSON is
+ * rewritten, so an interrupted bench still leaves what it measured.
+ */
+const partial = path.join(BENCH, "results", `bench-${(report["date"] as string).replace(/:/g, "-")}.partial.json`);
+function sectionDone(from: number): void {
+  process.stderr.write(`${lines.slice(from).join("\n")}\n`);
+  mkdirSync(path.dirname(partial), { recursive: true });
+  writeFileSync(partial, JSON.stringify(report, null, 2));
+}
 
+let mark = lines.length;
 if (!skip.has("iter")) {
   const iter = await iterationBench(backends);
   report["iterations"] = iter;
   lines.push(`Per iteration (G 100-256-512-784, D 784-512-256-1, batch 64, one D + one G Adam step):`, iterationTable(iter));
 }
+sectionDone(mark);
+mark = lines.length;
 if (!skip.has("sweep")) {
   // The cpu backend would take hours: the sweep compares the backends a user would train on.
   const sweep = await sweepBench(backends.filter((b) => b !== "cpu"));
   report["sweep"] = sweep;
   lines.push(`Sweep throughput (bench/sweep.exp.ts, 4 runs; ganscope wall time includes process start, checkpoints and per-run evaluation):`, sweepTable(sweep));
 }
+sectionDone(mark);
+mark = lines.length;
 if (!skip.has("leak")) {
   report["leak"] = [];
   for (const backend of backends.filter((b) => b !== "cpu")) {
@@ -420,6 +436,8 @@ if (!skip.has("leak")) {
   }
 }
 
+sectionDone(mark);
+mark = lines.length;
 if (!skip.has("fused") && backends.includes("tensorflow")) {
   const fused = await fusedSweepBench("tensorflow");
   report["fusedSweep"] = fused;
@@ -444,10 +462,12 @@ if (!skip.has("fused") && backends.includes("tensorflow")) {
   );
 }
 
+sectionDone(mark);
 const load = os.loadavg();
 lines.push(`Machine: ${report["cpus"]}, ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
 console.log(lines.join("\n"));
 mkdirSync(path.join(BENCH, "results"), { recursive: true });
 const file = path.join(BENCH, "results", `bench-${report["date"] as string}.json`.replace(/:/g, "-"));
 writeFileSync(file, JSON.stringify(report, null, 2));
+rmSync(partial, { force: true });
 log(`raw numbers: ${path.relative(ROOT, file)}`);
