@@ -4,17 +4,19 @@
  * `main.ts exp --file=…`.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { existsSync } from "node:fs";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
-import { BACKENDS, type BackendName } from "@ganscope/models";
+import { BACKENDS, fusionKey, type BackendName } from "@ganscope/models";
+import { chooseK, planGroups, type FusionMeasurement } from "@ganscope/training";
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
-import { schedule } from "./scheduler.js";
+import { calibrateFusion, schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
@@ -66,6 +68,58 @@ export function describePlan(plan: RunPlan): string {
   return lines.join("\n");
 }
 
+type Fuse = "auto" | "off" | number;
+
+function parseFuse(v: string): Fuse {
+  if (v === "auto" || v === "off") return v;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--fuse must be auto, off or a group size ≥ 1, got "${v}"`);
+  return n;
+}
+
+/** Group sizes --fuse=auto measures. */
+const FUSE_CANDIDATES = [1, 2, 4, 8, 16];
+
+/**
+ * Fused groups for a plan and how their size was chosen (recorded in each
+ * fused run's config.json). auto measures each shape's throughput per group
+ * size once per machine, backend and shape (cached in ~/.cache/ganscope/fusion).
+ */
+async function fusionPlan(
+  runs: readonly RunSpec[],
+  fuse: Fuse,
+  workers: number,
+  backend: BackendName | undefined,
+  log: (line: string) => void,
+): Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }> {
+  if (fuse === "off") return { groups: undefined, fusion: undefined };
+  if (typeof fuse === "number") return { groups: planGroups(runs, () => fuse), fusion: { mode: "fixed", k: fuse } };
+  const counts = new Map<string, RunSpec[]>();
+  for (const r of runs) counts.set(fusionKey(r.config), [...(counts.get(fusionKey(r.config)) ?? []), r]);
+  const picks = new Map<string, { k: number; measured: FusionMeasurement[]; cache: string; cached: boolean }>();
+  for (const [key, rs] of counts) {
+    const cap = Math.ceil(rs.length / workers);
+    const ks = FUSE_CANDIDATES.filter((k) => k <= cap);
+    if (ks.length < 2) continue;
+    const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), backend: backend ?? "default", tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", key, ks };
+    const cache = path.join(os.homedir(), ".cache", "ganscope", "fusion", `${createHash("sha1").update(JSON.stringify(machine)).digest("hex").slice(0, 16)}.json`);
+    let measured: FusionMeasurement[] | undefined;
+    const cached = existsSync(cache);
+    if (cached) measured = (JSON.parse(readFileSync(cache, "utf8")) as { measured: FusionMeasurement[] }).measured;
+    else {
+      log(`fusion: measuring group sizes ${ks.join(", ")} for ${rs.length} runs of one shape on this machine (once; cached in ${cache})`);
+      measured = await calibrateFusion(rs[0]!.config, ks, backend);
+      await writeJsonAtomic(cache, { machine, measured, at: new Date().toISOString() });
+    }
+    picks.set(key, { k: chooseK(measured, rs.length, workers), measured, cache, cached });
+  }
+  const groups = planGroups(runs, (key) => picks.get(key)?.k ?? 1);
+  for (const [, p] of picks) {
+    log(`fusion: auto picked K=${p.k} (CPU ms per run-step: ${p.measured.map((m) => `K=${m.k} ${m.cpuMsPerRunStep.toFixed(1)}`).join(", ")}${p.cached ? ", measured earlier" : ""})`);
+  }
+  return { groups, fusion: { mode: "auto", picks: [...picks.values()].map(({ k, measured, cache }) => ({ k, measured, cache })) } };
+}
+
 const program = new Command()
   .name("runner")
   .description("Train every run of a ganscope experiment")
@@ -80,10 +134,11 @@ program
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--fuse <mode>", "train same-shape runs as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
   .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean }) => {
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     checkResultsDir(opts.results);
     checkReceipt(opts.receipt);
@@ -126,6 +181,8 @@ program
     const crowded = concurrencyWarning(concurrency, plan.runs.length);
     if (crowded) console.error(crowded);
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
+    const { groups, fusion } = await fusionPlan(plan.runs, opts.fuse, Math.min(concurrency, plan.runs.length), opts.backend, (l) => console.error(l));
+    if (groups && groups.some((g) => g.length > 1)) console.error(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
     let announced = false;
     const t0 = performance.now();
@@ -135,6 +192,8 @@ program
       file: opts.file,
       concurrency,
       backend: opts.backend,
+      groups,
+      fusion,
       stop: plan.stop,
       ...(plan.halving ? { halving: plan.halving } : {}),
       resumeStopped: opts.resumeStopped ?? false,
