@@ -15,9 +15,10 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/dsl": { ganscope: [], tfjs: false },
   "libs/data": { ganscope: ["dsl"], tfjs: false },
   "libs/tracking": { ganscope: [], tfjs: false },
+  "libs/queue": { ganscope: ["dsl"], tfjs: false },
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
-  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
+  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "queue"], tfjs: true },
   "apps/dashboard": { ganscope: ["tracking"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };
