@@ -10,7 +10,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
-import { batchIterator, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
+import { loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
+import { trainEpoch } from "@ganscope/training";
 import {
   TEST_CLASSIFIER,
   blurImages,
@@ -93,7 +94,8 @@ describe("collapsed output is flagged", () => {
     for (let k = 0; k < N; k++) repeated.set(heldOut.images.subarray(best[k % 10]! * 784, (best[k % 10]! + 1) * 784), k * 784);
     const result = await evaluator.evaluate(repeated);
     expect(result.modes).toBe(10);
-    expect(result.diversity).toBe(0);
+    // Identical images embed to features equal up to float rounding (oneDNN's blocking depends on the row's place in the batch): 3e-9 seen.
+    expect(result.diversity).toBeLessThan(1e-6);
     expect(result).toCollapse();
   });
 });
@@ -104,12 +106,7 @@ async function trainAndEvaluate(config: RunConfig, data: BatchSource): Promise<T
   const records: TrainingRecord[] = [];
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      for (const batch of batchIterator(data, config.batch_size, config.seed, epoch)) {
-        const real = tf.tensor2d(batch.images, [batch.size, 784]);
-        gan.trainStep(real);
-        real.dispose();
-      }
-      const stats = await gan.takeStats();
+      const { secs: _secs, ...stats } = await trainEpoch(gan, data, epoch);
       let metrics = {};
       if (epoch === config.epochs) {
         const z = gan.noise(N, 4_242_001);

@@ -18,7 +18,8 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/queue": { ganscope: ["dsl"], tfjs: false },
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
-  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "queue"], tfjs: true },
+  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
+  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "queue"], tfjs: true },
   "apps/dashboard": { ganscope: ["tracking"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };

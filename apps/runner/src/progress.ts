@@ -1,7 +1,7 @@
 import cliProgress from "cli-progress";
 import Table from "cli-table3";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
-import type { RunEvent, RunOutcome } from "./train-run.js";
+import type { RunEvent, RunOutcome } from "@ganscope/training";
 
 /** Short "key=value" label of a run's varied values. */
 export function variedLabel(spec: RunSpec): string {

@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
-import type { RunEvent, RunOutcome } from "./train-run.js";
+import type { RunEvent, RunOutcome } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
 
 export interface ScheduleOptions {

@@ -5,8 +5,7 @@
  */
 import type { RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { defaultHooks } from "./hooks.js";
-import { trainRun, type RunEvent, type RunHooks, type RunOutcome } from "./train-run.js";
+import { defaultHooks, trainRun, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import type { RunSpec } from "@ganscope/dsl";
-import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type Dataset } from "@ganscope/data";
-import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan } from "@ganscope/models";
+import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
+import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -95,6 +95,39 @@ function hasNonFinite(r: EpochRecord): boolean {
   return [r.d_loss, r.g_loss, r.d_real, r.d_fake, r.d_grad_norm, r.g_grad_norm].some((v) => !Number.isFinite(v));
 }
 
+/** One epoch's training statistics: the GAN's step means plus the epoch's wall time. */
+export type EpochStats = StepStats & { secs: number };
+
+/**
+ * One pass over the training images, as every caller trains: the batches of
+ * epoch `epoch` in the run's seeded order (a function of seed and epoch only,
+ * so a resumed run draws what an uninterrupted one would), one D step and one
+ * G step per batch. Returns the epoch's mean statistics (one host sync).
+ *
+ * @example
+ * for (let epoch = 1; epoch <= cfg.epochs; epoch++) console.log(await trainEpoch(gan, train, epoch));
+ */
+export async function trainEpoch(
+  gan: Gan,
+  train: BatchSource,
+  epoch: number,
+  opts: { progressEvery?: number; onProgress?: (stepsDone: number) => void } = {},
+): Promise<EpochStats> {
+  const t0 = performance.now();
+  const size = train.rows * train.cols;
+  const every = opts.progressEvery ?? 10;
+  let step = 0;
+  for (const batch of batchIterator(train, gan.config.batch_size, gan.config.seed, epoch)) {
+    const real = tf.tensor2d(batch.images, [batch.size, size]);
+    gan.trainStep(real);
+    real.dispose();
+    step++;
+    if (opts.onProgress && step % every === 0) opts.onProgress(step);
+  }
+  const stats = await gan.takeStats();
+  return { ...stats, secs: (performance.now() - t0) / 1000 };
+}
+
 /**
  * The worker's whole job: take a RunSpec, train it, write the run store.
  * Resumes from the run's checkpoint; a run already done is skipped.
@@ -178,19 +211,11 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     try {
       for (let epoch = fromEpoch + 1; epoch <= cfg.epochs; epoch++) {
-        const t0 = performance.now();
-        let stepInEpoch = 0;
-        for (const batch of batchIterator(train, cfg.batch_size, cfg.seed, epoch)) {
-          const real = tf.tensor2d(batch.images, [batch.size, size]);
-          gan.trainStep(real);
-          real.dispose();
-          stepInEpoch++;
-          if (stepInEpoch % progressEvery === 0) {
-            emit({ type: "progress", runId: spec.runId, epoch, stepsDone: stepInEpoch, stepsTotal: stepsPerEpoch });
-          }
-        }
-        const stats = await gan.takeStats();
-        const record: EpochRecord = { epoch, ...stats, secs: (performance.now() - t0) / 1000 };
+        const stats = await trainEpoch(gan, train, epoch, {
+          progressEvery,
+          onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: stepsPerEpoch }),
+        });
+        const record: EpochRecord = { epoch, ...stats };
         if (!hasNonFinite(record)) {
           for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records }));
         }
