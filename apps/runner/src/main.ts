@@ -10,10 +10,13 @@ import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
 import { BACKENDS, type BackendName } from "@ganscope/models";
 import { RunStore, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
+import { QueueUrlError, redisOptionsOf } from "@ganscope/queue";
+import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -74,7 +77,9 @@ program
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--results <dir>", "run store folder", "results")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string }) => {
+  .option("--queue <url>", "enqueue the plan on Redis (redis://HOST:PORT) for `runner worker`s on any machine, and follow it; Ctrl-C leaves it queued")
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; queue?: string }) => {
+    if (opts.queue) redisOptionsOf(opts.queue);
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     for (const spec of plan.runs) {
       const count = trainCount(spec.config.dataset);
@@ -96,6 +101,34 @@ program
       createdAt: new Date().toISOString(),
       runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
     });
+    const writeReceipt = async (outcomes: ReadonlyMap<string, RunOutcome>) => {
+      if (!opts.receipt) return;
+      await writeJsonAtomic(path.resolve(opts.receipt), {
+        experiment: plan.experiment,
+        file: opts.file,
+        results: path.join(opts.results, plan.experiment),
+        finishedAt: new Date().toISOString(),
+        runs: plan.runs.map((r) => {
+          const o = outcomes.get(r.runId);
+          return { runId: r.runId, varied: r.varied, status: o?.status ?? "not run", ...(o && "summary" in o && o.summary ? { summary: o.summary } : {}) };
+        }),
+      });
+    };
+    if (opts.queue) {
+      const t0 = performance.now();
+      const { outcomes, interrupted } = await runQueuedPlan({ url: opts.queue, plan, file: opts.file, resultsDir: store.root, stepsPerEpoch: stepsPerEpochOf });
+      if (interrupted) {
+        process.exitCode = 130;
+        return;
+      }
+      console.log(summaryTable(plan, outcomes));
+      console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if ([...outcomes.values()].some((o) => o.status === "failed")) process.exitCode = 1;
+      await pullFinished(store.root, plan.experiment, { only: new Set(plan.runs.map((r) => r.runId)) });
+      await store.refreshIndex(plan.experiment);
+      await writeReceipt(outcomes);
+      return;
+    }
     const concurrency = opts.concurrency ?? os.availableParallelism();
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
@@ -125,18 +158,46 @@ program
     if (bad.length > 0) process.exitCode = 1;
     await store.refreshIndex(plan.experiment);
     await syncAfterPlan(store.root, plan.experiment);
-    if (opts.receipt) {
-      await writeJsonAtomic(path.resolve(opts.receipt), {
-        experiment: plan.experiment,
-        file: opts.file,
-        results: path.join(opts.results, plan.experiment),
-        finishedAt: new Date().toISOString(),
-        runs: plan.runs.map((r) => {
-          const o = outcomes.get(r.runId);
-          return { runId: r.runId, varied: r.varied, status: o?.status ?? "not run", ...(o && "summary" in o && o.summary ? { summary: o.summary } : {}) };
-        }),
-      });
+    await writeReceipt(outcomes);
+  });
+
+program
+  .command("worker")
+  .description("serve queued runs (from `runner exp --queue`) on this machine until stopped; SIGTERM checkpoints and gives the jobs back")
+  .requiredOption("--queue <url>", "the Redis the plan was queued on, redis://HOST:PORT")
+  .option("--results <dir>", "this machine's run store folder", "results")
+  .option("--concurrency <n>", "runs trained at once here (one process each)", positiveInt("--concurrency"), 1)
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(new Option("--lock-duration <ms>", "BullMQ job lock (default 30000)").argParser(positiveInt("--lock-duration", 100)).hideHelp())
+  .addOption(new Option("--stalled-interval <ms>", "BullMQ stalled check (default 15000)").argParser(positiveInt("--stalled-interval", 100)).hideHelp())
+  .addOption(new Option("--max-stalled <n>", "stalls before a run is failed (default 3)").argParser(positiveInt("--max-stalled")).hideHelp())
+  .action(async (opts: { queue: string; results: string; concurrency: number; backend?: BackendName; lockDuration?: number; stalledInterval?: number; maxStalled?: number }) => {
+    redisOptionsOf(opts.queue);
+    await serveWorker({
+      url: opts.queue,
+      resultsDir: path.resolve(opts.results),
+      concurrency: opts.concurrency,
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      locks: {
+        ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+        ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
+        ...(opts.maxStalled ? { maxStalledCount: opts.maxStalled } : {}),
+      },
+    });
+  });
+
+program
+  .command("pull")
+  .description("copy an experiment's finished runs from MLflow (MLFLOW_TRACKING_URI) into the local run store; safe to repeat")
+  .requiredOption("--experiment <name...>", "experiment name(s), as in experiment(\"…\")")
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { experiment: string[]; results: string }) => {
+    if (!process.env["MLFLOW_TRACKING_URI"]) {
+      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to pull from");
+      process.exitCode = 2;
+      return;
     }
+    for (const exp of opts.experiment) if (!(await pullFinished(path.resolve(opts.results), exp))) process.exitCode = 1;
   });
 
 program
@@ -157,7 +218,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof ExperimentFileError || (e as Error).name === "DataError") {
+  if (e instanceof ExperimentFileError || e instanceof QueueUrlError || (e as Error).name === "DataError") {
     console.error(`error: ${(e as Error).message}`);
     process.exitCode = 2;
   } else {

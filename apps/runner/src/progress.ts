@@ -117,6 +117,8 @@ function describeOutcome(o: RunOutcome): string {
       return `diverged at epoch ${o.epoch}`;
     case "failed":
       return `failed: ${o.error.split("\n")[0]}`;
+    case "yielded":
+      return `given back after epoch ${o.epoch} (resumes where it is picked up next)`;
   }
 }
 

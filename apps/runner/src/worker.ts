@@ -9,7 +9,9 @@ import { defaultHooks, trainRun, type RunEvent, type RunHooks, type RunOutcome }
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
-  | { type: "run"; spec: RunSpec; resultsDir: string; experiment: string; file?: string };
+  | { type: "run"; spec: RunSpec; resultsDir: string; experiment: string; file?: string }
+  /** Finish the current epoch's checkpoint, then return "yielded" (a queue worker stopping). */
+  | { type: "yield" };
 
 export type FromWorker =
   | { type: "ready"; backend: BackendInfo }
@@ -20,6 +22,7 @@ export type FromWorker =
 const send = (m: FromWorker) => process.send?.(m);
 let backend: BackendInfo | undefined;
 let hooks: RunHooks[] = [];
+let yielding: AbortController | undefined;
 
 process.on("message", (msg: ToWorker) => {
   void (async () => {
@@ -33,7 +36,12 @@ process.on("message", (msg: ToWorker) => {
       }
       return;
     }
+    if (msg.type === "yield") {
+      yielding?.abort();
+      return;
+    }
     if (!backend) throw new Error("worker got a run before init");
+    yielding = new AbortController();
     const outcome = await trainRun(msg.spec, {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
@@ -41,6 +49,7 @@ process.on("message", (msg: ToWorker) => {
       backend,
       hooks,
       onEvent: (event) => send({ type: "event", event }),
+      yieldSignal: yielding.signal,
     });
     send({ type: "result", runId: msg.spec.runId, outcome });
   })();

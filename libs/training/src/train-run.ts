@@ -16,7 +16,9 @@ export type RunOutcome =
   | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
   | { status: "skipped"; reason: string; last: EpochRecord | undefined }
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
-  | { status: "failed"; error: string };
+  | { status: "failed"; error: string }
+  /** Asked to stop (a queue worker's SIGTERM): the last epoch is checkpointed, the run resumes wherever it is picked up next. */
+  | { status: "yielded"; epoch: number; last: EpochRecord | undefined };
 
 /** What a hook sees of the run it is attached to. */
 export interface RunContext {
@@ -50,6 +52,8 @@ export interface RunHooks {
   evaluate?(ctx: EvalContext): Promise<Record<string, number>>;
   onEpoch?(ctx: RunContext, record: EpochRecord): Promise<void>;
   onSample?(ctx: RunContext, epoch: number, file: string): Promise<void>;
+  /** After an epoch's checkpoint is written and status.json says so: a run can resume from `file`. */
+  onCheckpoint?(ctx: RunContext, epoch: number, file: string): Promise<void>;
   /** Extra fields for summary.json (e.g. a verdict), from all records. */
   summarize?(ctx: RunContext, records: readonly EpochRecord[]): Promise<Record<string, unknown>>;
   onFinish?(ctx: RunContext, outcome: RunOutcome): Promise<void>;
@@ -67,6 +71,12 @@ export interface TrainOptions {
   /** Report progress every this many steps. */
   progressEvery?: number;
   hooks?: readonly RunHooks[];
+  /**
+   * Aborted when the run should give way (a queue worker stopping): the
+   * epoch in progress is finished and checkpointed, then the run returns
+   * "yielded" instead of starting the next one.
+   */
+  yieldSignal?: AbortSignal;
 }
 
 /** Samples in a grid: 9 rows of 10 generated digits above one row of real ones, as the seed's figures. */
@@ -243,6 +253,8 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
         await run.writeStatus({ state: "running", epochsDone: epoch, epochs: cfg.epochs });
+        for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
+        if (opts.yieldSignal?.aborted && epoch < cfg.epochs) return await finish({ status: "yielded", epoch, last: record });
       }
     } finally {
       sampleNoise.dispose();
