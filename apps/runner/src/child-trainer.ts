@@ -29,7 +29,9 @@ export interface ChildTrainerOptions {
 
 function startChild(backend: BackendName | undefined): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const proc = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    // Its own process group: a Ctrl-C or a SIGTERM to the worker's group reaches only the
+    // worker, which asks this process to finish its epoch; kill it and this one exits on disconnect.
+    const proc = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"], detached: true });
     forwardStderr(proc);
     const onMessage = (m: FromWorker) => {
       if (m.type === "ready") {
