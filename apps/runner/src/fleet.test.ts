@@ -24,7 +24,7 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_NAME, redisOptionsOf, type JobProgress } from "@ganscope/queue";
-import { startRedisServer, type RedisServer } from "@ganscope/queue/testing";
+import { freeRedisPort, startRedisServer, type RedisServer } from "@ganscope/queue/testing";
 import type { RunStatus, StoredConfig } from "@ganscope/tracking";
 import { startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
@@ -172,6 +172,27 @@ afterAll(async () => {
 });
 
 describe("a plan served by a fleet of workers through Redis", () => {
+  it("a Redis that is not there yet: one clear line, retries, then the plan is queued; Ctrl-C leaves it queued", { timeout: 180_000 }, async () => {
+    const port = await freeRedisPort();
+    const url = `redis://127.0.0.1:${port}`;
+    const c = start("early", ["exp", "--file", expFile, "--queue", url, "--results", path.join(dir, "early")]);
+    await until("the unreachable message", () => /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\); retrying every 5 s/.test(c.out()));
+    const late = await startRedisServer({ port });
+    try {
+      await until("the plan to be queued once Redis is up", () => /6 runs added, 0 already queued/.test(c.out()), 60_000);
+      expect(c.out().match(/is unreachable/g)).toHaveLength(1);
+      expect(c.out()).not.toMatch(/\n\s+at .*\(/);
+      c.child.kill("SIGINT");
+      expect(await c.exited).toBe(130);
+      expect(c.out()).toMatch(/the jobs stay queued/);
+      const q = new Queue(QUEUE_NAME, { connection: redisOptionsOf(late.url) as never });
+      expect(await q.getJobCounts("waiting")).toEqual({ waiting: 6 });
+      await q.close();
+    } finally {
+      await late.stop();
+    }
+  });
+
   it("survives a dead coordinator, a dead worker, a Redis restart and a SIGTERM, with every epoch exactly once", { timeout: 600_000 }, async () => {
     const queue = new Queue(QUEUE_NAME, { connection: redisOptionsOf(redis.url) as never });
     // This test's own view of the queue rides out the Redis restart like everyone else's.

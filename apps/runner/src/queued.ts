@@ -59,9 +59,17 @@ export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes
   const progress = new PlanProgress(plan, opts.stepsPerEpoch);
   const queue = new RunQueue<RunEvent, RunOutcome>(opts.url, (l) => progress.log(l));
   let interrupted = false;
+  let following = false;
   const onSigint = () => {
     interrupted = true;
-    queue.stop();
+    if (following) {
+      queue.stop();
+      return;
+    }
+    // Still enqueueing (perhaps waiting for Redis): whatever was added stays queued.
+    progress.stop();
+    console.error(`stopped before the whole plan was queued; run the same command again to queue the rest and follow it.`);
+    process.exit(130);
   };
   process.once("SIGINT", onSigint);
   process.once("SIGTERM", onSigint);
@@ -70,6 +78,7 @@ export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes
     progress.log(
       `queue ${redactedUrl(opts.url)}: ${report.added.length} runs added, ${report.present.length} already queued or done${report.retried.length ? `, ${report.retried.length} failed ones retried` : ""}; waiting for workers (\`runner worker --queue=${redactedUrl(opts.url)}\`)`,
     );
+    following = true;
     const specs = new Map(plan.runs.map((r) => [r.runId, r]));
     const seen = new Set<string>();
     const { outcomes, failed } = await queue.follow(

@@ -91,6 +91,11 @@ export class RedisHealth {
     this.log(`queue: ${e.message}`);
   };
 
+  /** Redis is not answering right now. */
+  get isDown(): boolean {
+    return this.down || this.client.status !== "ready";
+  }
+
   /** Resolves when Redis answers (after as many retries as it takes). */
   async ready(): Promise<void> {
     while (this.client.status !== "ready") await new Promise((r) => setTimeout(r, 100));

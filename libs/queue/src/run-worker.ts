@@ -24,6 +24,9 @@ import { QUEUE_NAME, RedisHealth, type JobProgress, type RunJob } from "./run-qu
  */
 export const WORKER_LOCKS = { lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 3 } as const;
 
+/** How long a stopping worker waits for its runs to checkpoint and give their jobs back. */
+const STOP_GRACE_MS = 10 * 60_000;
+
 export interface WorkerLocks {
   lockDuration: number;
   stalledInterval: number;
@@ -138,7 +141,15 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
       if (stopping) return closed;
       stopping = true;
       for (const a of active.values()) a.yieldCtl.abort();
-      await worker.close();
+      if (active.size === 0 && health.isDown) {
+        // Nothing to give back, and closing cleanly would wait for Redis to return.
+        void worker.close(true).catch(() => {});
+      } else {
+        // Waits for each run to checkpoint and give its job back. Should Redis be down
+        // meanwhile, the give-back waits for it; past the grace the job's lock lapses
+        // and the stalled check re-queues it all the same.
+        await Promise.race([worker.close(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+      }
       await health.close();
       closedResolve();
     },
