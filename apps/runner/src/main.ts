@@ -184,6 +184,8 @@ program
         ...(opts.maxStalled ? { maxStalledCount: opts.maxStalled } : {}),
       },
     });
+    // Every job is given back or done: nothing left that a lingering Redis handle should keep alive.
+    process.exit(process.exitCode ?? 0);
   });
 
 program

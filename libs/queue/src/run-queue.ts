@@ -215,9 +215,10 @@ export class RunQueue<E = unknown, O = unknown> {
     await new Promise((r) => setTimeout(r, 100));
 
     for (const id of wanted) {
+      // State first, then the job: a job read before it completed would have no return value yet.
+      const state = await this.queue.getJobState(id);
       const job: Job<RunJob, O> | undefined = await this.queue.getJob(id);
       if (!job) continue;
-      const state = await job.getState();
       if (state === "completed") completed(id, job.returnvalue);
       else if (state === "failed") await failedFor(id, job.failedReason);
       else if (state === "active") progress(id, job.progress);

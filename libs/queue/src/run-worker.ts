@@ -77,9 +77,17 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
   const name = `${os.hostname()}:${process.pid}`;
   const health = new RedisHealth(opts.url, log, `worker ${name}`);
   const active = new Map<string, { yieldCtl: AbortController; lostCtl: AbortController }>();
+  const inflight = new Set<Promise<unknown>>();
   let stopping = false;
 
-  const processor = async (job: Job<RunJob, unknown>, token?: string): Promise<O> => {
+  const processor = (job: Job<RunJob, unknown>, token?: string): Promise<O> => {
+    const p = process1(job, token);
+    inflight.add(p);
+    const forget = () => inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  };
+  const process1 = async (job: Job<RunJob, unknown>, token?: string): Promise<O> => {
     const id = job.id!;
     const yieldCtl = new AbortController();
     const lostCtl = new AbortController();
@@ -141,15 +149,14 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
       if (stopping) return closed;
       stopping = true;
       for (const a of active.values()) a.yieldCtl.abort();
-      if (active.size === 0 && health.isDown) {
-        // Nothing to give back, and closing cleanly would wait for Redis to return.
-        void worker.close(true).catch(() => {});
-      } else {
-        // Waits for each run to checkpoint and give its job back. Should Redis be down
-        // meanwhile, the give-back waits for it; past the grace the job's lock lapses
-        // and the stalled check re-queues it all the same.
-        await Promise.race([worker.close(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
-      }
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+      // Each run checkpoints and its job goes back. Should Redis be down meanwhile, the
+      // give-back waits for it; past the grace the lock lapses and the stalled check
+      // re-queues the job all the same.
+      void worker.close().catch(() => {});
+      await Promise.race([Promise.allSettled([...inflight]), sleep(STOP_GRACE_MS)]);
+      // Nothing of ours is active now: a forced close does not wait on a blocking poll or a Redis that is down.
+      await Promise.race([worker.close(true).catch(() => {}), sleep(5000)]);
       await health.close();
       closedResolve();
     },
