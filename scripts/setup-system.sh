@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for `npm test`: the Debian packages the
 # tests use (Chromium for the dashboard's browser tests, Fashion-MNIST for the
-# second dataset), the native TensorFlow backend and the MLflow server's
+# second dataset, redis-server for the queue's tests), the native TensorFlow backend and the MLflow server's
 # virtual environment. Idempotent and
 # quick when everything is present, so `npm test` runs it every time.
 set -euo pipefail
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need[*]}" >&2

@@ -13,6 +13,7 @@ import { BACKENDS, fusionKey, type BackendName } from "@ganscope/models";
 import { chooseK, planGroups, type FusionMeasurement } from "@ganscope/training";
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
@@ -21,6 +22,8 @@ import { syncAfterPlan, syncStore } from "./sync.js";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
+import { redisOptionsOf } from "@ganscope/queue";
+import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -138,7 +141,9 @@ program
   .option("--results <dir>", "run store folder", "results")
   .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse }) => {
+  .option("--queue <url>", "enqueue the plan on Redis (redis://HOST:PORT) for `runner worker`s on any machine, and follow it; Ctrl-C leaves it queued")
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse; queue?: string }) => {
+    if (opts.queue) redisOptionsOf(opts.queue);
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
     checkResultsDir(opts.results);
     checkReceipt(opts.receipt);
@@ -177,6 +182,34 @@ program
       if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
       console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);
     });
+    const writeReceipt = async (outcomes: ReadonlyMap<string, RunOutcome>) => {
+      if (!opts.receipt) return;
+      await writeJsonAtomic(path.resolve(opts.receipt), {
+        experiment: plan.experiment,
+        file: opts.file,
+        results: path.join(opts.results, plan.experiment),
+        finishedAt: new Date().toISOString(),
+        runs: plan.runs.map((r) => {
+          const o = outcomes.get(r.runId);
+          return { runId: r.runId, varied: r.varied, status: o?.status ?? "not run", ...(o && "summary" in o && o.summary ? { summary: o.summary } : {}) };
+        }),
+      });
+    };
+    if (opts.queue) {
+      const t0 = performance.now();
+      const { outcomes, interrupted } = await runQueuedPlan({ url: opts.queue, plan, file: opts.file, resultsDir: store.root, stepsPerEpoch: stepsPerEpochOf });
+      if (interrupted) {
+        process.exitCode = 130;
+        return;
+      }
+      console.log(summaryTable(plan, outcomes));
+      console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if ([...outcomes.values()].some((o) => o.status === "failed")) process.exitCode = 1;
+      await pullFinished(store.root, plan.experiment, { only: new Set(plan.runs.map((r) => r.runId)) });
+      await store.refreshIndex(plan.experiment);
+      await writeReceipt(outcomes);
+      return;
+    }
     const concurrency = opts.concurrency ?? os.availableParallelism();
     const crowded = concurrencyWarning(concurrency, plan.runs.length);
     if (crowded) console.error(crowded);
@@ -222,18 +255,48 @@ program
     if (bad.length > 0) process.exitCode = 1;
     await store.refreshIndex(plan.experiment);
     await syncAfterPlan(store.root, plan.experiment);
-    if (opts.receipt) {
-      await writeJsonAtomic(path.resolve(opts.receipt), {
-        experiment: plan.experiment,
-        file: opts.file,
-        results: path.join(opts.results, plan.experiment),
-        finishedAt: new Date().toISOString(),
-        runs: plan.runs.map((r) => {
-          const o = outcomes.get(r.runId);
-          return { runId: r.runId, varied: r.varied, status: o?.status ?? "not run", ...(o && "summary" in o && o.summary ? { summary: o.summary } : {}) };
-        }),
-      });
+    await writeReceipt(outcomes);
+  });
+
+program
+  .command("worker")
+  .description("serve queued runs (from `runner exp --queue`) on this machine until stopped; SIGTERM checkpoints and gives the jobs back")
+  .requiredOption("--queue <url>", "the Redis the plan was queued on, redis://HOST:PORT")
+  .option("--results <dir>", "this machine's run store folder", "results")
+  .option("--concurrency <n>", "runs trained at once here (one process each)", positiveInt("--concurrency"), 1)
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(new Option("--lock-duration <ms>", "BullMQ job lock (default 30000)").argParser(positiveInt("--lock-duration", 100)).hideHelp())
+  .addOption(new Option("--stalled-interval <ms>", "BullMQ stalled check (default 15000)").argParser(positiveInt("--stalled-interval", 100)).hideHelp())
+  .addOption(new Option("--max-stalled <n>", "stalls before a run is failed (default 3)").argParser(positiveInt("--max-stalled")).hideHelp())
+  .action(async (opts: { queue: string; results: string; concurrency: number; backend?: BackendName; lockDuration?: number; stalledInterval?: number; maxStalled?: number }) => {
+    redisOptionsOf(opts.queue);
+    await serveWorker({
+      url: opts.queue,
+      resultsDir: path.resolve(opts.results),
+      concurrency: opts.concurrency,
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      locks: {
+        ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+        ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
+        ...(opts.maxStalled ? { maxStalledCount: opts.maxStalled } : {}),
+      },
+    });
+    // Every job is given back or done: nothing left that a lingering Redis handle should keep alive.
+    process.exit(process.exitCode ?? 0);
+  });
+
+program
+  .command("pull")
+  .description("copy an experiment's finished runs from MLflow (MLFLOW_TRACKING_URI) into the local run store; safe to repeat")
+  .requiredOption("--experiment <name...>", "experiment name(s), as in experiment(\"…\")")
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { experiment: string[]; results: string }) => {
+    if (!process.env["MLFLOW_TRACKING_URI"]) {
+      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to pull from");
+      process.exitCode = 2;
+      return;
     }
+    for (const exp of opts.experiment) if (!(await pullFinished(path.resolve(opts.results), exp))) process.exitCode = 1;
   });
 
 program
@@ -292,7 +355,7 @@ program
   });
 
 /** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
-const USER_ERRORS = new Set(["ExperimentFileError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+const USER_ERRORS = new Set(["ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
 
 /** Whether the store holds every run of the plan as done (read-only: nothing is written). */
 async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {

@@ -152,6 +152,8 @@ function describeOutcome(o: RunOutcome): string {
       return `stopped at epoch ${o.epoch}: ${o.reason}`;
     case "failed":
       return `failed: ${o.error.split("\n")[0]}`;
+    case "yielded":
+      return `given back after epoch ${o.epoch} (resumes where it is picked up next)`;
   }
 }
 

@@ -32,8 +32,8 @@ export interface ScheduleOptions {
   fusion?: unknown;
 }
 
-const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
-const TSX = import.meta.resolve("tsx");
+export const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+export const TSX = import.meta.resolve("tsx");
 
 /**
  * Lines libtensorflow prints on stderr when it loads, whatever TF_CPP_MIN_LOG_LEVEL
@@ -43,7 +43,7 @@ const TSX = import.meta.resolve("tsx");
 const TF_STARTUP_NOISE = [/^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/, /^I0000 [\d:. ]+ port\.cc:\d+\] oneDNN custom operations are on\./];
 
 /** Passes a worker's stderr through, line by line, less TensorFlow's start-up notices. */
-function forwardStderr(child: ChildProcess): void {
+export function forwardStderr(child: ChildProcess): void {
   if (!child.stderr) return;
   createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
     if (!TF_STARTUP_NOISE.some((re) => re.test(line))) process.stderr.write(`${line}\n`);

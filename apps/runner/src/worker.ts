@@ -12,7 +12,9 @@ export type ToWorker =
   | ({ type: "run"; spec: RunSpec } & RunWhere)
   /** Same-shape runs trained as one fused model; `chosen` (how K was picked) goes into each run's config.json. */
   | ({ type: "group"; specs: RunSpec[]; chosen?: unknown } & RunWhere)
-  | { type: "calibrate"; config: RunConfig; ks: number[] };
+  | { type: "calibrate"; config: RunConfig; ks: number[] }
+  /** Finish the current epoch's checkpoint, then return "yielded" (a queue worker stopping). */
+  | { type: "yield" };
 
 /** Where and under which policies a run trains. */
 export interface RunWhere {
@@ -35,6 +37,7 @@ export type FromWorker =
 const send = (m: FromWorker) => process.send?.(m);
 let backend: BackendInfo | undefined;
 let hooks: RunHooks[] = [];
+let yielding: AbortController | undefined;
 
 process.on("message", (msg: ToWorker) => {
   void (async () => {
@@ -48,11 +51,16 @@ process.on("message", (msg: ToWorker) => {
       }
       return;
     }
+    if (msg.type === "yield") {
+      yielding?.abort();
+      return;
+    }
     if (!backend) throw new Error("worker got a run before init");
     if (msg.type === "calibrate") {
       send({ type: "calibrated", measured: await measureFusion(msg.config, msg.ks) });
       return;
     }
+    yielding = new AbortController();
     const trainOpts = {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
@@ -63,6 +71,7 @@ process.on("message", (msg: ToWorker) => {
       backend,
       hooks,
       onEvent: (event: RunEvent) => send({ type: "event", event }),
+      yieldSignal: yielding.signal,
     };
     if (msg.type === "group") {
       const outcomes = await trainGroup(msg.specs, trainOpts, msg.chosen).catch((e: unknown) => {

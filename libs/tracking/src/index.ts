@@ -48,3 +48,4 @@ export {
   type RunSyncReport,
   type SyncRunOptions,
 } from "./mlflow-sync.js";
+export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, serverCheckpointEpoch, type PullReport } from "./mlflow-pull.js";

@@ -428,6 +428,11 @@ export class MlflowClient {
     await this.request("PUT", MlflowClient.proxyPath(run.artifact_uri, artifactPath), { body: data, contentType: contentType ?? guessContentType(artifactPath) });
   }
 
+  /** Deletes one artifact through the server's artifact proxy (a superseded checkpoint). */
+  async deleteArtifact(run: MlflowRunInfo, artifactPath: string): Promise<void> {
+    await this.request("DELETE", MlflowClient.proxyPath(run.artifact_uri, artifactPath));
+  }
+
   /** Downloads one artifact through the server's artifact proxy. */
   async downloadArtifact(run: MlflowRunInfo, artifactPath: string): Promise<Uint8Array> {
     const res = await this.request("GET", MlflowClient.proxyPath(run.artifact_uri, artifactPath));

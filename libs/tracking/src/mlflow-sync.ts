@@ -20,6 +20,8 @@ export const MLFLOW_TAGS = {
   file: "ganscope.experiment_file",
   backend: "ganscope.backend",
   linkedFrom: "ganscope.linked_from",
+  /** The epoch of the run's latest checkpoint artifact, set once its upload is complete. */
+  checkpointEpoch: "ganscope.checkpoint_epoch",
   gitCommit: "mlflow.source.git.commit",
   sourceName: "mlflow.source.name",
   sourceType: "mlflow.source.type",

@@ -9,9 +9,12 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
+  CHECKPOINT_ARTIFACTS,
+  MLFLOW_TAGS,
   MlflowClient,
   MlflowSync,
   RunStore,
+  checkpointArtifact,
   connectionFromEnv,
   metricsOf,
   type EpochRecord,
@@ -29,6 +32,8 @@ interface RunLink {
   /** Set while the server is failing: when the last failure happened. */
   failedAt?: number;
   warned: boolean;
+  /** Checkpoint artifacts this process uploaded, oldest first (superseded ones are deleted). */
+  checkpoints?: number[];
 }
 
 /** The run store root a hook's run lives in: results/<experiment>/<runId>/ → results/. */
@@ -93,6 +98,13 @@ export class MlflowHook implements RunHooks {
     // Replayed after a kill that came after the live log but before the checkpoint: the server has it.
     if (link.onServer.has(record.epoch)) return;
     try {
+      // Asked again, not from memory: under a queue's at-least-once delivery another
+      // worker may be training this run too, and may have logged this epoch since our start.
+      const logged = await this.client.getMetricHistory(link.info!.run_id, "d_loss");
+      if (logged.some((m) => m.step === record.epoch)) {
+        link.onServer.add(record.epoch);
+        return;
+      }
       await this.client.logBatch(link.info!.run_id, { metrics: metricsOf(record, Date.now()) });
       link.onServer.add(record.epoch);
     } catch (e) {
@@ -105,6 +117,34 @@ export class MlflowHook implements RunHooks {
     if (!link || !(await this.ready(ctx, link))) return;
     try {
       await this.client.uploadArtifact(link.info!, `samples/${path.basename(file)}`, await fs.readFile(file));
+    } catch (e) {
+      this.fail(ctx, link, e);
+    }
+  }
+
+  /**
+   * Uploads the checkpoint, then points the run's `ganscope.checkpoint_epoch`
+   * tag at it: a worker on another machine resumes from what the tag names,
+   * so an upload cut short by a kill is never used. The checkpoint before the
+   * previous one is deleted (the previous stays, for a reader mid-download).
+   */
+  async onCheckpoint(ctx: RunContext, epoch: number, file: string): Promise<void> {
+    const link = this.runs.get(ctx.spec.runId);
+    if (!link || !(await this.ready(ctx, link))) return;
+    try {
+      await this.client.uploadArtifact(link.info!, checkpointArtifact(epoch), await fs.readFile(file));
+      await this.client.setTag(link.info!.run_id, MLFLOW_TAGS.checkpointEpoch, String(epoch));
+      if (!link.checkpoints) {
+        // Those a worker before us left (it died, or gave the run back): superseded now too.
+        const there = await this.client.listArtifacts(link.info!.run_id, CHECKPOINT_ARTIFACTS).catch(() => []);
+        link.checkpoints = there
+          .map((f) => Number(/epoch-(\d+)\.bin$/.exec(f.path)?.[1]))
+          .filter((e) => Number.isSafeInteger(e) && e !== epoch)
+          .sort((x, y) => x - y);
+      }
+      const kept = link.checkpoints;
+      kept.push(epoch);
+      while (kept.length > 2) await this.client.deleteArtifact(link.info!, checkpointArtifact(kept.shift()!)).catch(() => {});
     } catch (e) {
       this.fail(ctx, link, e);
     }

@@ -21,7 +21,9 @@ export type RunOutcome =
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
   /** Ended early by the stop policy or successive halving; extendable later (`--resume-stopped`). */
   | { status: "stopped"; epoch: number; by: StopDecision["by"]; reason: string; last: EpochRecord | undefined; secsPerEpoch: number; summary?: Readonly<Record<string, unknown>> }
-  | { status: "failed"; error: string };
+  | { status: "failed"; error: string }
+  /** Asked to stop (a queue worker's SIGTERM): the last epoch is checkpointed, the run resumes wherever it is picked up next. */
+  | { status: "yielded"; epoch: number; last: EpochRecord | undefined };
 
 /** What a hook sees of the run it is attached to. */
 export interface RunContext {
@@ -85,6 +87,12 @@ export interface TrainOptions {
   halving?: { policy: HalvingPolicy; peers: readonly string[] };
   /** Train a `stopped` run on towards its epochs instead of skipping it. */
   resumeStopped?: boolean;
+  /**
+   * Aborted when the run should give way (a queue worker stopping): the
+   * epoch in progress is finished and checkpointed, then the run returns
+   * "yielded" instead of starting the next one.
+   */
+  yieldSignal?: AbortSignal;
 }
 
 /** The last record at or before `epoch`: what a run reused at a smaller target reports. */
@@ -475,6 +483,7 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
           await run.writeStatus({ state: "stopped", epochsDone: epoch, epochs: target, stopReason: stop.reason });
           return await finish({ status: "stopped", epoch, by: stop.by, reason: stop.reason, last: record, secsPerEpoch: secsPerEpoch(), summary });
         }
+        if (opts.yieldSignal?.aborted && epoch < target) return await finish({ status: "yielded", epoch, last: record });
         return undefined;
       },
       async complete() {

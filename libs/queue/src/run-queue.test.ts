@@ -1,0 +1,145 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunSpec } from "@ganscope/dsl";
+import { QueueUrlError, RunQueue, redisOptionsOf, serveRuns, type RunJob, type Trainer } from "./index.js";
+import { startRedisServer, type RedisServer } from "./testing/index.js";
+
+type Ev = { type: "start" | "tick"; runId: string; n: number };
+type Out = { status: "done"; runId: string; by: string };
+
+function job(runId: string): RunJob {
+  return { experiment: "queue-test", spec: { runId, varied: {}, config: {} } as unknown as RunSpec };
+}
+
+/** A trainer that stands for the forked training child: ticks a few times, honours yield. */
+function ticking(name: string, ticks: number, ms: number): Trainer<Ev, Out> {
+  return async (j, io) => {
+    io.onEvent({ type: "start", runId: j.spec.runId, n: 0 });
+    for (let i = 1; i <= ticks; i++) {
+      await new Promise((r) => setTimeout(r, ms));
+      io.onEvent({ type: "tick", runId: j.spec.runId, n: i });
+      if (io.yieldSignal.aborted) return { givenBack: true, reason: "stopping" };
+    }
+    return { outcome: { status: "done", runId: j.spec.runId, by: name } };
+  };
+}
+
+const quiet = () => {};
+
+describe("redis URL", () => {
+  it("reads host, port, db and credentials", () => {
+    expect(redisOptionsOf("redis://10.1.2.3:7000/2")).toMatchObject({ host: "10.1.2.3", port: 7000, db: 2 });
+    expect(redisOptionsOf("redis://u:p%40ss@h")).toMatchObject({ host: "h", port: 6379, username: "u", password: "p@ss" });
+    expect(redisOptionsOf("rediss://h:1")).toHaveProperty("tls");
+  });
+  it("refuses what is not a Redis URL, naming the flag", () => {
+    expect(() => redisOptionsOf("http://h:1")).toThrow(QueueUrlError);
+    expect(() => redisOptionsOf("localhost:6379")).toThrow(/--queue must be a redis/);
+    expect(() => redisOptionsOf("redis://h:1/x")).toThrow(/database/);
+  });
+  it("any port and db round-trip", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 0, max: 15 }), (port, db) => {
+        const o = redisOptionsOf(`redis://127.0.0.1:${port}/${db}`);
+        return o.port === port && o.db === db;
+      }),
+    );
+  });
+});
+
+describe("RunQueue on a real redis-server", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("enqueues one job per run, and enqueueing again adds nothing", async () => {
+    const q = new RunQueue<Ev, Out>(redis.url, quiet);
+    try {
+      const jobs = ["r-a1", "r-a2", "r-a3"].map(job);
+      expect((await q.enqueue(jobs)).added).toEqual(["r-a1", "r-a2", "r-a3"]);
+      const again = await q.enqueue(jobs);
+      expect(again.added).toEqual([]);
+      expect(again.present).toEqual(["r-a1", "r-a2", "r-a3"]);
+      expect(await q.queue.getJobCounts("waiting")).toEqual({ waiting: 3 });
+    } finally {
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
+  it("a follower sees every run's events and outcome; a second follower re-attaches to the finished plan", async () => {
+    const q = new RunQueue<Ev, Out>(redis.url, quiet);
+    const w = serveRuns<Ev, Out>({ url: redis.url, concurrency: 2, trainer: ticking("w1", 3, 20), isStart: (e) => e.type === "start", log: quiet });
+    try {
+      const ids = ["r-b1", "r-b2", "r-b3", "r-b4"];
+      await q.enqueue(ids.map(job));
+      const seen = new Map<string, number[]>();
+      const { outcomes, failed } = await q.follow(ids, {
+        onEvent: (id, e) => seen.set(id, [...(seen.get(id) ?? []), e.n]),
+      });
+      expect(failed.size).toBe(0);
+      expect([...outcomes.keys()].sort()).toEqual(ids);
+      for (const id of ids) expect(outcomes.get(id)).toEqual({ status: "done", runId: id, by: "w1" });
+      for (const id of ids) expect(seen.get(id)).toContain(3);
+
+      const later = new RunQueue<Ev, Out>(redis.url, quiet);
+      const again = await later.follow(ids, {});
+      expect([...again.outcomes.keys()].sort()).toEqual(ids);
+      expect((await later.enqueue(ids.map(job))).added).toEqual([]);
+      await later.close();
+    } finally {
+      await w.stop();
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
+  it("a stopping worker gives its job back, and another worker finishes it", async () => {
+    const q = new RunQueue<Ev, Out>(redis.url, quiet);
+    const slow = serveRuns<Ev, Out>({ url: redis.url, concurrency: 1, trainer: ticking("slow", 200, 20), log: quiet });
+    try {
+      await q.enqueue([job("r-c1")]);
+      const following = q.follow(["r-c1"], {});
+      while ((await q.queue.getJobState("r-c1")) !== "active") await new Promise((r) => setTimeout(r, 20));
+      await slow.stop();
+      expect(await q.queue.getJobState("r-c1")).toBe("waiting");
+      const fast = serveRuns<Ev, Out>({ url: redis.url, concurrency: 1, trainer: ticking("fast", 2, 10), log: quiet });
+      const { outcomes } = await following;
+      expect(outcomes.get("r-c1")).toMatchObject({ by: "fast" });
+      await fast.stop();
+    } finally {
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
+  it("Redis killed and restarted from its append-only file loses no job, and the follower carries on", async () => {
+    const lines: string[] = [];
+    const q = new RunQueue<Ev, Out>(redis.url, (l) => lines.push(l));
+    try {
+      const ids = ["r-d1", "r-d2", "r-d3"];
+      await q.enqueue(ids.map(job));
+      const following = q.follow(ids, {});
+      await new Promise((r) => setTimeout(r, 300));
+      await redis.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.restart();
+      expect(await q.queue.getJobCounts("waiting")).toEqual({ waiting: 3 });
+      const w = serveRuns<Ev, Out>({ url: redis.url, concurrency: 3, trainer: ticking("w", 2, 10), log: quiet });
+      const { outcomes } = await following;
+      expect([...outcomes.keys()].sort()).toEqual(ids);
+      await w.stop();
+      // One line for the outage and one for the recovery, no stack trace.
+      expect(lines.filter((l) => /unreachable/.test(l))).toHaveLength(1);
+      expect(lines.some((l) => /is back/.test(l))).toBe(true);
+      expect(lines.join("\n")).not.toMatch(/\n\s+at /);
+    } finally {
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * A run plan on a Redis queue (BullMQ): one job per run, the run id as the
+ * job id, so enqueueing a plan twice adds nothing and a coordinator that
+ * comes back re-attaches to the same jobs. Jobs stay in Redis when done
+ * (their outcome is the job's return value), which is what makes "enqueue
+ * again" a no-op and lets a later coordinator print the summary.
+ *
+ * BullMQ delivers at least once; what a delivery does twice is made
+ * harmless by the run itself (its store lock, its checkpoint, MLflow's
+ * epoch de-duplication), not here.
+ */
+import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { Redis } from "ioredis";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import { redactedUrl, redisOptionsOf } from "./redis-url.js";
+
+/** The one queue every ganscope worker serves, whatever the experiment. */
+export const QUEUE_NAME = "ganscope-runs";
+
+/** What a job carries: everything a worker needs to train the run. */
+export interface RunJob {
+  spec: RunSpec;
+  experiment: string;
+  /** The experiment file, recorded in config.json. */
+  file?: string;
+  /** The plan's stop policy (null: never stop early; absent in jobs queued before policies: the default). */
+  stop?: ResolvedStopPolicy;
+  /**
+   * Successive halving across the plan. A worker compares the run with the
+   * plan's runs in its own store only (what it has trained or pulled).
+   */
+  halving?: { policy: HalvingPolicy; peers: readonly string[] };
+}
+
+/**
+ * What a worker reports as job progress: the run's latest event, with the
+ * run's start event alongside, so a coordinator that attaches mid-run can
+ * draw its bar from a single read of the job.
+ */
+export interface JobProgress<E> {
+  /** host:pid of the worker training it. */
+  worker: string;
+  start?: E;
+  event: E;
+}
+
+/**
+ * Job options. Attempts count failures of the training process (a crash, not
+ * a lost machine: that is a stall, counted by the worker's maxStalledCount);
+ * a run that fails in its own code returns a "failed" outcome and completes.
+ */
+const JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: "fixed", delay: 5000 },
+  removeOnComplete: false,
+  removeOnFail: false,
+};
+
+/**
+ * Reports a Redis that cannot be reached once per outage, and once when it is
+ * back; BullMQ and ioredis keep retrying meanwhile. Connection errors of
+ * BullMQ's own clients are covered by this report and not printed again.
+ */
+export class RedisHealth {
+  private readonly client: Redis;
+  private down = false;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    readonly url: string,
+    private readonly log: (line: string) => void,
+    private readonly role: string,
+  ) {
+    this.client = new Redis({ ...redisOptionsOf(url), lazyConnect: false });
+    this.client.on("error", (e: Error) => this.outage(e));
+    this.client.on("ready", () => {
+      if (this.down) this.log(`Redis at ${redactedUrl(this.url)} is back; ${this.role} carries on`);
+      this.down = false;
+    });
+  }
+
+  private outage(e: Error): void {
+    if (this.down) return;
+    this.down = true;
+    const why = (e as NodeJS.ErrnoException).code ?? e.message;
+    this.log(`Redis at ${redactedUrl(this.url)} is unreachable (${why}); retrying every 5 s — queued jobs are safe in Redis, nothing is lost`);
+  }
+
+  /** For BullMQ's 'error' events: connection trouble is this report's; anything else is printed once per message. */
+  onError = (e: Error): void => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || /Connection is closed|connect ETIMEDOUT|ECONNREFUSED/.test(e.message)) {
+      this.outage(e);
+      return;
+    }
+    if (this.seen.has(e.message)) return;
+    this.seen.add(e.message);
+    this.log(`queue: ${e.message}`);
+  };
+
+  /** Redis is not answering right now. */
+  get isDown(): boolean {
+    return this.down || this.client.status !== "ready";
+  }
+
+  /** Resolves when Redis answers (after as many retries as it takes). */
+  async ready(): Promise<void> {
+    while (this.client.status !== "ready") await new Promise((r) => setTimeout(r, 100));
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+export interface EnqueueReport {
+  /** New jobs. */
+  added: string[];
+  /** Jobs already there (waiting, active, delayed or done): left as they are. */
+  present: string[];
+  /** Jobs that had failed: retried. */
+  retried: string[];
+}
+
+export interface FollowHandlers<E, O> {
+  onEvent?(runId: string, event: E, worker: string): void;
+  /** A run is done on some worker: its outcome (the job's return value). */
+  onOutcome?(runId: string, outcome: O): void;
+  /** A job failed for good (attempts used up, or stalled too often). */
+  onFailed?(runId: string, reason: string): void;
+  /** A job's worker stopped renewing its lock (a dead machine): it is queued again. */
+  onStalled?(runId: string): void;
+  /** A job was taken by a worker. */
+  onActive?(runId: string): void;
+}
+
+/** The coordinator's side: enqueue a plan and follow it. */
+export class RunQueue<E = unknown, O = unknown> {
+  readonly queue: Queue<RunJob, O>;
+  private events: QueueEvents | undefined;
+  readonly health: RedisHealth;
+
+  constructor(
+    readonly url: string,
+    log: (line: string) => void = (l) => console.error(l),
+  ) {
+    this.health = new RedisHealth(url, log, "the plan");
+    this.queue = new Queue<RunJob, O>(QUEUE_NAME, { connection: redisOptionsOf(url) as ConnectionOptions, defaultJobOptions: JOB_OPTIONS });
+    this.queue.on("error", this.health.onError);
+  }
+
+  /** Adds one job per run not queued yet; retries those that failed; leaves the rest. */
+  async enqueue(jobs: readonly RunJob[]): Promise<EnqueueReport> {
+    await this.health.ready();
+    const report: EnqueueReport = { added: [], present: [], retried: [] };
+    for (const data of jobs) {
+      const id = data.spec.runId;
+      const state = await this.queue.getJobState(id);
+      if (state === "unknown") {
+        // Adding an id that exists is a no-op in BullMQ, so a racing coordinator adds nothing twice either.
+        await this.queue.add(data.experiment, data, { ...JOB_OPTIONS, jobId: id });
+        report.added.push(id);
+      } else if (state === "failed") {
+        const job = await this.queue.getJob(id);
+        await job?.retry("failed");
+        report.retried.push(id);
+      } else {
+        report.present.push(id);
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Follows the given runs until each is done or failed for good: first
+   * subscribes to queue events, then reads every job's state, so nothing that
+   * happens in between is missed (a run seen twice is reported once).
+   * Resolves with the outcomes; `stop()` ends it early (the jobs stay queued).
+   */
+  async follow(runIds: readonly string[], handlers: FollowHandlers<E, O>): Promise<{ outcomes: Map<string, O>; failed: Map<string, string> }> {
+    await this.health.ready();
+    const wanted = new Set(runIds);
+    const outcomes = new Map<string, O>();
+    const failed = new Map<string, string>();
+    const events = new QueueEvents(QUEUE_NAME, { connection: redisOptionsOf(this.url) as ConnectionOptions });
+    this.events = events;
+    events.on("error", this.health.onError);
+    let resolveAll!: () => void;
+    const allDone = new Promise<void>((r) => (resolveAll = r));
+    const check = () => {
+      if ([...wanted].every((id) => outcomes.has(id) || failed.has(id))) resolveAll();
+    };
+    const progress = (id: string, p: unknown) => {
+      if (!wanted.has(id) || outcomes.has(id) || !p || typeof p !== "object" || !("event" in p)) return;
+      const jp = p as JobProgress<E>;
+      if (jp.start !== undefined && jp.start !== jp.event) handlers.onEvent?.(id, jp.start, jp.worker);
+      handlers.onEvent?.(id, jp.event, jp.worker);
+    };
+    const completed = (id: string, value: O) => {
+      if (!wanted.has(id) || outcomes.has(id)) return;
+      failed.delete(id);
+      outcomes.set(id, value);
+      handlers.onOutcome?.(id, value);
+      check();
+    };
+    const failedFor = async (id: string, reason: string) => {
+      if (!wanted.has(id) || outcomes.has(id) || failed.has(id)) return;
+      // A failed attempt with attempts left goes back to wait/delayed: not the end.
+      const state = await this.queue.getJobState(id);
+      if (state !== "failed") return;
+      failed.set(id, reason);
+      handlers.onFailed?.(id, reason);
+      check();
+    };
+    events.on("progress", ({ jobId, data }) => progress(jobId, data));
+    events.on("completed", ({ jobId, returnvalue }) => completed(jobId, (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as O));
+    events.on("failed", ({ jobId, failedReason }) => void failedFor(jobId, failedReason));
+    events.on("stalled", ({ jobId }) => wanted.has(jobId) && handlers.onStalled?.(jobId));
+    events.on("active", ({ jobId }) => wanted.has(jobId) && handlers.onActive?.(jobId));
+    await events.waitUntilReady();
+    // The stream is read from "now" once its connection is up; give the blocking read a moment to be issued.
+    await new Promise((r) => setTimeout(r, 100));
+
+    for (const id of wanted) {
+      // State first, then the job: a job read before it completed would have no return value yet.
+      const state = await this.queue.getJobState(id);
+      const job: Job<RunJob, O> | undefined = await this.queue.getJob(id);
+      if (!job) continue;
+      if (state === "completed") completed(id, job.returnvalue);
+      else if (state === "failed") await failedFor(id, job.failedReason);
+      else if (state === "active") progress(id, job.progress);
+    }
+    check();
+    await Promise.race([allDone, this.stopped]);
+    return { outcomes, failed };
+  }
+
+  private stopNow!: () => void;
+  private readonly stopped = new Promise<void>((r) => (this.stopNow = r));
+
+  /** Ends `follow` early: the jobs stay queued for the workers and for a later `follow`. */
+  stop(): void {
+    this.stopNow();
+  }
+
+  async close(): Promise<void> {
+    await this.events?.close();
+    await this.queue.close();
+    await this.health.close();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The reverse of MlflowSync: copies a run from MLflow into a local run store.
+ * Two callers: a queue worker taking over a run another machine started
+ * (it needs the latest checkpoint and the records up to it, nothing past
+ * it, so that training resumes without a duplicate or missing epoch), and
+ * `runner pull` / the end of a queued plan (finished runs, for the dashboard
+ * and the study on the machine that started the plan).
+ *
+ * A checkpoint counts on the server only once the `ganscope.checkpoint_epoch`
+ * tag names it (the tag is set after the upload finished), so a worker that
+ * died mid-upload leaves the previous checkpoint in force, never a torn one.
+ */
+import path from "node:path";
+import { writeFileAtomic } from "./atomic-file.js";
+import { MlflowClient, type MlflowRun } from "./mlflow-client.js";
+import { MLFLOW_TAGS } from "./mlflow-sync.js";
+import { RESULTS_FILES, RunStore, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./run-store.js";
+
+/** Where a run's checkpoints go in its MLflow artifacts. */
+export const CHECKPOINT_ARTIFACTS = "checkpoints";
+
+export function checkpointArtifact(epoch: number): string {
+  return `${CHECKPOINT_ARTIFACTS}/epoch-${String(epoch).padStart(4, "0")}.bin`;
+}
+
+export interface PullReport {
+  runId: string;
+  mlflowRunId?: string;
+  /** What was copied; absent when nothing was. */
+  pulled?: { epochs: number; checkpointEpoch?: number; samples: number; finished: boolean };
+  /** Why nothing was copied. */
+  skipped?: string;
+}
+
+function tagOf(run: MlflowRun, key: string): string | undefined {
+  return run.data.tags?.find((t) => t.key === key)?.value;
+}
+
+/** The epoch of the checkpoint the server holds for a run, if any. */
+export function serverCheckpointEpoch(run: MlflowRun): number | undefined {
+  const v = Number(tagOf(run, MLFLOW_TAGS.checkpointEpoch));
+  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+export class MlflowPull {
+  constructor(
+    readonly client: MlflowClient,
+    readonly store: RunStore,
+  ) {}
+
+  /** ganscope's runs of an experiment on the server (the oldest MLflow run per ganscope run id). */
+  async runsOf(experiment: string): Promise<Map<string, MlflowRun>> {
+    const exp = await this.client.getExperimentByName(experiment);
+    const out = new Map<string, MlflowRun>();
+    if (!exp) return out;
+    const runs = (await this.client.searchRuns([exp.experiment_id], `tags.\`${MLFLOW_TAGS.runId}\` LIKE '%'`)).sort((a, b) => (a.info.start_time ?? 0) - (b.info.start_time ?? 0));
+    for (const r of runs) {
+      const id = tagOf(r, MLFLOW_TAGS.runId);
+      if (id && !out.has(id) && r.info.lifecycle_stage === "active") out.set(id, r);
+    }
+    return out;
+  }
+
+  async findRun(experiment: string, runId: string): Promise<MlflowRun | undefined> {
+    const exp = await this.client.getExperimentByName(experiment);
+    if (!exp) return undefined;
+    const found = (await this.client.searchRuns([exp.experiment_id], `tags.\`${MLFLOW_TAGS.runId}\` = '${runId}'`)).sort((a, b) => (a.info.start_time ?? 0) - (b.info.start_time ?? 0))[0];
+    return found ? ((await this.client.getRun(found.info.run_id)) ?? found) : undefined;
+  }
+
+  /** Every epoch record the server has, rebuilt from metric histories (step = epoch). */
+  async records(run: MlflowRun, upToEpoch = Infinity): Promise<EpochRecord[]> {
+    const keys = (run.data.metrics ?? []).map((m) => m.key).sort();
+    const byEpoch = new Map<number, Record<string, number>>();
+    for (const key of keys) {
+      for (const m of await this.client.getMetricHistory(run.info.run_id, key)) {
+        if (m.step > upToEpoch || m.step < 1) continue;
+        const rec = byEpoch.get(m.step) ?? {};
+        // The first value logged wins: a later duplicate (a replay) is the same number or a mistake.
+        if (!(key in rec)) rec[key] = typeof m.value === "number" ? m.value : Number(m.value);
+        byEpoch.set(m.step, rec);
+      }
+    }
+    return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, rec]) => ({ epoch, ...rec }) as EpochRecord);
+  }
+
+  /**
+   * Copies one run into the store when the server is ahead of it: finished
+   * there and not here, or a later checkpoint than the store's. Records past
+   * the checkpoint are not copied (they will be trained again, and the sink
+   * does not log an epoch the server has). Takes the run's lock, so it never
+   * writes under a process training the run here.
+   */
+  async pullRun(experiment: string, runId: string, found?: MlflowRun): Promise<PullReport> {
+    const mlRun = found ?? (await this.findRun(experiment, runId));
+    if (!mlRun) return { runId, skipped: "not on the server" };
+    const report: PullReport = { runId, mlflowRunId: mlRun.info.run_id };
+    const run = this.store.run(experiment, runId);
+    const local = await run.readStatus().catch(() => undefined);
+    if (local?.state === "done") return { ...report, skipped: "already done here" };
+    const finished = mlRun.info.status === "FINISHED";
+    const ckpt = serverCheckpointEpoch(mlRun);
+    if (!finished && (ckpt === undefined || ckpt <= (local?.epochsDone ?? 0))) {
+      return { ...report, skipped: ckpt === undefined ? "no checkpoint on the server" : `the store is at epoch ${local?.epochsDone ?? 0}, the server's checkpoint at ${ckpt}` };
+    }
+    const lock = await run.lock();
+    if ("heldBy" in lock) return { ...report, skipped: `being trained here by pid ${lock.heldBy.pid}` };
+    try {
+      const upTo = finished ? Infinity : ckpt!;
+      const artifacts = await this.client.listAllArtifacts(mlRun.info.run_id);
+      const has = new Set(artifacts.map((a) => a.path));
+      const get = (p: string) => this.client.downloadArtifact(mlRun.info, p);
+
+      const configBytes = has.has(RESULTS_FILES.config) ? await get(RESULTS_FILES.config) : undefined;
+      if (!configBytes) return { ...report, skipped: `no ${RESULTS_FILES.config} among its artifacts` };
+      const config = JSON.parse(Buffer.from(configBytes).toString("utf8")) as StoredConfig;
+      const epochs = Number(config.config["epochs"] ?? 0);
+
+      // Checkpoint first, then records up to it, then status: the same order a trainer writes them.
+      if (ckpt !== undefined && has.has(checkpointArtifact(ckpt))) await writeFileAtomic(run.checkpointFile, await get(checkpointArtifact(ckpt)));
+      const records = await this.records(mlRun, upTo);
+      await writeFileAtomic(run.file(RESULTS_FILES.metrics), records.map((r) => JSON.stringify(r) + "\n").join(""));
+      let samples = 0;
+      for (const a of artifacts) {
+        const m = /^samples\/epoch-(\d+)\.png$/.exec(a.path);
+        if (!m || Number(m[1]) > upTo) continue;
+        await writeFileAtomic(path.join(run.dir, RESULTS_FILES.samples, sampleFileName(Number(m[1]))), await get(a.path));
+        samples++;
+      }
+      await writeFileAtomic(run.file(RESULTS_FILES.config), configBytes);
+      if (finished && has.has(RESULTS_FILES.summary)) await writeFileAtomic(run.file(RESULTS_FILES.summary), await get(RESULTS_FILES.summary));
+      const lastEpoch = records.at(-1)?.epoch ?? 0;
+      if (finished) await run.writeStatus({ state: "done", epochsDone: lastEpoch, epochs: Math.max(epochs, lastEpoch) });
+      else await run.writeStatus({ state: "running", epochsDone: ckpt!, epochs });
+      report.pulled = { epochs: records.length, ...(ckpt !== undefined ? { checkpointEpoch: ckpt } : {}), samples, finished };
+      return report;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Copies every finished run of an experiment into the store, and writes
+   * its plan.json from the runs' configs when the store has none (a machine
+   * that never planned it).
+   */
+  async pullExperiment(experiment: string, only?: ReadonlySet<string>): Promise<PullReport[]> {
+    const runs = await this.runsOf(experiment);
+    const reports: PullReport[] = [];
+    for (const [runId, r] of runs) {
+      if (only && !only.has(runId)) continue;
+      if (r.info.status !== "FINISHED") {
+        reports.push({ runId, mlflowRunId: r.info.run_id, skipped: `${r.info.status.toLowerCase()} on the server` });
+        continue;
+      }
+      reports.push(await this.pullRun(experiment, runId, (await this.client.getRun(r.info.run_id)) ?? r));
+    }
+    if (!(await this.store.readPlan(experiment))) {
+      const planned: PlanIndex["runs"] = [];
+      let file: string | undefined;
+      for (const rep of reports) {
+        const cfg = await this.store.run(experiment, rep.runId).readConfig();
+        if (!cfg) continue;
+        planned.push({ runId: rep.runId, varied: cfg.varied });
+        file ??= cfg.file;
+      }
+      if (planned.length > 0) {
+        const plan: PlanIndex = {
+          experiment,
+          description: "pulled from MLflow",
+          axes: [...new Set(planned.flatMap((p) => Object.keys(p.varied)))],
+          ...(file ? { file } : {}),
+          createdAt: new Date().toISOString(),
+          runs: planned,
+        };
+        await this.store.writePlan(plan);
+      }
+    }
+    await this.store.refreshIndex(experiment);
+    return reports;
+  }
+}
