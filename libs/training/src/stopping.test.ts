@@ -17,7 +17,7 @@ const rec = (epoch: number, extra: Partial<Record<string, number>> = {}): Traini
 });
 const saturated = (epoch: number) => rec(epoch, { d_loss: 0.01, d_fake: 0.002 });
 /** An evaluated record whose samples are all one class. */
-const collapsedEval = (epoch: number) => rec(epoch, { fid_lite: 150, diversity: 0.01, ...Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`class_share_${k}`, k === 1 ? 1 : 0])) });
+const collapsedEval = (epoch: number, confidence = 0.97) => rec(epoch, { fid_lite: 150, diversity: 0.01, confidence, ...Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`class_share_${k}`, k === 1 ? 1 : 0])) });
 const healthyEval = (epoch: number) => rec(epoch, { fid_lite: 40, diversity: 0.9, ...Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`class_share_${k}`, 0.1])) });
 
 describe("stopDecision", () => {
@@ -34,6 +34,10 @@ describe("stopDecision", () => {
   it("stops after k consecutive collapsed evaluations, counting evaluations only", () => {
     expect(stopDecision(policy, [collapsedEval(2), rec(3), healthyEval(4), rec(5), collapsedEval(6)])).toBeUndefined();
     expect(stopDecision(policy, [healthyEval(2), rec(3), collapsedEval(4), rec(5), collapsedEval(6)])).toMatchObject({ by: "collapsed", epoch: 6, evidence: { epochs: [4, 6] } });
+  });
+
+  it("speckle the classifier files under one class is not a collapse: it never stops the run", () => {
+    expect(stopDecision(policy, [collapsedEval(2, 0.5), collapsedEval(4, 0.6)])).toBeUndefined();
   });
 
   it("never stops with conditions turned off or no policy", () => {

@@ -5,7 +5,7 @@
  * same rules offline to recorded curves.
  */
 import { HALVING_METRICS, type HalvingPolicy, type ResolvedStopPolicy } from "@ganscope/dsl";
-import { DEFAULT_HEALTH_THRESHOLDS, isSaturated, recordCollapse, type HealthThresholds, type TrainingRecord } from "@ganscope/metrics";
+import { DEFAULT_HEALTH_THRESHOLDS, isRealistic, isSaturated, recordCollapse, type HealthThresholds, type TrainingRecord } from "@ganscope/metrics";
 
 /** Why a run was stopped, with the numbers that decided it (written to summary.json). */
 export interface StopDecision {
@@ -39,8 +39,9 @@ export function stopDecision(policy: ResolvedStopPolicy, session: readonly Train
   const c = policy.collapsed;
   if (c !== false && last["fid_lite"] !== undefined) {
     const evaluated = session.filter((r) => typeof r["fid_lite"] === "number").slice(-c);
-    const judged = evaluated.map((r) => ({ epoch: r.epoch, ...recordCollapse(r, thresholds) }));
-    if (judged.length === c && judged.every((j) => j.collapsed)) {
+    // Collapse as the verdict means it: few modes of drawings the classifier finds realistic (early speckle filed under one class is "no digits yet", not a collapse).
+    const judged = evaluated.map((r) => ({ epoch: r.epoch, ...recordCollapse(r, thresholds), realistic: isRealistic(r, thresholds) }));
+    if (judged.length === c && judged.every((j) => j.collapsed && j.realistic)) {
       return {
         by: "collapsed",
         epoch: last.epoch,
