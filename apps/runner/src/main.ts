@@ -6,12 +6,14 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import os from "node:os";
 import path from "node:path";
-import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
+import { existsSync } from "node:fs";
+import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, type BackendName } from "@ganscope/models";
-import { RunStore, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
-import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
+import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
+import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
@@ -58,6 +60,9 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
+  const stop = plan.stop ? [plan.stop.saturated !== false && `${plan.stop.saturated} epochs of a saturated discriminator`, plan.stop.collapsed !== false && `${plan.stop.collapsed} collapsed evaluations`].filter(Boolean) : [];
+  lines.push(`stops a run early after: ${stop.length > 0 ? stop.join(" or ") : "never (stopWhen(false))"}`);
+  if (plan.halving) lines.push(`successive halving on ${plan.halving.metric} at epochs ${plan.halving.rungs.join(", ")}, keeping the best ${Number(plan.halving.keep.toFixed(3))}`);
   return lines.join("\n");
 }
 
@@ -80,6 +85,11 @@ program
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
   .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
+    checkResultsDir(opts.results);
+    checkReceipt(opts.receipt);
+    checkMlflowEnv();
+    // Headers, sizes and labels, read once per dataset: a bad file is found before any training, in the dry run too.
+    for (const dataset of new Set(plan.runs.map((r) => r.config.dataset))) checkDataset(dataset);
     for (const spec of plan.runs) {
       const count = trainCount(spec.config.dataset);
       if (spec.config.limit > count) {
@@ -91,6 +101,7 @@ program
       return;
     }
     const store = new RunStore(path.resolve(opts.results));
+    await checkExperimentOwner(store, plan, opts.file);
     for (const m of await migrateLegacyRuns(store, plan.experiment)) {
       console.error(
         m.kept
@@ -106,8 +117,14 @@ program
       file: opts.file,
       createdAt: new Date().toISOString(),
       runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
+    }).catch(async (e: unknown) => {
+      // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
+      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
+      console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);
     });
     const concurrency = opts.concurrency ?? os.availableParallelism();
+    const crowded = concurrencyWarning(concurrency, plan.runs.length);
+    if (crowded) console.error(crowded);
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
     let announced = false;
@@ -132,7 +149,14 @@ program
         if (spec && o.status === "skipped") progress.skip(spec, o.reason);
       },
     }).finally(() => progress.stop());
-    console.log(summaryTable(plan, outcomes));
+    // Skipped runs trained earlier: their verdict and speed are in their summary.json.
+    const summaries = new Map<string, StoredSummary>();
+    for (const [runId, o] of outcomes) {
+      if (o.status !== "skipped") continue;
+      const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
+      if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
+    }
+    console.log(summaryTable(plan, outcomes, { summaries, ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
@@ -195,14 +219,35 @@ program
       process.exitCode = 2;
       return;
     }
+    checkMlflowEnv();
+    const root = path.resolve(opts.results);
+    if (!existsSync(root)) throw new CliError(`--results ${opts.results}: no such folder; expected a run store (the folder \`runner exp\` wrote, default results)`);
+    checkResultsDir(opts.results);
+    const known = await new RunStore(root).experiments();
+    const unknown = (opts.experiment ?? []).filter((x) => !known.includes(x));
+    if (unknown.length > 0) {
+      throw new CliError(`--experiment ${unknown.join(", ")}: not in ${opts.results} (it holds ${known.length > 0 ? known.join(", ") : "no experiment"})`);
+    }
     const reports = await syncStore({ resultsDir: path.resolve(opts.results), ...(opts.experiment ? { experiments: opts.experiment } : {}) });
     if (reports.some((r) => r.error || r.unreachable)) process.exitCode = 1;
   });
 
+/** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
+const USER_ERRORS = new Set(["ExperimentFileError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+
+/** Whether the store holds every run of the plan as done (read-only: nothing is written). */
+async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
+  for (const r of plan.runs) {
+    const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
+    if (status?.state !== "done") return false;
+  }
+  return true;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof ExperimentFileError || (e as Error).name === "DataError") {
+  if (e instanceof Error && USER_ERRORS.has(e.name)) {
     console.error(`error: ${(e as Error).message}`);
     process.exitCode = 2;
   } else {
