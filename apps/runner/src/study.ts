@@ -57,17 +57,23 @@ export function selectFindings(study: Study, only: readonly string[] | undefined
   return { ...study, findings, experiments: study.experiments };
 }
 
-/** Runs of the plans that are not done at this budget yet (a run done in another experiment counts: it is linked, not retrained). */
+/**
+ * Runs of each plan not yet done at this budget in that experiment's folder.
+ * A run done in another experiment is still scheduled here: the worker links
+ * it (no training), so every experiment's folder holds the runs it reads.
+ */
 export async function missingRuns(store: RunStore, plans: readonly RunPlan[]): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
-  const done = new Set<string>();
+  const out: { plan: RunPlan; runs: RunSpec[] }[] = [];
   for (const plan of plans) {
+    const runs: RunSpec[] = [];
     for (const r of plan.runs) {
       const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
       // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
-      if (status?.state === "stopped" || (status?.state === "done" && status.epochsDone >= r.config.epochs)) done.add(r.runId);
+      if (!(status?.state === "stopped" || (status?.state === "done" && status.epochsDone >= r.config.epochs))) runs.push(r);
     }
+    out.push({ plan, runs });
   }
-  return plans.map((plan) => ({ plan, runs: plan.runs.filter((r) => !done.has(r.runId)) }));
+  return out;
 }
 
 export async function trainStudy(study: Study, budget: Budget, opts: StudyCommandOptions): Promise<{ failed: number }> {
