@@ -50,7 +50,7 @@ export function summaryMetricsOf(summary: Record<string, unknown> | undefined, l
   const out: MlflowMetric[] = [];
   const final = metrics["final"];
   if (final && typeof final === "object") {
-    for (const [k, v] of Object.entries(final)) if (typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricKey(k)}`, value: v, timestamp, step: lastEpoch });
+    for (const [k, v] of Object.entries(final)) if (k !== "epoch" && typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricKey(k)}`, value: v, timestamp, step: lastEpoch });
   }
   const best = metrics["best"];
   if (best && typeof best === "object") {
