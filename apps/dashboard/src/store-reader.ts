@@ -154,7 +154,7 @@ const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
 const TRAINING = new Set<string>(TRAINING_KEYS);
 const HIGHER = new Set<string>(HIGHER_IS_BETTER);
 /** The metrics lib's headline numbers come first in pickers and tables. */
-const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
+const METRIC_ORDER = ["fid_lite", "kid", "kid_std", "density", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
 
 export function orderMetricKeys(keys: Iterable<string>): string[] {
   // Class shares are shown as a histogram, not as ten more curves.
@@ -208,6 +208,8 @@ function stateOf(
       return { state: "done" };
     case "failed":
       return { state: "failed", ...(status.error ? { note: status.error } : {}) };
+    case "stopped":
+      return { state: "stopped", ...(status.stopReason ? { note: status.stopReason } : {}) };
     case "running":
       if (status.host === opts.host && typeof status.pid === "number" && !opts.isAlive(status.pid)) {
         return { state: "interrupted", note: `pid ${status.pid} on ${status.host} is gone; rerun the experiment to resume` };
@@ -372,7 +374,7 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
 }
 
 export function countStates(runs: readonly Pick<RunView, "state">[]): StateCounts {
-  const counts: StateCounts = { done: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
+  const counts: StateCounts = { done: 0, stopped: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
   for (const r of runs) counts[r.state]++;
   return counts;
 }

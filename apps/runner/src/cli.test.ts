@@ -9,7 +9,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MAIN = path.join(import.meta.dirname, "main.ts");
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "exp", ...args], { encoding: "utf8", timeout: 120_000 });
+  return cliWith({}, ...args);
+}
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "exp", ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -66,5 +69,38 @@ describe("runner CLI", () => {
     const again = cli(`--file=${tiny}`, "--results", results);
     expect(again.code).toBe(0);
     expect(again.err.match(/skipped \(done to 1 epoch\)/g)).toHaveLength(2);
+  });
+
+  it("--fuse trains same-shape runs as one fused model, each run with its own store entries; auto measures once per machine and records its pick", () => {
+    const bad = cli(`--file=${tiny}`, "--fuse", "zero", "--dry-run");
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--fuse must be auto, off or a group size ≥ 1, got "zero"/);
+
+    const results = path.join(dir, "fused");
+    const fixed = cli(`--file=${tiny}`, "--results", results, "--concurrency", "1", "--fuse", "2");
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(fixed.err).toMatch(/fusion: 2 runs per fused group/);
+    expect(fixed.out.match(/│ done +│ 1\/1/g)).toHaveLength(2);
+    const plan = JSON.parse(readFileSync(path.join(results, "cli-tiny", "plan.json"), "utf8"));
+    const ids = plan.runs.map((r: { runId: string }) => r.runId);
+    for (const id of ids) {
+      const config = JSON.parse(readFileSync(path.join(results, "cli-tiny", id, "config.json"), "utf8"));
+      expect(config.fusion).toEqual({ group: ids, k: 2, chosen: { mode: "fixed", k: 2 } });
+      expect(readFileSync(path.join(results, "cli-tiny", id, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
+    }
+
+    // auto: measured in a worker the first time (into $HOME/.cache), reused the second.
+    const home = path.join(dir, "home");
+    const auto = cliWith({ HOME: home }, `--file=${tiny}`, "--results", path.join(dir, "auto"), "--concurrency", "1", "--epochs", "2");
+    expect(auto.code, auto.err).toBe(0);
+    expect(auto.err).toMatch(/fusion: measuring group sizes 1, 2 for 2 runs/);
+    const pick = /fusion: auto picked K=(\d)/.exec(auto.err);
+    expect(pick).not.toBeNull();
+    const id0 = JSON.parse(readFileSync(path.join(dir, "auto", "cli-tiny", "plan.json"), "utf8")).runs[0].runId;
+    const config = JSON.parse(readFileSync(path.join(dir, "auto", "cli-tiny", id0, "config.json"), "utf8"));
+    if (pick![1] === "2") expect(config.fusion.chosen.picks[0].measured.map((m: { k: number }) => m.k)).toEqual([1, 2]);
+    else expect(config.fusion).toBeUndefined();
+    const again = cliWith({ HOME: home }, `--file=${tiny}`, "--results", path.join(dir, "auto2"), "--concurrency", "1", "--epochs", "2");
+    expect(again.err).toMatch(/measured earlier/);
   });
 });

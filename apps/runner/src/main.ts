@@ -4,16 +4,22 @@
  * `main.ts exp --file=…`.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
-import { BACKENDS, type BackendName } from "@ganscope/models";
-import { RunStore, writeJsonAtomic } from "@ganscope/tracking";
+import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
+import { BACKENDS, fusionKey, type BackendName } from "@ganscope/models";
+import { chooseK, planGroups, type FusionMeasurement } from "@ganscope/training";
+import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
-import { schedule } from "./scheduler.js";
+import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
+import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
+import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 
 function positiveInt(name: string, min = 1) {
@@ -56,7 +62,62 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
+  const stop = plan.stop ? [plan.stop.saturated !== false && `${plan.stop.saturated} epochs of a saturated discriminator`, plan.stop.collapsed !== false && `${plan.stop.collapsed} collapsed evaluations`].filter(Boolean) : [];
+  lines.push(`stops a run early after: ${stop.length > 0 ? stop.join(" or ") : "never (stopWhen(false))"}`);
+  if (plan.halving) lines.push(`successive halving on ${plan.halving.metric} at epochs ${plan.halving.rungs.join(", ")}, keeping the best ${Number(plan.halving.keep.toFixed(3))}`);
   return lines.join("\n");
+}
+
+type Fuse = "auto" | "off" | number;
+
+function parseFuse(v: string): Fuse {
+  if (v === "auto" || v === "off") return v;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--fuse must be auto, off or a group size ≥ 1, got "${v}"`);
+  return n;
+}
+
+/** Group sizes --fuse=auto measures. */
+const FUSE_CANDIDATES = [1, 2, 4, 8, 16];
+
+/**
+ * Fused groups for a plan and how their size was chosen (recorded in each
+ * fused run's config.json). auto measures each shape's throughput per group
+ * size once per machine, backend and shape (cached in ~/.cache/ganscope/fusion).
+ */
+async function fusionPlan(
+  runs: readonly RunSpec[],
+  fuse: Fuse,
+  workers: number,
+  backend: BackendName | undefined,
+  log: (line: string) => void,
+): Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }> {
+  if (fuse === "off") return { groups: undefined, fusion: undefined };
+  if (typeof fuse === "number") return { groups: planGroups(runs, () => fuse), fusion: { mode: "fixed", k: fuse } };
+  const counts = new Map<string, RunSpec[]>();
+  for (const r of runs) counts.set(fusionKey(r.config), [...(counts.get(fusionKey(r.config)) ?? []), r]);
+  const picks = new Map<string, { k: number; measured: FusionMeasurement[]; cache: string; cached: boolean }>();
+  for (const [key, rs] of counts) {
+    const cap = Math.ceil(rs.length / workers);
+    const ks = FUSE_CANDIDATES.filter((k) => k <= cap);
+    if (ks.length < 2) continue;
+    const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), backend: backend ?? "default", tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", key, ks };
+    const cache = path.join(os.homedir(), ".cache", "ganscope", "fusion", `${createHash("sha1").update(JSON.stringify(machine)).digest("hex").slice(0, 16)}.json`);
+    let measured: FusionMeasurement[] | undefined;
+    const cached = existsSync(cache);
+    if (cached) measured = (JSON.parse(readFileSync(cache, "utf8")) as { measured: FusionMeasurement[] }).measured;
+    else {
+      log(`fusion: measuring group sizes ${ks.join(", ")} for ${rs.length} runs of one shape on this machine (once; cached in ${cache})`);
+      measured = await calibrateFusion(rs[0]!.config, ks, backend);
+      await writeJsonAtomic(cache, { machine, measured, at: new Date().toISOString() });
+    }
+    picks.set(key, { k: chooseK(measured, rs.length, workers), measured, cache, cached });
+  }
+  const groups = planGroups(runs, (key) => picks.get(key)?.k ?? 1);
+  for (const [, p] of picks) {
+    log(`fusion: auto picked K=${p.k} (CPU ms per run-step: ${p.measured.map((m) => `K=${m.k} ${m.cpuMsPerRunStep.toFixed(1)}`).join(", ")}${p.cached ? ", measured earlier" : ""})`);
+  }
+  return { groups, fusion: { mode: "auto", picks: [...picks.values()].map(({ k, measured, cache }) => ({ k, measured, cache })) } };
 }
 
 const program = new Command()
@@ -73,11 +134,17 @@ program
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--fuse <mode>", "train same-shape runs as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
   .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean }) => {
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse }) => {
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
+    checkResultsDir(opts.results);
+    checkReceipt(opts.receipt);
+    checkMlflowEnv();
+    // Headers, sizes and labels, read once per dataset: a bad file is found before any training, in the dry run too.
+    for (const dataset of new Set(plan.runs.map((r) => r.config.dataset))) checkDataset(dataset);
     for (const spec of plan.runs) {
       const count = trainCount(spec.config.dataset);
       if (spec.config.limit > count) {
@@ -89,6 +156,7 @@ program
       return;
     }
     const store = new RunStore(path.resolve(opts.results));
+    await checkExperimentOwner(store, plan, opts.file);
     for (const m of await migrateLegacyRuns(store, plan.experiment)) {
       console.error(
         m.kept
@@ -104,9 +172,17 @@ program
       file: opts.file,
       createdAt: new Date().toISOString(),
       runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
+    }).catch(async (e: unknown) => {
+      // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
+      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
+      console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);
     });
     const concurrency = opts.concurrency ?? os.availableParallelism();
+    const crowded = concurrencyWarning(concurrency, plan.runs.length);
+    if (crowded) console.error(crowded);
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
+    const { groups, fusion } = await fusionPlan(plan.runs, opts.fuse, Math.min(concurrency, plan.runs.length), opts.backend, (l) => console.error(l));
+    if (groups && groups.some((g) => g.length > 1)) console.error(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
     let announced = false;
     const t0 = performance.now();
@@ -116,6 +192,8 @@ program
       file: opts.file,
       concurrency,
       backend: opts.backend,
+      groups,
+      fusion,
       stop: plan.stop,
       ...(plan.halving ? { halving: plan.halving } : {}),
       resumeStopped: opts.resumeStopped ?? false,
@@ -159,6 +237,37 @@ program
   });
 
 program
+  .command("study")
+  .description("train what a study's findings need at a budget (resumable), then write results/<study>/report.md and report.json")
+  .requiredOption("--file <path>", "findings file, e.g. experiments/seed/findings.ts")
+  .requiredOption("--budget <name>", "budget profile: smoke, cpu, cpu-long, full (libs/findings/src/budgets.ts)")
+  .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
+  .option("--report-only", "decide the findings from what the store holds, train nothing")
+  .option("--only <id...>", "only these findings")
+  .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
+  .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+    const budget = budgetOf(opts.budget);
+    const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
+    if (opts.dryRun) {
+      console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
+      return;
+    }
+    const t0 = performance.now();
+    if (!opts.reportOnly) {
+      const { failed } = await trainStudy(study, budget, { ...opts, stepsPerEpoch: stepsPerEpochOf });
+      if (failed > 0) process.exitCode = 1;
+    }
+    const { report, md, json } = await reportStudy(study, budget, opts);
+    for (const f of report.findings) console.log(`${f.id.padStart(3)}  ${f.verdict.padEnd(12)} ${f.title}`);
+    console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
+    console.log(`report: ${md}\n        ${json}`);
+    console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+program
   .command("sync")
   .description("replay into MLflow (MLFLOW_TRACKING_URI, else the server the store's runs were logged to) whatever it is missing from the run store; safe to repeat")
   .option("--results <dir>", "run store folder", "results")
@@ -174,14 +283,35 @@ program
       process.exitCode = 2;
       return;
     }
+    checkMlflowEnv();
+    const root = path.resolve(opts.results);
+    if (!existsSync(root)) throw new CliError(`--results ${opts.results}: no such folder; expected a run store (the folder \`runner exp\` wrote, default results)`);
+    checkResultsDir(opts.results);
+    const known = await new RunStore(root).experiments();
+    const unknown = (opts.experiment ?? []).filter((x) => !known.includes(x));
+    if (unknown.length > 0) {
+      throw new CliError(`--experiment ${unknown.join(", ")}: not in ${opts.results} (it holds ${known.length > 0 ? known.join(", ") : "no experiment"})`);
+    }
     const reports = await syncStore({ resultsDir: path.resolve(opts.results), ...(opts.experiment ? { experiments: opts.experiment } : {}) });
     if (reports.some((r) => r.error || r.unreachable)) process.exitCode = 1;
   });
 
+/** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
+const USER_ERRORS = new Set(["ExperimentFileError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+
+/** Whether the store holds every run of the plan as done (read-only: nothing is written). */
+async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
+  for (const r of plan.runs) {
+    const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
+    if (status?.state !== "done") return false;
+  }
+  return true;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof ExperimentFileError || (e as Error).name === "DataError") {
+  if (e instanceof Error && USER_ERRORS.has(e.name)) {
     console.error(`error: ${(e as Error).message}`);
     process.exitCode = 2;
   } else {

@@ -173,7 +173,7 @@ export interface StoredSummary {
 const BOX_CHARS = ["top", "top-mid", "top-left", "top-right", "bottom", "bottom-mid", "bottom-left", "bottom-right", "left", "left-mid", "mid", "mid-mid", "right", "right-mid", "middle"];
 
 /** Columns left out first when the table is wider than the terminal, least telling first. */
-const DROP_ORDER = ["D(x)", "D(G(z))", "IS-lite", "g_loss", "epochs", "s/epoch", "d_loss", "modes"];
+const DROP_ORDER = ["D(x)", "D(G(z))", "IS-lite", "density", "g_loss", "KID", "epochs", "s/epoch", "d_loss", "modes", "coverage"];
 
 /**
  * The end-of-plan table: one row per run, in plan order. FID-lite, IS-lite,
@@ -200,7 +200,7 @@ export function summaryTable(
   };
   const runs = plan.runs.map((spec) => ({ spec, o: outcomes.get(spec.runId) }));
   const withMetrics = runs.some(({ spec, o }) => lastOf(o)?.["fid_lite"] !== undefined || verdict(spec.runId, o) !== undefined);
-  const head = ["run", ...plan.axes.map(String), "status", "epochs", "d_loss", "g_loss", "D(x)", "D(G(z))", "s/epoch", ...(withMetrics ? ["FID-lite", "IS-lite", "modes", "verdict"] : [])];
+  const head = ["run", ...plan.axes.map(String), "status", "epochs", "d_loss", "g_loss", "D(x)", "D(G(z))", "s/epoch", ...(withMetrics ? ["FID-lite", "KID", "density", "coverage", "IS-lite", "modes", "verdict"] : [])];
   const rows = runs.map(({ spec, o }) => {
     const last = lastOf(o);
     return [
@@ -214,7 +214,17 @@ export function summaryTable(
       fmt(last?.d_real, 3),
       fmt(last?.d_fake, 3),
       fmt(secsPerEpoch(spec.runId, o), 1),
-      ...(withMetrics ? [fmt(last?.["fid_lite"], 2), fmt(last?.["is_lite"], 2), last?.["modes"] === undefined ? "-" : String(last["modes"]), verdict(spec.runId, o) ?? "-"] : []),
+      ...(withMetrics
+        ? [
+            fmt(last?.["fid_lite"], 2),
+            fmt(last?.["kid"], 3),
+            fmt(last?.["density"], 3),
+            fmt(last?.["coverage"], 3),
+            fmt(last?.["is_lite"], 2),
+            last?.["modes"] === undefined ? "-" : String(last["modes"]),
+            verdict(spec.runId, o) ?? "-",
+          ]
+        : []),
     ];
   });
   const render = (keep: readonly number[], borders = true) => {

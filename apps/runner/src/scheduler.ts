@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
-import type { RunEvent, RunOutcome } from "@ganscope/training";
+import type { FusionMeasurement, RunEvent, RunOutcome } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
 
 export interface ScheduleOptions {
@@ -23,6 +23,13 @@ export interface ScheduleOptions {
   onBackend?: (b: BackendInfo) => void;
   /** Called as each run ends, in completion order. */
   onResult?: (runId: string, outcome: RunOutcome) => void;
+  /**
+   * Fused groups (see planGroups): each is trained as one model by one
+   * worker; a group of one is a plain run. Default: every run on its own.
+   */
+  groups?: readonly (readonly RunSpec[])[];
+  /** How the group size was chosen, for each fused run's config.json. */
+  fusion?: unknown;
 }
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
@@ -48,7 +55,7 @@ function forwardStderr(child: ChildProcess): void {
  * Results come back in plan order whatever order the workers finish in.
  */
 export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions): Promise<Map<string, RunOutcome>> {
-  const queue = [...runs];
+  const queue: (readonly RunSpec[])[] = opts.groups ? [...opts.groups] : runs.map((r) => [r]);
   const results = new Map<string, RunOutcome>();
   const workers = Math.max(1, Math.min(opts.concurrency, runs.length));
   const children: ChildProcess[] = [];
@@ -61,23 +68,23 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
       const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
       children.push(child);
       forwardStderr(child);
-      let current: RunSpec | undefined;
+      let current: readonly RunSpec[] | undefined;
       const next = () => {
         current = queue.shift();
         if (!current) {
           child.disconnect();
           return;
         }
-        child.send({
-          type: "run",
-          spec: current,
+        const where = {
           resultsDir: opts.resultsDir,
           experiment: opts.experiment,
           file: opts.file,
           stop: opts.stop ?? null,
           ...(opts.halving ? { halving: { policy: opts.halving, peers: runs.map((r) => r.runId) } } : {}),
           resumeStopped: opts.resumeStopped ?? false,
-        } satisfies ToWorker);
+        };
+        if (current.length === 1) child.send({ type: "run", spec: current[0]!, ...where } satisfies ToWorker);
+        else child.send({ type: "group", specs: [...current], ...where, chosen: opts.fusion } satisfies ToWorker);
       };
       child.on("message", (m: FromWorker) => {
         if (m.type === "ready") {
@@ -91,14 +98,18 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
         } else if (m.type === "result") {
           results.set(m.runId, m.outcome);
           opts.onResult?.(m.runId, m.outcome);
+          // A group reports each run as it ends, then group-done.
+          if (current?.length === 1) next();
+        } else if (m.type === "group-done") {
           next();
         }
       });
       child.on("exit", (code, signal) => {
-        if (current && !results.has(current.runId)) {
+        for (const spec of current ?? []) {
+          if (results.has(spec.runId)) continue;
           const outcome: RunOutcome = { status: "failed", error: `worker exited (${signal ?? `code ${code}`}) while training; rerun to resume from its checkpoint` };
-          results.set(current.runId, outcome);
-          opts.onEvent?.({ type: "finish", runId: current.runId, outcome });
+          results.set(spec.runId, outcome);
+          opts.onEvent?.({ type: "finish", runId: spec.runId, outcome });
         }
         resolve();
       });
@@ -113,4 +124,24 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
     process.off("SIGTERM", stopAll);
   }
   return new Map(runs.filter((r) => results.has(r.runId)).map((r) => [r.runId, results.get(r.runId)!]));
+}
+
+/**
+ * Measures fused-group throughput for `config`'s shapes in a worker of its
+ * own (the backend the plan trains on, one TensorFlow thread as every
+ * worker), for --fuse=auto.
+ */
+export function calibrateFusion(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<FusionMeasurement[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    forwardStderr(child);
+    child.on("message", (m: FromWorker) => {
+      if (m.type === "ready") child.send({ type: "calibrate", config, ks: [...ks] } satisfies ToWorker);
+      else if (m.type === "init-failed") (reject(new Error(m.error)), child.kill());
+      else if (m.type === "calibrated") (resolve(m.measured), child.disconnect());
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`fusion calibration worker exited (code ${code})`)));
+    child.send({ type: "init", backend } satisfies ToWorker);
+  });
 }

@@ -3,28 +3,34 @@
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
  * store" so the same loop can later pull from a shared queue.
  */
-import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { defaultHooks, trainRun, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
+import { defaultHooks, measureFusion, trainGroup, trainRun, type FusionMeasurement, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
-  | {
-      type: "run";
-      spec: RunSpec;
-      resultsDir: string;
-      experiment: string;
-      file?: string;
-      stop: ResolvedStopPolicy;
-      halving?: { policy: HalvingPolicy; peers: readonly string[] };
-      resumeStopped: boolean;
-    };
+  | ({ type: "run"; spec: RunSpec } & RunWhere)
+  /** Same-shape runs trained as one fused model; `chosen` (how K was picked) goes into each run's config.json. */
+  | ({ type: "group"; specs: RunSpec[]; chosen?: unknown } & RunWhere)
+  | { type: "calibrate"; config: RunConfig; ks: number[] };
+
+/** Where and under which policies a run trains. */
+export interface RunWhere {
+  resultsDir: string;
+  experiment: string;
+  file?: string;
+  stop: ResolvedStopPolicy;
+  halving?: { policy: HalvingPolicy; peers: readonly string[] };
+  resumeStopped: boolean;
+}
 
 export type FromWorker =
   | { type: "ready"; backend: BackendInfo }
   | { type: "init-failed"; error: string }
   | { type: "event"; event: RunEvent }
-  | { type: "result"; runId: string; outcome: RunOutcome };
+  | { type: "result"; runId: string; outcome: RunOutcome }
+  | { type: "group-done" }
+  | { type: "calibrated"; measured: FusionMeasurement[] };
 
 const send = (m: FromWorker) => process.send?.(m);
 let backend: BackendInfo | undefined;
@@ -43,8 +49,11 @@ process.on("message", (msg: ToWorker) => {
       return;
     }
     if (!backend) throw new Error("worker got a run before init");
-    // trainRun reports a failed run as an outcome; anything it throws is a bug, reported with its stack, and the worker lives on.
-    const outcome: RunOutcome = await trainRun(msg.spec, {
+    if (msg.type === "calibrate") {
+      send({ type: "calibrated", measured: await measureFusion(msg.config, msg.ks) });
+      return;
+    }
+    const trainOpts = {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
       file: msg.file,
@@ -53,8 +62,19 @@ process.on("message", (msg: ToWorker) => {
       resumeStopped: msg.resumeStopped,
       backend,
       hooks,
-      onEvent: (event) => send({ type: "event", event }),
-    }).catch((e: unknown) => ({ status: "failed" as const, error: (e as Error).stack ?? String(e) }));
+      onEvent: (event: RunEvent) => send({ type: "event", event }),
+    };
+    if (msg.type === "group") {
+      const outcomes = await trainGroup(msg.specs, trainOpts, msg.chosen).catch((e: unknown) => {
+        const outcome: RunOutcome = { status: "failed", error: (e as Error).stack ?? String(e) };
+        return new Map(msg.specs.map((s) => [s.runId, outcome]));
+      });
+      for (const [runId, outcome] of outcomes) send({ type: "result", runId, outcome });
+      send({ type: "group-done" });
+      return;
+    }
+    // trainRun reports a failed run as an outcome; anything it throws is a bug, reported with its stack, and the worker lives on.
+    const outcome: RunOutcome = await trainRun(msg.spec, trainOpts).catch((e: unknown) => ({ status: "failed" as const, error: (e as Error).stack ?? String(e) }));
     send({ type: "result", runId: msg.spec.runId, outcome });
   })();
 });

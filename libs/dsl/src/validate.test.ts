@@ -97,8 +97,17 @@ describe("error messages name the experiment, method, key, value and what is all
     [
       "a name that leaves results/",
       loose("../etc"),
-      `experiment("../etc"): the name must be a non-empty name of letters, digits, '.', '_' or '-' (it names a folder under results/), got "../etc"`,
+      `experiment("../etc"): the name must be a non-empty name of at most 100 letters, digits, '.', '_' or '-' (it names a folder under results/), got "../etc"`,
     ],
+    // Before: ENAMETOOLONG with a stack trace when the run store made its folder.
+    [
+      "a 300-character name",
+      loose("n".repeat(300)),
+      `experiment("${"n".repeat(300)}"): the name must be a non-empty name of at most 100 letters, digits, '.', '_' or '-' (it names a folder under results/), got "${"n".repeat(300)}"`,
+    ],
+    // Before: accepted without a word (and then could not fit in memory).
+    ["batch_size 1e9", loose().fix({ batch_size: 1e9 }), 'experiment("x").fix: batch_size must be at most 65536 (a larger value cannot fit in memory or time on one machine), got 1000000000'],
+    ["gen_layers 1e6", loose().fix({ gen_layers: 1e6 }), 'experiment("x").fix: gen_layers must be at most 32 (a larger value cannot fit in memory or time on one machine), got 1000000'],
     [
       "filters that remove everything",
       loose().vary("gen_layers", [1, 2]).where(() => false),

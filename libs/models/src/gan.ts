@@ -23,7 +23,7 @@ export interface StepStats {
   steps: number;
 }
 
-const STAT_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
+export const STAT_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
 
 export interface Gan {
   readonly config: RunConfig;
@@ -55,6 +55,25 @@ let instances = 0;
 /** Numerically stable binary cross-entropy on logits: mean(softplus(-x)) for label 1, mean(softplus(x)) for 0. */
 function bceWithLogits(logits: tf.Tensor, label: 0 | 1): tf.Scalar {
   return tf.mean(tf.softplus(label === 1 ? tf.neg(logits) : logits)) as tf.Scalar;
+}
+
+/**
+ * Per-step seeds for noise and dropout: a function of (seed, step) only, so a
+ * run resumed from a checkpoint — or trained in a fused group — draws exactly
+ * what the uninterrupted run alone would.
+ */
+export function stepSeed(seed: number, step: number, k: number): number {
+  return (seed * 1_000_003 + step * 7 + k) % 2 ** 31;
+}
+
+/**
+ * Seeded standard-normal noise [n, latent], the one sampler of single runs and fused groups.
+ * tfjs' Gaussian sampler reads its seed as `seed ? seed : Math.random()`, so seed 0 — the
+ * default config's first step — drew fresh noise on every run and fresh runs differed.
+ * alea("0") is what seed 0 means; every other seed is passed through unchanged.
+ */
+export function seededNormal(shape: [number, number], seed: number): tf.Tensor2D {
+  return tf.randomNormal(shape, 0, 1, "float32", seed === 0 ? ("0" as unknown as number) : seed);
 }
 
 /** Gradients as the optimiser's list form, in the variables' order. */
@@ -93,9 +112,6 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
   let acc: tf.Tensor1D | null = null;
   let accSteps = 0;
 
-  // Per-step seeds for noise and dropout: a function of (seed, step) only, so a
-  // run resumed from a checkpoint draws exactly what the uninterrupted run would.
-  const stepSeed = (step: number, k: number) => (config.seed * 1_000_003 + step * 7 + k) % 2 ** 31;
 
   const gan: Gan = {
     config,
@@ -105,25 +121,22 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
     disOptimizer,
     step: 0,
     noise(n, seed) {
-      // tfjs' Gaussian sampler reads its seed as `seed ? seed : Math.random()`, so seed 0 — the
-      // default config's first step — drew fresh noise on every run and fresh runs differed.
-      // alea("0") is what seed 0 means; every other seed is passed through unchanged.
-      return tf.randomNormal([n, config.latent_dim], 0, 1, "float32", seed === 0 ? ("0" as unknown as number) : seed);
+      return seededNormal([n, config.latent_dim], seed);
     },
     trainStep(real) {
       const s = gan.step;
       const stats = tf.tidy(() => {
         const batch = real.shape[0];
-        const z = gan.noise(batch, stepSeed(s, 0));
+        const z = gan.noise(batch, stepSeed(config.seed, s, 0));
         // [batch, 784]; no gradient flows into G during the D step.
-        const fake = tf.tanh(generator.apply(z, true, stepSeed(s, 1)));
+        const fake = tf.tanh(generator.apply(z, true, stepSeed(config.seed, s, 1)));
 
         // Discriminator step: real → 1, fake → 0.
         let dReal!: tf.Tensor;
         let dFake!: tf.Tensor;
         const d = tf.variableGrads(() => {
-          const realLogits = discriminator.apply(real, true, stepSeed(s, 2));
-          const fakeLogits = discriminator.apply(fake, true, stepSeed(s, 3));
+          const realLogits = discriminator.apply(real, true, stepSeed(config.seed, s, 2));
+          const fakeLogits = discriminator.apply(fake, true, stepSeed(config.seed, s, 3));
           dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
           dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
           return tf.add(bceWithLogits(realLogits, 1), bceWithLogits(fakeLogits, 0));
@@ -133,7 +146,7 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
 
         // Generator step, non-saturating loss: maximise log D(G(z)) on the same z.
         const g = tf.variableGrads(() => {
-          const logits = discriminator.apply(tf.tanh(generator.apply(z, true, stepSeed(s, 4))), true, stepSeed(s, 5));
+          const logits = discriminator.apply(tf.tanh(generator.apply(z, true, stepSeed(config.seed, s, 4))), true, stepSeed(config.seed, s, 5));
           return bceWithLogits(logits, 1);
         }, generator.variables as tf.Variable[]);
         const gNorm = globalNorm(g.grads);

@@ -2,3 +2,4 @@ export { BACKENDS, TFJS_NODE_ENV, selectBackend, type BackendInfo, type BackendN
 export { activate, buildMlp, type Dense, type Mlp, type MlpArgs } from "./mlp.js";
 export { createGan, type Gan, type StepStats } from "./gan.js";
 export { CheckpointError, encodeCheckpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint, type CheckpointHeader } from "./checkpoint.js";
+export { createGanGroup, fusionKey, stackBatches, type GanGroup } from "./gan-group.js";

@@ -22,6 +22,7 @@ export {
 export {
   MLFLOW_LIMITS,
   MlflowClient,
+  MlflowConfigError,
   MlflowError,
   connectionFromEnv,
   splitLogBatch,

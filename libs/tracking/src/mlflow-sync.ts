@@ -201,6 +201,7 @@ export class MlflowSync {
 
   private async syncEntry(experiment: string, entry: RunIndexEntry, opts: SyncRunOptions): Promise<RunSyncReport> {
     const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0 };
+    if (entry.unreadable) return { ...report, skipped: entry.unreadable };
     if (entry.state === "pending") return { ...report, skipped: "not started" };
     const run = this.store.run(experiment, entry.runId);
     let release: (() => Promise<void>) | undefined;

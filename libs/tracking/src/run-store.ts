@@ -496,6 +496,8 @@ export interface RunIndexEntry {
   inPlan: boolean;
   /** Its MLflow run, when synced. */
   mlflow?: MlflowLink;
+  /** Why its status.json could not be read (the run is then listed as interrupted: the next runner rebuilds it). */
+  unreadable?: string;
 }
 
 /** index.json at the experiment's root: what ran, when, and how it ended. Rebuilt from the run folders. */
@@ -579,7 +581,11 @@ export class RunStore {
     const entry: RunIndexEntry = { runId, varied, state: "pending", epochsDone: 0, inPlan };
     const link = await fs.lstat(run.dir).catch(() => undefined);
     if (link?.isSymbolicLink()) entry.linkedFrom = path.basename(path.dirname(path.resolve(path.dirname(run.dir), await fs.readlink(run.dir))));
-    const status = await run.readStatus().catch(() => undefined);
+    const status = await run.readStatus().catch((e: unknown) => {
+      entry.state = "interrupted";
+      entry.unreadable = `${(e as Error).message}; the next \`runner exp\` of this plan keeps it aside and rebuilds it from the checkpoint`;
+      return undefined;
+    });
     if (status) {
       const holder = run.lockHolder();
       entry.state = status.state === "running" ? (holder ? "running" : "interrupted") : status.state;

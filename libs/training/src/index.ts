@@ -14,3 +14,5 @@ export { halvingDecision, rungValue, stopDecision, type StopDecision } from "./s
 export { migrateLegacyRuns, type Migration } from "./migrate-store.js";
 export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOptions } from "./metrics-hook.js";
 export { MlflowHook, mlflowHooks } from "./mlflow-hook.js";
+export { trainGroup, type FusionRecord } from "./train-group.js";
+export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";

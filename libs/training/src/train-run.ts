@@ -60,6 +60,8 @@ export interface RunHooks {
   evaluate?(ctx: EvalContext): Promise<Record<string, number>>;
   onEpoch?(ctx: RunContext, record: EpochRecord): Promise<void>;
   onSample?(ctx: RunContext, epoch: number, file: string): Promise<void>;
+  /** After an epoch's checkpoint is written and status.json says so: a run can resume from `file`. */
+  onCheckpoint?(ctx: RunContext, epoch: number, file: string): Promise<void>;
   /** Extra fields for summary.json (e.g. a verdict), from all records. */
   summarize?(ctx: RunContext, records: readonly EpochRecord[]): Promise<Record<string, unknown>>;
   onFinish?(ctx: RunContext, outcome: RunOutcome): Promise<void>;
@@ -222,8 +224,62 @@ const isLink = async (dir: string) => (await fs.lstat(dir).catch(() => undefined
  * early (status `stopped`). Faults of the store are one line, not a stack.
  */
 export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+  const open = await openRun(spec, opts);
+  if (!isOpen(open)) return open;
+  const emit = opts.onEvent ?? (() => {});
+  const progressEvery = opts.progressEvery ?? 10;
   try {
-    return await trainRunUnguarded(spec, opts);
+    while (open.epoch <= open.target) {
+      const epoch = open.epoch;
+      const stats = await trainEpoch(open.gan, open.train, epoch, {
+        progressEvery,
+        onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: open.stepsPerEpoch }),
+      });
+      const ended = await open.afterEpoch(stats);
+      if (ended) return ended;
+    }
+    return await open.complete();
+  } catch (e) {
+    return await open.fail(e);
+  } finally {
+    await open.close();
+  }
+}
+
+/** A run opened for training: lock held, config written, checkpoint restored, hooks started (see {@link openRun}). */
+export interface OpenRun {
+  readonly spec: RunSpec;
+  readonly gan: Gan;
+  readonly train: Dataset;
+  readonly stepsPerEpoch: number;
+  /** The run's target epochs. */
+  readonly target: number;
+  /** The next epoch to train. */
+  epoch: number;
+  /** After each trained epoch: records, evaluation, samples, checkpoint, stop policy. An outcome when the run ended (diverged, stopped). */
+  afterEpoch(stats: EpochStats): Promise<RunOutcome | undefined>;
+  /** The run reached its target: summary, status done. */
+  complete(): Promise<RunOutcome>;
+  fail(e: unknown): Promise<RunOutcome>;
+  /** Releases the lock and frees the GAN (always, last). */
+  close(): Promise<void>;
+}
+
+/** Whether `x` is a run ready to train rather than an outcome. */
+export function isOpen(x: OpenRun | RunOutcome): x is OpenRun {
+  return "afterEpoch" in x;
+}
+
+/**
+ * Everything of trainRun before its first epoch — skip a run that is
+ * settled, take its lock, reuse or extend, write config.json (plus
+ * `extraConfig`, e.g. the fused group it trains in), restore the
+ * checkpoint, start the hooks — and the per-epoch lifecycle after, for
+ * callers that train the epochs themselves (trainRun, trainGroup).
+ */
+export async function openRun(spec: RunSpec, opts: TrainOptions, extraConfig: Record<string, unknown> = {}): Promise<OpenRun | RunOutcome> {
+  try {
+    return await openRunUnguarded(spec, opts, extraConfig);
   } catch (e) {
     // A fault of the store before training began (read-only folder, a name too long): one line, not a stack.
     if (userFacing(e)) return { status: "failed", error: (e as Error).message };
@@ -231,7 +287,7 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
   }
 }
 
-async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: Record<string, unknown>): Promise<OpenRun | RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
@@ -298,6 +354,18 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
     for (const h of hooks) Object.assign(extra, await h.summarize?.(ctx, records));
     return extra;
   };
+  let sampleNoise: tf.Tensor2D | undefined;
+  const fail = async (e: unknown): Promise<RunOutcome> => {
+    const now = await run.readStatus().catch(() => undefined);
+    // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
+    await run.writeStatus({ state: "failed", epochsDone: now?.epochsDone ?? 0, epochs: target, error: (e as Error).message }).catch(() => {});
+    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
+  };
+  const close = async () => {
+    sampleNoise?.dispose();
+    gan.dispose();
+    await lock.release();
+  };
   try {
     if (extending && !existsSync(run.checkpointFile)) {
       const e = new Error(
@@ -315,6 +383,7 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
       config: cfg,
       backend: opts.backend,
       versions: { tfjs: tf.version_core, node: process.version },
+      ...extraConfig,
     });
 
     const train = loadDataset(cfg.dataset, { split: "train", limit: cfg.limit || undefined });
@@ -341,17 +410,19 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
     emit({ type: "start", runId: spec.runId, fromEpoch, epochs: target, stepsPerEpoch });
-    const sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
+    sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
     const realDigits = realRow(test);
-    const progressEvery = opts.progressEvery ?? 10;
     const secsPerEpoch = () => records.reduce((sum, r) => sum + r.secs, 0) / Math.max(1, records.length);
 
-    try {
-      for (let epoch = fromEpoch + 1; epoch <= target; epoch++) {
-        const stats = await trainEpoch(gan, train, epoch, {
-          progressEvery,
-          onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: stepsPerEpoch }),
-        });
+    const open: OpenRun = {
+      spec,
+      gan,
+      train,
+      stepsPerEpoch,
+      target,
+      epoch: fromEpoch + 1,
+      async afterEpoch(stats) {
+        const epoch = open.epoch;
         const record: EpochRecord = { epoch, ...stats };
         if (!hasNonFinite(record)) {
           // A run about to stop on its losses is evaluated now, so its last record says what it drew.
@@ -371,7 +442,7 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
           return await finish({ status: "diverged", epoch, last: record });
         }
         if (epoch % cfg.sample_every === 0 || epoch === target) {
-          const fake = gan.generate(sampleNoise);
+          const fake = gan.generate(sampleNoise!);
           const fakeData = await fake.data<"float32">();
           fake.dispose();
           const grid = new Float32Array(fakeData.length + realDigits.length);
@@ -383,6 +454,8 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
         await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
+        for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
+        open.epoch++;
 
         const stop =
           stopDecision(opts.stop ?? null, records.filter((r) => r.epoch > fromEpoch)) ??
@@ -402,31 +475,30 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
           await run.writeStatus({ state: "stopped", epochsDone: epoch, epochs: target, stopReason: stop.reason });
           return await finish({ status: "stopped", epoch, by: stop.by, reason: stop.reason, last: record, secsPerEpoch: secsPerEpoch(), summary });
         }
-      }
-    } finally {
-      sampleNoise.dispose();
-    }
-
-    const summary = await summarize(records);
-    await run.writeSummary({
-      runId: spec.runId,
-      status: "done",
-      epochs: target,
-      trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
-      secsPerEpoch: secsPerEpoch(),
-      final: records.at(-1),
-      ...summary,
-    });
-    await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
-    return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
+        return undefined;
+      },
+      async complete() {
+        const summary = await summarize(records);
+        await run.writeSummary({
+          runId: spec.runId,
+          status: "done",
+          epochs: target,
+          trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+          secsPerEpoch: secsPerEpoch(),
+          final: records.at(-1),
+          ...summary,
+        });
+        await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
+        return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
+      },
+      fail,
+      close,
+    };
+    return open;
   } catch (e) {
-    const now = await run.readStatus().catch(() => undefined);
-    // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
-    await run.writeStatus({ state: "failed", epochsDone: now?.epochsDone ?? 0, epochs: target, error: (e as Error).message }).catch(() => {});
-    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
-  } finally {
-    gan.dispose();
-    await lock.release();
+    const outcome = await fail(e);
+    await close();
+    return outcome;
   }
 }
 

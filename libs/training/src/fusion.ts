@@ -1,0 +1,80 @@
+import type { RunConfig, RunSpec } from "@ganscope/dsl";
+import { createGan, createGanGroup, fusionKey, stackBatches } from "@ganscope/models";
+
+/** One measured group size: CPU ms per run-step (all threads), the fair clock on a shared machine. */
+export interface FusionMeasurement {
+  k: number;
+  cpuMsPerRunStep: number;
+  wallMsPerRunStep: number;
+}
+
+/**
+ * Splits a plan's runs into fused groups of at most `k` runs with equal
+ * shapes (fusionKey), in plan order. Runs of a shape are spread over
+ * ceil(n / k) groups of near-equal size, so 10 runs at K = 4 train as
+ * 4 + 3 + 3 rather than 4 + 4 + 2.
+ */
+export function planGroups(runs: readonly RunSpec[], k: (key: string, count: number) => number): RunSpec[][] {
+  const byKey = new Map<string, RunSpec[]>();
+  for (const r of runs) {
+    const key = fusionKey(r.config);
+    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+  }
+  const groups: RunSpec[][] = [];
+  for (const [key, rs] of byKey) {
+    const size = Math.max(1, Math.min(rs.length, Math.floor(k(key, rs.length))));
+    const n = Math.ceil(rs.length / size);
+    for (let g = 0, at = 0; g < n; g++) {
+      const take = Math.ceil((rs.length - at) / (n - g));
+      groups.push(rs.slice(at, at + take));
+      at += take;
+    }
+  }
+  return groups;
+}
+
+/**
+ * Times a fused group of each size on the active backend, with `config`'s
+ * shapes and random images: a few warm-up steps, then ~`runSteps` run-steps.
+ * What `--fuse=auto` decides from.
+ */
+export async function measureFusion(config: RunConfig, ks: readonly number[], runSteps = 48, imageSize = 784): Promise<FusionMeasurement[]> {
+  const out: FusionMeasurement[] = [];
+  for (const k of ks) {
+    const members = Array.from({ length: k }, (_, i) => createGan({ ...config, seed: config.seed + i }));
+    const group = await createGanGroup(members);
+    const images = Array.from({ length: k }, () => Float32Array.from({ length: config.batch_size * imageSize }, () => Math.random() * 2 - 1));
+    const step = () => {
+      const reals = stackBatches(images, config.batch_size, imageSize);
+      group.trainStep(reals);
+      reals.dispose();
+    };
+    for (let i = 0; i < 2; i++) step();
+    await group.takeStats();
+    const n = Math.max(2, Math.ceil(runSteps / k));
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) step();
+    await group.takeStats();
+    const c = process.cpuUsage(c0);
+    out.push({ k, cpuMsPerRunStep: (c.user + c.system) / 1000 / (n * k), wallMsPerRunStep: (performance.now() - t0) / (n * k) });
+    group.dispose();
+    members.forEach((g) => g.dispose());
+
+  }
+  return out;
+}
+
+/**
+ * The group size --fuse=auto uses: the measured size with the least CPU time
+ * per run-step, the smallest one within 5 % of it (a larger group gains
+ * nothing and makes more runs wait for the slowest), and no larger than
+ * each worker's share of the runs, so that every worker has a group.
+ */
+export function chooseK(measured: readonly FusionMeasurement[], runs: number, workers: number): number {
+  const cap = Math.max(1, Math.ceil(runs / Math.max(1, workers)));
+  const usable = measured.filter((m) => m.k <= cap);
+  if (usable.length === 0) return 1;
+  const best = Math.min(...usable.map((m) => m.cpuMsPerRunStep));
+  return Math.min(...usable.filter((m) => m.cpuMsPerRunStep <= best * 1.05).map((m) => m.k));
+}

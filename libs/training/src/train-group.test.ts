@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { experiment, type RunPlan, type RunSpec } from "@ganscope/dsl";
+import { selectBackend, type BackendInfo } from "@ganscope/models";
+import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { chooseK, planGroups } from "./fusion.js";
+import { trainGroup } from "./train-group.js";
+import { trainRun } from "./train-run.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-group-"));
+let backend: BackendInfo;
+let plan: RunPlan;
+
+// The cpu backend, where a fused run's numbers equal the run's alone bit for bit.
+beforeAll(async () => {
+  backend = await selectBackend("cpu");
+  plan = experiment("tiny-fused")
+    .fix({ limit: 96, batch_size: 32, gen_width: 16, dis_width: 16, max_width: 32, latent_dim: 8, sample_every: 2 })
+    .vary("dis_dropout", [0, 0.3])
+    .vary("gen_lr", [2e-4, 1e-3])
+    .epochs(3)
+    .compile();
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A record without its wall time (the only field that may differ). */
+const numbers = ({ secs: _, ...r }: EpochRecord) => r;
+const records = async (dir: string, exp: string, spec: RunSpec) => (await new RunStore(dir).run(exp, spec.runId).readRecords()).map(numbers);
+const withEpochs = (s: RunSpec, epochs: number): RunSpec => ({ ...s, config: { ...s.config, epochs } });
+
+describe("trainGroup", () => {
+  it("writes every run's own records, samples, checkpoint and summary, equal to the run trained alone; a run done early leaves the group", async () => {
+    // Run 3 stops after 2 epochs, the others go on to 3 in a regrouped model.
+    const specs = plan.runs.map((s, i) => (i === 3 ? withEpochs(s, 2) : s));
+    const alone = path.join(tmp, "alone");
+    for (const s of specs) expect((await trainRun(s, { resultsDir: alone, experiment: plan.experiment, backend })).status).toBe("done");
+    const fused = path.join(tmp, "fused");
+    const outcomes = await trainGroup(specs, { resultsDir: fused, experiment: plan.experiment, backend });
+    expect([...outcomes.values()].map((o) => o.status)).toEqual(["done", "done", "done", "done"]);
+    for (const s of specs) {
+      const got = await records(fused, plan.experiment, s);
+      expect(got.map((r) => r.epoch)).toEqual(s === specs[3] ? [1, 2] : [1, 2, 3]);
+      expect({ run: specs.indexOf(s), got }).toEqual({ run: specs.indexOf(s), got: await records(alone, plan.experiment, s) });
+      const run = new RunStore(fused).run(plan.experiment, s.runId);
+      // Same samples, byte for byte: the synced Gan generates what the run alone would.
+      const sample = `samples/epoch-0002.png`;
+      expect(readFileSync(run.file(sample)).equals(readFileSync(new RunStore(alone).run(plan.experiment, s.runId).file(sample)))).toBe(true);
+      expect(JSON.parse(readFileSync(run.file("config.json"), "utf8")).fusion).toMatchObject({ k: 4, group: specs.map((x) => x.runId) });
+      expect(JSON.parse(readFileSync(run.file("summary.json"), "utf8")).status).toBe("done");
+    }
+  });
+
+  it("restarts from its runs' checkpoints after a kill, every epoch once, as if never stopped", async () => {
+    const dir = path.join(tmp, "resumed");
+    // The group trained epoch 1 of each run, then was killed (status left "running").
+    await trainGroup(plan.runs.map((s) => withEpochs(s, 1)), { resultsDir: dir, experiment: plan.experiment, backend });
+    for (const s of plan.runs) await new RunStore(dir).run(plan.experiment, s.runId).writeStatus({ state: "running", epochsDone: 1, epochs: 3 });
+    // Run 0 got one epoch further alone before the kill: the group restarts its runs at different epochs.
+    await trainRun(withEpochs(plan.runs[0]!, 2), { resultsDir: dir, experiment: plan.experiment, backend });
+    await new RunStore(dir).run(plan.experiment, plan.runs[0]!.runId).writeStatus({ state: "running", epochsDone: 2, epochs: 3 });
+    await trainGroup(plan.runs, { resultsDir: dir, experiment: plan.experiment, backend });
+    for (const s of plan.runs) {
+      const got = await records(dir, plan.experiment, s);
+      expect(got.map((r) => r.epoch)).toEqual([1, 2, 3]);
+      // The first test trained each run alone into "alone" (run 3 for 2 epochs only).
+      const expected = await records(path.join(tmp, "alone"), plan.experiment, s);
+      expect(got.slice(0, expected.length)).toEqual(expected);
+    }
+  });
+});
+
+describe("planGroups / chooseK", () => {
+  it("groups runs of equal shapes only, in near-equal groups of at most K", () => {
+    const wide = experiment("w").fix({ gen_width: 32 }).vary("seed", [1, 2, 3]).compile().runs;
+    const narrow = experiment("n").fix({ gen_width: 16 }).vary("seed", [1, 2, 3, 4, 5, 6, 7]).compile().runs;
+    const groups = planGroups([...wide, ...narrow], () => 3);
+    expect(groups.map((g) => g.length)).toEqual([3, 3, 2, 2]);
+    expect(groups.flat()).toHaveLength(10);
+    expect(groups.every((g) => new Set(g.map((r) => r.config.gen_width)).size === 1)).toBe(true);
+  });
+
+  it("picks the smallest K within 5 % of the cheapest run-step, at most each worker's share", () => {
+    const m = [1, 2, 4, 8, 16].map((k, i) => ({ k, cpuMsPerRunStep: [20, 15, 12, 11.6, 11.5][i]!, wallMsPerRunStep: 0 }));
+    expect(chooseK(m, 16, 2)).toBe(4);
+    expect(chooseK(m, 4, 2)).toBe(2);
+    expect(chooseK(m, 1, 2)).toBe(1);
+  });
+});
