@@ -26,6 +26,9 @@ export default defineConfig({
   test: {
     exclude: ["**/node_modules/**", "**/dist/**"],
     setupFiles: ["./vitest.setup.ts"],
+    // The metrics' small classifier, asked for explicitly (production code has no test switch);
+    // runner processes the tests start inherit it.
+    env: { GANSCOPE_CLASSIFIER: "test" },
     // Training tests share 2 cores; more workers only thrash.
     maxWorkers: 2,
     testTimeout: 120_000,

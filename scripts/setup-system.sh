@@ -22,7 +22,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The native TensorFlow backend (normally built by npm install's postinstall; quick when present).
-bash scripts/setup-tfjs-node.sh
+# In CI (CI=1, as .ci/run sets) a machine that can build it must have it: the
+# tests then run the README's default backend instead of silently dropping it.
+if [ -n "${CI:-}" ] || [ "${GANSCOPE_REQUIRE_TFJS_NODE:-}" = "1" ]; then
+  bash scripts/setup-tfjs-node.sh --require-if-buildable || exit 1
+else
+  bash scripts/setup-tfjs-node.sh
+fi
 
 if [ -f scripts/setup-mlflow.sh ]; then
   bash scripts/setup-mlflow.sh

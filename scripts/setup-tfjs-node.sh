@@ -12,6 +12,12 @@
 #
 #   bash scripts/setup-tfjs-node.sh            # warns and exits 0 if it cannot build
 #   bash scripts/setup-tfjs-node.sh --strict   # exits 1 instead
+#   bash scripts/setup-tfjs-node.sh --require-if-buildable
+#       exits 0 with a warning where the machine cannot build it (no
+#       tfjs-node package, not Linux x64, a missing tool), but 1 when it has
+#       everything and the build or the loaded binding fails: CI
+#       (scripts/setup-system.sh under CI=1) then cannot pass without testing
+#       the backend the README calls the default.
 #
 # GANSCOPE_SKIP_TFJS_NODE=1 skips it (ganscope then trains on wasm).
 # The wheel's library (~1 GB unpacked) is kept once per machine under
@@ -21,12 +27,24 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 STRICT=0
+REQUIRE_IF_BUILDABLE=0
 [ "${1:-}" = "--strict" ] && STRICT=1
+[ "${1:-}" = "--require-if-buildable" ] && REQUIRE_IF_BUILDABLE=1
 say() { printf '[setup-tfjs-node] %s\n' "$*" >&2; }
+# This machine cannot build the binding: a warning, or a failure with --strict.
 give_up() {
   say "$1"
   say "ganscope will train on the wasm backend instead (slower); see README.md \"Backends\"."
   exit "$STRICT"
+}
+# It could and did not: also a failure with --require-if-buildable.
+build_failed() {
+  if [ "$REQUIRE_IF_BUILDABLE" = "1" ]; then
+    say "$1"
+    say "error: this machine has everything the native tensorflow backend needs, but it did not build; failing (--require-if-buildable)"
+    exit 1
+  fi
+  give_up "$1"
 }
 
 [ "${GANSCOPE_SKIP_TFJS_NODE:-}" = "1" ] && { say "skipped (GANSCOPE_SKIP_TFJS_NODE=1)"; exit 0; }
@@ -50,6 +68,7 @@ fi
 for tool in python3 unzip make g++; do
   command -v "$tool" >/dev/null || give_up "needs $tool to build the binding"
 done
+[ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || give_up "TensorFlow's PyPI wheel used here is for Linux x86_64, not $(uname -s)-$(uname -m)"
 
 # The TF C API is stable: every TF_/TFE_ function the tfjs-node 4.22 binding
 # calls is exported by 2.21's library (it was written against 2.9.1).
@@ -67,7 +86,7 @@ mkdir -p "$CACHE"
     unzip -q -o "$tmp"/tensorflow_cpu-*.whl 'tensorflow/libtensorflow_cc.so.2' 'tensorflow/libtensorflow_framework.so.2' 'tensorflow/include/*' -d "$CACHE.partial" || exit 1
     rm -rf "$CACHE/tensorflow" && mv "$CACHE.partial/tensorflow" "$CACHE/tensorflow" && rm -rf "$CACHE.partial"
   fi
-) 9>"$CACHE.lock" || give_up "could not fetch TensorFlow's library from PyPI"
+) 9>"$CACHE.lock" || build_failed "could not fetch TensorFlow's library from PyPI"
 
 say "staging libtensorflow $TF_VERSION as the package's deps/ and compiling the binding (node-gyp, ~1 min)"
 rm -rf "$PKG/deps"
@@ -86,7 +105,7 @@ NODE_PREFIX="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 LOG="$PKG/build.log"
 if ! (cd "$PKG" && "$ROOT/node_modules/.bin/node-pre-gyp" install --build-from-source >"$LOG" 2>&1); then
   tail -20 "$LOG" >&2
-  give_up "compiling the binding failed (log: $LOG)"
+  build_failed "compiling the binding failed (log: $LOG)"
 fi
-version="$(loads)" || give_up "the binding built but does not load"
+version="$(loads)" || build_failed "the binding built but does not load"
 say "ok: tensorflow backend ready (libtensorflow $version)"

@@ -508,4 +508,89 @@ describe("dashboard in chromium", () => {
       child.kill();
     }
   });
+  it("shows every run of the store: earlier plans' runs filtered by plan and file, links to MLflow, grids enlarge", async () => {
+    // A store whose latest plan lists one run of three; the others are left by earlier plans (one from another file).
+    const store = path.join(tmp, "history-results");
+    const exp = path.join(store, "history");
+    await fs.mkdir(exp, { recursive: true });
+    const [latest, older, oldest] = [runIds["0/0"]!, runIds["0.5/0"]!, runIds["0/0.5"]!];
+    for (const id of [latest, older, oldest]) await fs.cp(path.join(results, "dashboard-fixture", id), path.join(exp, id), { recursive: true });
+    await writeJson(path.join(exp, "plan.json"), { experiment: "history", description: "rerun with other flags", axes: ["gen_dropout", "dis_dropout"], file: FIXTURE_EXP, createdAt: new Date().toISOString(), runs: [{ runId: latest, varied: { gen_dropout: 0, dis_dropout: 0 } }] });
+    const oldConfig = await readJson<Record<string, unknown>>(path.join(exp, oldest, "config.json"));
+    await writeJson(path.join(exp, oldest, "config.json"), { ...oldConfig, file: "experiments/older.exp.ts" });
+    await writeJson(path.join(exp, latest, "mlflow.json"), { links: [{ trackingUri: "http://127.0.0.1:5000", experimentName: "history", experimentId: "3", runId: "0f1e2d" }] });
+    const out = path.join(tmp, "history-site");
+    await buildSite(store, out);
+
+    const { page, errors } = await openTab();
+    await page.goto(pathToFileURL(path.join(out, "index.html")).href + "#/e/history");
+    await waitForView(page, "experiment");
+    const rowIds = () => page.locator("#runs tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")));
+    expect((await rowIds()).sort()).toEqual([latest, older, oldest].sort());
+    expect(await page.locator("#runs [data-earlier]").count()).toBe(2);
+    expect(await page.locator(`#runs tr[data-run="${latest}"] a[data-mlflow]`).getAttribute("href")).toBe("http://127.0.0.1:5000/#/experiments/3/runs/0f1e2d?workflowType=machine_learning");
+    expect(await page.locator("#runs a[data-mlflow]").count()).toBe(1);
+    await shot(page, "08-history-all-runs");
+
+    await page.selectOption("#filter-plan", "latest");
+    await waitForView(page, "experiment");
+    expect(await rowIds()).toEqual([latest]);
+    expect(await seriesSizes(page, "d_loss")).toEqual([EPOCHS]);
+    await page.selectOption("#filter-plan", "earlier");
+    await waitForView(page, "experiment");
+    expect((await rowIds()).sort()).toEqual([older, oldest].sort());
+    await page.selectOption("#filter-file", "experiments/older.exp.ts");
+    await waitForView(page, "experiment");
+    expect(await rowIds()).toEqual([oldest]);
+    await page.selectOption("#filter-plan", "all");
+    await page.selectOption("#filter-file", "");
+    await waitForView(page, "experiment");
+
+    // A click enlarges a grid to at least its own pixel size (302 px), where the card shows it smaller.
+    await loadedImages(page, "#grids img");
+    const card = page.locator("#grids .grid-card img").first();
+    const cardWidth = (await card.boundingBox())!.width;
+    const natural = await card.evaluate((img) => (img as HTMLImageElement).naturalWidth);
+    await card.click();
+    const big = page.locator("#lightbox[open] img");
+    await big.waitFor();
+    const bigWidth = (await big.boundingBox())!.width;
+    expect(bigWidth).toBeGreaterThan(cardWidth);
+    expect(bigWidth).toBeGreaterThanOrEqual(natural);
+    await shot(page, "09-grid-enlarged");
+    await page.keyboard.press("Escape");
+    expect(await page.locator("#lightbox[open]").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("serve --watch rebuilds when the store changes, and the open page reloads itself", async () => {
+    const store = path.join(tmp, "watch-results");
+    await fs.mkdir(path.join(store, "watched"), { recursive: true });
+    const plan = { experiment: "watched", description: "first", axes: [], createdAt: new Date().toISOString(), runs: [] };
+    await writeJson(path.join(store, "watched", "plan.json"), plan);
+    const out = path.join(tmp, "watch-site");
+    const child = spawn(process.execPath, ["--import", "tsx", "apps/dashboard/src/cli.ts", "serve", "--watch", "--results", store, "--dir", out, "--port", "0", "--interval", "0.3"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => {
+          output += d.toString();
+          const m = /at http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on("close", (code) => reject(new Error(`serve --watch exited (${code}):\n${output}`)));
+      });
+      const { page, errors } = await openTab();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await waitForView(page, "experiments");
+      expect(await page.locator('tr[data-experiment="watched"] .desc-cell').textContent()).toBe("first");
+      await writeJson(path.join(store, "watched", "plan.json"), { ...plan, description: "second, after a rebuild" });
+      await page.waitForFunction(() => document.querySelector('tr[data-experiment="watched"] .desc-cell')?.textContent === "second, after a rebuild", undefined, { timeout: 30_000 });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      child.kill();
+    }
+  });
 });

@@ -232,7 +232,7 @@ describe("readStore", () => {
     expect(view.axes).toEqual(["gen_lr", "epochs"]);
     expect(view.files).toEqual(["experiments/old.exp.ts"]);
     expect(experiments[0]!.summary).toMatchObject({ runCount: 2, inPlanCount: 1 });
-    expect(view.runs[0]!.mlflowUrl).toBe("http://127.0.0.1:5000/#/experiments/7/runs/abc");
+    expect(view.runs[0]!.mlflowUrl).toBe("http://127.0.0.1:5000/#/experiments/7/runs/abc?workflowType=machine_learning");
     expect(view.runs[1]!.mlflowUrl).toBeUndefined();
   });
 });

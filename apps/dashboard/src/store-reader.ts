@@ -249,9 +249,14 @@ interface RunReadContext {
   opts: Required<ReadOptions>;
 }
 
-/** The MLflow UI's page of a run (MLflow 2 and 3 route runs the same way). */
+/**
+ * The MLflow UI's page of a run (MLflow 2 and 3 route runs the same way).
+ * MLflow 3's UI keeps a GenAI / model-training switch per browser (GenAI by
+ * default) and reads `workflowType` from the URL, so the link asks for the
+ * training view; older UIs ignore the parameter.
+ */
 export function mlflowRunUrl(link: { trackingUri: string; experimentId: string; runId: string }): string {
-  return `${link.trackingUri.replace(/\/+$/, "")}/#/experiments/${encodeURIComponent(link.experimentId)}/runs/${encodeURIComponent(link.runId)}`;
+  return `${link.trackingUri.replace(/\/+$/, "")}/#/experiments/${encodeURIComponent(link.experimentId)}/runs/${encodeURIComponent(link.runId)}?workflowType=machine_learning`;
 }
 
 async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record<string, unknown> | undefined): Promise<RunView> {

@@ -18,7 +18,7 @@ import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-expe
 import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
-import { syncAfterPlan, syncStore } from "./sync.js";
+import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
@@ -332,12 +332,17 @@ program
 
 program
   .command("sync")
-  .description("replay into MLflow (MLFLOW_TRACKING_URI) whatever it is missing from the run store; safe to repeat")
+  .description("replay into MLflow (MLFLOW_TRACKING_URI, else the server the store's runs were logged to) whatever it is missing from the run store; safe to repeat")
   .option("--results <dir>", "run store folder", "results")
   .option("--experiment <name...>", "only these experiments (default: all in the store)")
   .action(async (opts: { results: string; experiment?: string[] }) => {
-    if (!process.env["MLFLOW_TRACKING_URI"]) {
-      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to sync to");
+    if (!process.env["MLFLOW_TRACKING_URI"] && (await recordedServers(path.resolve(opts.results), opts.experiment)).length !== 1) {
+      const known = await recordedServers(path.resolve(opts.results), opts.experiment);
+      console.error(
+        known.length === 0
+          ? "error: set MLFLOW_TRACKING_URI to the MLflow tracking server to sync to (no run in the store was logged to one)"
+          : `error: set MLFLOW_TRACKING_URI to the server to sync to; the store's runs were logged to ${known.join(", ")}`,
+      );
       process.exitCode = 2;
       return;
     }

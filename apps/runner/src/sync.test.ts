@@ -10,9 +10,10 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStore, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
+import { RunStore, mlflowMetricKey, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -20,12 +21,15 @@ const MAIN = path.join(import.meta.dirname, "main.ts");
 mkdirSync(path.join(REPO, "tmp"), { recursive: true });
 const dir = mkdtempSync(path.join(REPO, "tmp", "mlflow-"));
 
+const DESCRIPTION = "Two discriminator learning rates on a tiny GAN, for the MLflow tests.";
+
 function expFile(name: string, fix: string, vary: string, epochs: number): string {
   const file = path.join(dir, `${name}.exp.ts`);
   writeFileSync(
     file,
     `import { experiment } from "@ganscope/dsl";
 export default experiment("${name}")
+  .describe("${DESCRIPTION}")
   .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, ${fix} })${vary}
   .epochs(${epochs});
 `,
@@ -90,6 +94,10 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
   const index = await store.index(experiment);
   const runs = await runsOf(server, experiment);
   expect(runs).toHaveLength(index.runs.length);
+  // MLflow 3's UI opens an experiment of this kind on its runs; its description is the plan's.
+  const { experiment: exp } = await rest<{ experiment: { tags?: { key: string; value: string }[] } }>(server, `experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`);
+  const expTags = Object.fromEntries((exp.tags ?? []).map((t) => [t.key, t.value]));
+  expect(expTags).toMatchObject({ "mlflow.experimentKind": "custom_model_development", "mlflow.note.content": DESCRIPTION });
   for (const entry of index.runs) {
     const tagged = runs.filter((r) => r.data.tags?.some((t) => t.key === "ganscope.run_id" && t.value === entry.runId));
     expect(tagged, `MLflow runs for ${entry.runId}`).toHaveLength(1);
@@ -99,6 +107,20 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     const tags = Object.fromEntries((mlRun.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags).toMatchObject({ "ganscope.plan": experiment, "ganscope.experiment_file": config.file, "mlflow.source.git.commit": expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(tags["ganscope.backend"]).toMatch(/^(wasm|cpu|tensorflow) /);
+    // The UI's conventions: the experiment's description on the run, the user, the verdict as a searchable tag.
+    expect(tags["mlflow.note.content"]).toBe(Object.keys(entry.varied).length > 0 ? `${DESCRIPTION}\n\nThis run: ${Object.entries(entry.varied).map(([k, v]) => `${k}=${String(v)}`).join(", ")}.` : DESCRIPTION);
+    expect(tags["mlflow.user"]).toBe(os.userInfo().username);
+    const summary = await run.readSummary();
+    if (typeof summary?.["verdict"] === "string") {
+      expect(tags["verdict"]).toBe(summary["verdict"]);
+      const found = (await rest<{ runs?: RestRun[] }>(server, "runs/search", { experiment_ids: [mlRun.info.experiment_id], filter: `tags.verdict = '${summary["verdict"]}' and tags.\`ganscope.run_id\` = '${entry.runId}'` })).runs ?? [];
+      expect(found.map((r) => r.info.run_id)).toEqual([mlRun.info.run_id]);
+    }
+    // final/… and best/… from summary.json, once each, at their epoch.
+    for (const m of summaryMetricsOf(summary, (await run.readRecords()).at(-1)!.epoch, 0)) {
+      const h = await history(server, mlRun.info.run_id, m.key);
+      expect(h.map((x) => [x.step, Number(x.value)]), m.key).toEqual([[m.step, m.value]]);
+    }
     expect(mlRun.info.run_name).toContain(entry.runId);
     for (const [k, v] of Object.entries(entry.varied)) expect(mlRun.info.run_name).toContain(`${k}=${String(v)}`);
     expect(mlRun.info.status).toBe("FINISHED");
@@ -113,7 +135,7 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     const keys = [...new Set(records.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
     expect(keys).toEqual(expect.arrayContaining(["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "steps", "secs"]));
     for (const key of keys) {
-      const h = await history(server, mlRun.info.run_id, key);
+      const h = await history(server, mlRun.info.run_id, mlflowMetricKey(key));
       const want = records.filter((r) => key in r);
       expect(h.map((m) => m.step).sort((a, b) => a - b), `${entry.runId} ${key} steps`).toEqual(want.map((r) => r.epoch));
       for (const m of h) {
@@ -185,9 +207,13 @@ describe("MLflow outage, then runner sync", () => {
     const store = new RunStore(results);
     for (const { runId } of (await store.index("mlflow-outage")).runs) {
       const run = store.run("mlflow-outage", runId);
-      const values = (await run.readRecords()).reduce((n, r) => n + Object.keys(r).length - 1, 0);
+      const records = await run.readRecords();
+      const values = records.reduce((n, r) => n + Object.keys(r).length - 1, 0);
+      const summaryValues = summaryMetricsOf(await run.readSummary(), records.at(-1)!.epoch, 0).length;
       const files = 2 + readdirSync(run.file("samples")).length; // config.json, summary.json, grids
-      expect(first.out).toMatch(new RegExp(`mlflow-outage/${runId} → MLflow run [0-9a-f]{32}: created, 21 params, ${values} metric values, ${files} artifacts, status FINISHED`));
+      expect(first.out).toMatch(
+        new RegExp(`mlflow-outage/${runId} → MLflow run [0-9a-f]{32}: created, 21 params, ${values} metric values, ${summaryValues ? `${summaryValues} final/best values, ` : ""}${files} artifacts, status FINISHED`),
+      );
     }
     await expectMirrored(server, results, "mlflow-outage");
     const second = await time("sync again", () => cli(["sync", "--results", results], env));
@@ -195,6 +221,12 @@ describe("MLflow outage, then runner sync", () => {
     expect(second.out).not.toMatch(/→ MLflow run/);
     expect(second.out).toMatch(/2 runs checked, 0 with errors/);
     await expectMirrored(server, results, "mlflow-outage");
+    // Without MLFLOW_TRACKING_URI: the server the store's runs were logged to, said so; still nothing to send.
+    const third = await cli(["sync", "--results", results], {});
+    expect(third.code, third.out).toBe(0);
+    expect(third.out).toContain(`MLFLOW_TRACKING_URI is not set; syncing to ${server.uri}, where the store's runs were logged`);
+    expect(third.out).not.toMatch(/→ MLflow run/);
+    expect(third.out).toMatch(/2 runs checked, 0 with errors/);
   }, 400_000);
 });
 

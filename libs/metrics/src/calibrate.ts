@@ -9,6 +9,7 @@
  *
  *   npx tsx libs/metrics/src/calibrate.ts [--dataset mnist] [--classifier default|test] [--samples 2000]
  */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadDataset, mulberry32 } from "@ganscope/data";
 import type { DatasetId } from "@ganscope/dsl";
 import { selectBackend } from "@ganscope/models";
@@ -17,14 +18,34 @@ import { blurImages, noiseImages, shiftImages } from "./corruptions.js";
 import { DEFAULT_CLASSIFIER, TEST_CLASSIFIER } from "./digit-classifier.js";
 import { EVAL_SAMPLES, evaluateImages, realReference, sampleImages, type SampleEvaluation } from "./evaluate.js";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+// The CLI parser every ganscope command uses (commander): an unknown flag or a bad value is one line, exit 2.
+const cli = new Command()
+  .name("calibrate")
+  .description("calibrate the metrics on real data (what the README reports)")
+  .option("--dataset <id>", "dataset to calibrate on", "mnist")
+  .addOption(new Option("--classifier <name>", "classifier the metrics look through").choices(["default", "test"]).default("default"))
+  .option(
+    "--samples <n>",
+    "images per evaluation",
+    (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 2) throw new InvalidArgumentError(`must be an integer ≥ 2, got "${v}"`);
+      return Number(v);
+    },
+    EVAL_SAMPLES,
+  )
+  .exitOverride()
+  .configureOutput({ writeErr: () => undefined });
+let opts: { dataset: string; classifier: "default" | "test"; samples: number };
+try {
+  opts = cli.parse(process.argv).opts();
+} catch (e) {
+  if (e instanceof CommanderError && (e.code === "commander.helpDisplayed" || e.code === "commander.help")) process.exit(0);
+  console.error(`calibrate: ${(e as Error).message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ")}`);
+  process.exit(2);
 }
-
-const dataset = arg("dataset", "mnist") as DatasetId;
-const spec = arg("classifier", "default") === "test" ? TEST_CLASSIFIER : DEFAULT_CLASSIFIER;
-const samples = Number(arg("samples", String(EVAL_SAMPLES)));
+const dataset = opts.dataset as DatasetId;
+const spec = opts.classifier === "test" ? TEST_CLASSIFIER : DEFAULT_CLASSIFIER;
+const samples = opts.samples;
 
 const backend = await selectBackend();
 console.log(`backend ${backend.name} (${backend.provider})`);

@@ -39,9 +39,12 @@ export {
   type MlflowTag,
 } from "./mlflow-client.js";
 export {
+  MLFLOW_EXPERIMENT_KIND,
   MLFLOW_TAGS,
   MlflowSync,
   metricsOf,
+  mlflowMetricKey,
+  summaryMetricsOf,
   mlflowRunName,
   mlflowStatusOf,
   paramsOf,

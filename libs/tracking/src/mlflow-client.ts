@@ -271,9 +271,9 @@ export class MlflowClient {
     }
   }
 
-  async getExperimentByName(name: string): Promise<{ experiment_id: string; name: string; artifact_location?: string } | undefined> {
+  async getExperimentByName(name: string): Promise<{ experiment_id: string; name: string; artifact_location?: string; tags?: MlflowTag[] } | undefined> {
     try {
-      const r = await this.call<{ experiment: { experiment_id: string; name: string; artifact_location?: string } }>("GET", "experiments/get-by-name", { experiment_name: name });
+      const r = await this.call<{ experiment: { experiment_id: string; name: string; artifact_location?: string; tags?: MlflowTag[] } }>("GET", "experiments/get-by-name", { experiment_name: name });
       return r.experiment;
     } catch (e) {
       if (e instanceof MlflowError && e.errorCode === "RESOURCE_DOES_NOT_EXIST") return undefined;
@@ -356,6 +356,10 @@ export class MlflowClient {
     const metrics = (batch.metrics ?? []).map((m) => (Number.isFinite(m.value) ? m : { ...m, value: String(m.value) as unknown as number }));
     const all: LogBatch = { metrics, params: batch.params ?? [], tags: batch.tags ?? [] };
     for (const b of splitLogBatch(runId, all)) await this.call("POST", "runs/log-batch", { run_id: runId, ...b });
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.call("POST", "experiments/set-experiment-tag", { experiment_id: experimentId, key, value });
   }
 
   async setTag(runId: string, key: string, value: string): Promise<void> {

@@ -8,6 +8,7 @@
  * the status is set when it differs. Running it twice changes nothing.
  */
 import { promises as fs } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
@@ -25,7 +26,52 @@ export const MLFLOW_TAGS = {
   gitCommit: "mlflow.source.git.commit",
   sourceName: "mlflow.source.name",
   sourceType: "mlflow.source.type",
+  /** The run's verdict (summary.json), so `tags.verdict = 'mode_collapse'` filters in the UI and in search_runs. */
+  verdict: "verdict",
+  /** MLflow's description field, for experiments and runs alike (the experiment's `.describe()` text). */
+  description: "mlflow.note.content",
+  user: "mlflow.user",
 } as const;
+
+/** Experiment tags: MLflow 3's UI opens an experiment of this kind on its training runs, not on the GenAI overview. */
+export const MLFLOW_EXPERIMENT_KIND = { key: "mlflow.experimentKind", value: "custom_model_development" } as const;
+
+/**
+ * The MLflow key of a record key: the per-class shares go under one prefix
+ * (`class_share/0` … `class_share/9`), which MLflow's chart view groups into
+ * one section instead of ten charts in its first rows.
+ */
+export function mlflowMetricKey(key: string): string {
+  const m = /^class_share_(\d+)$/.exec(key);
+  return m ? `class_share/${m[1]}` : key;
+}
+
+/** A run's summary values as MLflow metrics: `final/<key>` and `best/<key>`, each at the epoch it was reached. */
+export function summaryMetricsOf(summary: Record<string, unknown> | undefined, lastEpoch: number, timestamp: number): MlflowMetric[] {
+  const metrics = summary && typeof summary["metrics"] === "object" && summary["metrics"] !== null ? (summary["metrics"] as Record<string, unknown>) : {};
+  const out: MlflowMetric[] = [];
+  const final = metrics["final"];
+  if (final && typeof final === "object") {
+    for (const [k, v] of Object.entries(final)) if (k !== "epoch" && typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricKey(k)}`, value: v, timestamp, step: lastEpoch });
+  }
+  const best = metrics["best"];
+  if (best && typeof best === "object") {
+    for (const [k, v] of Object.entries(best)) {
+      const b = typeof v === "number" ? { value: v, epoch: lastEpoch } : v && typeof v === "object" ? (v as { value?: unknown; epoch?: unknown }) : {};
+      if (typeof b.value === "number" && Number.isFinite(b.value)) out.push({ key: `best/${mlflowMetricKey(k)}`, value: b.value, timestamp, step: typeof b.epoch === "number" ? b.epoch : lastEpoch });
+    }
+  }
+  return out;
+}
+
+/** The user MLflow's own client records (getpass.getuser()). */
+function currentUser(): string | undefined {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env["USER"] ?? process.env["LOGNAME"];
+  }
+}
 
 /** What one run's sync did. Counts are what was sent, so a second sync reports zeros. */
 export interface RunSyncReport {
@@ -36,6 +82,8 @@ export interface RunSyncReport {
   params: number;
   tags: number;
   metrics: number;
+  /** final/… and best/… values sent (summary.json's). */
+  summaryMetrics: number;
   artifacts: number;
   /** The status set, when it changed. */
   status?: MlflowRunStatus;
@@ -70,7 +118,7 @@ export function paramsOf(config: Record<string, unknown>): MlflowParam[] {
 export function metricsOf(record: EpochRecord, timestamp: number): MlflowMetric[] {
   return Object.entries(record)
     .filter(([k, v]) => k !== "epoch" && (typeof v === "number" || v === null))
-    .map(([key, v]) => ({ key, value: typeof v === "number" ? v : NaN, timestamp, step: record.epoch }));
+    .map(([key, v]) => ({ key: mlflowMetricKey(key), value: typeof v === "number" ? v : NaN, timestamp, step: record.epoch }));
 }
 
 /** The MLflow status a run store state maps to; undefined for a run not started. */
@@ -112,10 +160,15 @@ export class MlflowSync {
 
   private readonly experimentIds = new Map<string, string>();
 
+  /** The experiment's id; on first use in this sync, its kind and description are set where they differ. */
   async experimentId(experiment: string): Promise<string> {
     let id = this.experimentIds.get(experiment);
     if (id === undefined) {
       id = await this.client.getOrCreateExperiment(experiment);
+      const have = new Map(((await this.client.getExperimentByName(experiment))?.tags ?? []).map((t) => [t.key, t.value]));
+      const description = (await this.store.readPlan(experiment).catch(() => undefined))?.description;
+      const want: MlflowTag[] = [MLFLOW_EXPERIMENT_KIND, ...(description ? [{ key: MLFLOW_TAGS.description, value: description }] : [])];
+      for (const t of want) if (have.get(t.key) !== t.value) await this.client.setExperimentTag(id, t.key, t.value);
       this.experimentIds.set(experiment, id);
     }
     return id;
@@ -129,7 +182,7 @@ export class MlflowSync {
       const index = await this.store.index(exp);
       for (const entry of index.runs) {
         if (down) {
-          reports.push({ experiment: exp, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, skipped: `not tried: ${down}`, unreachable: true });
+          reports.push({ experiment: exp, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0, skipped: `not tried: ${down}`, unreachable: true });
           continue;
         }
         const report = await this.syncEntry(exp, entry, {});
@@ -144,12 +197,12 @@ export class MlflowSync {
   async syncRun(experiment: string, runId: string, opts: SyncRunOptions = {}): Promise<RunSyncReport> {
     const index = await this.store.index(experiment);
     const entry = index.runs.find((r) => r.runId === runId);
-    if (!entry) return { experiment, runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, skipped: "not in the run store" };
+    if (!entry) return { experiment, runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0, skipped: "not in the run store" };
     return this.syncEntry(experiment, entry, opts);
   }
 
   private async syncEntry(experiment: string, entry: RunIndexEntry, opts: SyncRunOptions): Promise<RunSyncReport> {
-    const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0 };
+    const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0 };
     if (entry.unreadable) return { ...report, skipped: entry.unreadable };
     if (entry.state === "pending") return { ...report, skipped: "not started" };
     const run = this.store.run(experiment, entry.runId);
@@ -194,8 +247,15 @@ export class MlflowSync {
     if (config.backend) tags.push({ key: MLFLOW_TAGS.backend, value: `${config.backend.name} (${config.backend.provider})` });
     if (runStatus?.gitCommit) tags.push({ key: MLFLOW_TAGS.gitCommit, value: runStatus.gitCommit });
     if (entry.linkedFrom) tags.push({ key: MLFLOW_TAGS.linkedFrom, value: entry.linkedFrom });
+    const summaryJson = await run.readSummary().catch(() => undefined);
+    const verdict = summaryJson?.["verdict"];
+    if (typeof verdict === "string" && verdict !== "") tags.push({ key: MLFLOW_TAGS.verdict, value: verdict });
+    if (plan?.description) tags.push({ key: MLFLOW_TAGS.description, value: runDescription(plan.description, entry.varied) });
+    // The user who created the run, as MLflow's client records it; a later sync by someone else does not rewrite it.
+    const user = currentUser();
+    const createTags = user ? [...tags, { key: MLFLOW_TAGS.user, value: user }] : tags;
 
-    const { run: mlRun, created } = await this.ensureRun(experiment, entry, run, startTime, tags);
+    const { run: mlRun, created } = await this.ensureRun(experiment, entry, run, startTime, createTags);
     report.mlflowRunId = mlRun.info.run_id;
     report.created = created;
     const runId = mlRun.info.run_id;
@@ -215,15 +275,22 @@ export class MlflowSync {
     const metrics: MlflowMetric[] = [];
     const serverEpochs = new Set(records.map((r) => r.epoch));
     for (const key of keys) {
-      const steps = new Set((await this.client.getMetricHistory(runId, key)).map((m) => m.step));
+      const steps = new Set((await this.client.getMetricHistory(runId, mlflowMetricKey(key))).map((m) => m.step));
       steps.forEach((s) => serverEpochs.add(s));
       for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: r[key] } as EpochRecord, now));
     }
     report.serverEpochs = [...serverEpochs].sort((a, b) => a - b);
-    await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics });
+    // Final and best values (summary.json), each once at its epoch: sortable columns in the runs table.
+    const summaryMetrics: MlflowMetric[] = [];
+    for (const m of summaryMetricsOf(summaryJson, records.at(-1)?.epoch ?? 0, now)) {
+      const logged = await this.client.getMetricHistory(runId, m.key);
+      if (!logged.some((l) => l.step === m.step && Number(l.value) === m.value)) summaryMetrics.push(m);
+    }
+    await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics: [...metrics, ...summaryMetrics] });
     report.params = newParams.length;
     report.tags = newTags.length;
     report.metrics = metrics.length;
+    report.summaryMetrics = summaryMetrics.length;
 
     // Artifacts: config.json, summary.json, sample grids.
     const remote = new Map((await this.client.listAllArtifacts(runId)).map((f) => [f.path, f.file_size]));
@@ -280,6 +347,12 @@ export class MlflowSync {
     await writeJsonAtomic(linksFile, { links: [...links.links.filter((l) => !(l.trackingUri === uri && l.experimentName === experiment)), link] } satisfies MlflowLinks);
     return { run: mlRun, created };
   }
+}
+
+/** A run's description: the experiment's `.describe()` text and what this run varies. */
+function runDescription(description: string, varied: Record<string, unknown>): string {
+  const values = Object.entries(varied).map(([k, v]) => `${k}=${String(v)}`);
+  return values.length > 0 ? `${description}\n\nThis run: ${values.join(", ")}.` : description;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -73,10 +73,12 @@ describe("MetricsHook", () => {
 });
 
 describe("classifierFromEnv", () => {
-  it("picks the full classifier by default, the small one inside vitest, and refuses other names", () => {
+  it("picks the full classifier by default (inside vitest too), the small one only when asked, and refuses other names", () => {
     expect(classifierFromEnv({})).toBe(DEFAULT_CLASSIFIER);
-    expect(classifierFromEnv({ VITEST: "true" })).toBe(TEST_CLASSIFIER);
-    expect(classifierFromEnv({ VITEST: "true", GANSCOPE_CLASSIFIER: "default" })).toBe(DEFAULT_CLASSIFIER);
+    // No test switch: being inside vitest does not change what production code picks.
+    expect(classifierFromEnv({ VITEST: "true" })).toBe(DEFAULT_CLASSIFIER);
+    expect(classifierFromEnv({ GANSCOPE_CLASSIFIER: "test" })).toBe(TEST_CLASSIFIER);
+    expect(classifierFromEnv({ GANSCOPE_CLASSIFIER: "default" })).toBe(DEFAULT_CLASSIFIER);
     expect(() => classifierFromEnv({ GANSCOPE_CLASSIFIER: "big" })).toThrow(/GANSCOPE_CLASSIFIER must be "default" or "test", got "big"/);
   });
 });

@@ -35,14 +35,15 @@ export interface MetricsHookOptions {
 }
 
 /**
- * The classifier named by `GANSCOPE_CLASSIFIER` (`default` or `test`).
- * Unset, it is `default`, except inside vitest (`VITEST` is set, and
- * inherited by the runner processes tests start), where it is the small
- * `test` classifier: a test machine must not spend minutes training the full
- * one, and the tests check behaviour, not the calibrated numbers.
+ * The classifier named by `GANSCOPE_CLASSIFIER` (`default` or `test`),
+ * `default` when unset. Production code has no test switch: the tests ask
+ * for the small `test` classifier explicitly (vitest.config.ts sets
+ * GANSCOPE_CLASSIFIER=test for every test and the runner processes they
+ * start), since a test machine must not spend minutes training the full one
+ * and the tests check behaviour, not the calibrated numbers.
  */
 export function classifierFromEnv(env: NodeJS.ProcessEnv = process.env): ClassifierSpec {
-  const name = env["GANSCOPE_CLASSIFIER"] ?? (env["VITEST"] ? "test" : "default");
+  const name = env["GANSCOPE_CLASSIFIER"] ?? "default";
   if (name === "default") return DEFAULT_CLASSIFIER;
   if (name === "test") return TEST_CLASSIFIER;
   throw new Error(`GANSCOPE_CLASSIFIER must be "default" or "test", got "${name}"`);
