@@ -12,10 +12,12 @@ import { BACKENDS, type BackendName } from "@ganscope/models";
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
-import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
+import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
+import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 
 function positiveInt(name: string, min = 1) {
@@ -58,6 +60,9 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
+  const stop = plan.stop ? [plan.stop.saturated !== false && `${plan.stop.saturated} epochs of a saturated discriminator`, plan.stop.collapsed !== false && `${plan.stop.collapsed} collapsed evaluations`].filter(Boolean) : [];
+  lines.push(`stops a run early after: ${stop.length > 0 ? stop.join(" or ") : "never (stopWhen(false))"}`);
+  if (plan.halving) lines.push(`successive halving on ${plan.halving.metric} at epochs ${plan.halving.rungs.join(", ")}, keeping the best ${Number(plan.halving.keep.toFixed(3))}`);
   return lines.join("\n");
 }
 
@@ -144,7 +149,14 @@ program
         if (spec && o.status === "skipped") progress.skip(spec, o.reason);
       },
     }).finally(() => progress.stop());
-    console.log(summaryTable(plan, outcomes));
+    // Skipped runs trained earlier: their verdict and speed are in their summary.json.
+    const summaries = new Map<string, StoredSummary>();
+    for (const [runId, o] of outcomes) {
+      if (o.status !== "skipped") continue;
+      const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
+      if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
+    }
+    console.log(summaryTable(plan, outcomes, { summaries, ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
@@ -163,6 +175,37 @@ program
         }),
       });
     }
+  });
+
+program
+  .command("study")
+  .description("train what a study's findings need at a budget (resumable), then write results/<study>/report.md and report.json")
+  .requiredOption("--file <path>", "findings file, e.g. experiments/seed/findings.ts")
+  .requiredOption("--budget <name>", "budget profile: smoke, cpu, cpu-long, full (libs/findings/src/budgets.ts)")
+  .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
+  .option("--report-only", "decide the findings from what the store holds, train nothing")
+  .option("--only <id...>", "only these findings")
+  .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
+  .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+    const budget = budgetOf(opts.budget);
+    const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
+    if (opts.dryRun) {
+      console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
+      return;
+    }
+    const t0 = performance.now();
+    if (!opts.reportOnly) {
+      const { failed } = await trainStudy(study, budget, { ...opts, stepsPerEpoch: stepsPerEpochOf });
+      if (failed > 0) process.exitCode = 1;
+    }
+    const { report, md, json } = await reportStudy(study, budget, opts);
+    for (const f of report.findings) console.log(`${f.id.padStart(3)}  ${f.verdict.padEnd(12)} ${f.title}`);
+    console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
+    console.log(`report: ${md}\n        ${json}`);
+    console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   });
 
 program

@@ -9,8 +9,14 @@ const base = experiment("t");
 describe("vary", () => {
   test("infers literal unions without as const and records the key", () => {
     const b = base.vary("activation", ["relu", "elu"]);
-    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<never, "activation">>();
-    expectTypeOf(base.vary("dataset", ["mnist", "idx:/data/kmnist"])).toEqualTypeOf<ExperimentBuilder<never, "dataset">>();
+    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<never, "activation", { readonly activation: "relu" | "elu" }>>();
+    expectTypeOf(base.vary("dataset", ["mnist", "idx:/data/kmnist"])).toEqualTypeOf<ExperimentBuilder<never, "dataset", { readonly dataset: "mnist" | "idx:/data/kmnist" }>>();
+  });
+
+  test("carries each axis' values as literal types, for code that names runs (findings)", () => {
+    const b = base.vary("gen_layers", [3, 5]).vary("gen_lr", [1e-4, 2e-4]).seeds(0, 1);
+    expectTypeOf<NonNullable<typeof b.axesType>>().toEqualTypeOf<{ readonly gen_layers: 3 | 5; readonly gen_lr: 0.0001 | 0.0002; readonly seed: number }>();
+    expectTypeOf<NonNullable<typeof base.axesType>>().toEqualTypeOf<{}>();
   });
 
   test("rejects misuse", () => {
@@ -63,7 +69,7 @@ describe("fix", () => {
 describe("shorthands", () => {
   test("seeds, epochs, dataset, describe, where compile and grow the key sets", () => {
     const b = base.seeds(0, 1, 2).epochs(10).dataset("fashion-mnist").describe("d").where((c) => c.gen_lr <= c.dis_lr);
-    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<"epochs" | "dataset", "seed">>();
+    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<"epochs" | "dataset", "seed", { readonly seed: number }>>();
     base.dataset("idx:/data/kmnist");
   });
 

@@ -14,6 +14,17 @@ export interface DslTypeError<Message extends string> {
   readonly "@ganscope/dsl error": Message;
 }
 
+/**
+ * The values each varied key takes, as the type system saw them: key → union
+ * of the literal values given to `vary`. It lets code that names runs of an
+ * experiment (findings' arms) reject a key that is not varied, or a value not
+ * on its axis, at compile time.
+ */
+export type AxisValues = { readonly [K in ParamKey]?: unknown };
+
+/** `A` plus the axis `K` with values `V`, flattened so that types print (and compare) as one object. */
+export type WithAxis<A extends AxisValues, K extends ParamKey, V> = { readonly [P in keyof A | K]: P extends K ? V : A[P & keyof A] };
+
 /** What the runner needs from an experiment file's default export, whatever its type parameters. */
 export interface Experiment {
   /** The declared parts as plain data (name, description, fixed values, axes), for tools. */
@@ -35,7 +46,10 @@ export interface Experiment {
  * base be specialised (`base.fix({ epochs: 5 })` for a smoke test) without
  * rebuilding it. A key is never both fixed and varied.
  */
-export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extends ParamKey = never> extends Experiment {
+export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extends ParamKey = never, Axes extends AxisValues = {}> extends Experiment {
+  /** Type-only: the varied keys and their values (never set at runtime; read it with `typeof e.axesType`). */
+  readonly axesType?: Axes;
+
   /**
    * Sets hyperparameters to single values for every run. Unknown keys, values
    * of the wrong type, and keys already varied fail to compile; fixing an
@@ -48,7 +62,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
     values: F &
       Record<Exclude<keyof F, ParamKey>, DslTypeError<"unknown hyperparameter: check its spelling">> &
       Record<Extract<keyof F, Varied>, DslTypeError<"this key is already varied: a key is either fixed or varied">>,
-  ): ExperimentBuilder<Fixed | Extract<keyof F, ParamKey>, Varied>;
+  ): ExperimentBuilder<Fixed | Extract<keyof F, ParamKey>, Varied, Axes>;
 
   /**
    * Makes `key` an axis: the plan has one run per value (times the other
@@ -62,10 +76,10 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    *   .vary("activation", ["relu", "elu", "gelu"])
    *   .vary("dis_dropout", [0, 0.3, 0.6])   // 9 runs
    */
-  vary<K extends Exclude<ParamKey, Fixed | Varied | (typeof SCHEDULE_KEYS)[number]>>(
+  vary<K extends Exclude<ParamKey, Fixed | Varied | (typeof SCHEDULE_KEYS)[number]>, const V extends readonly [RunConfig[K], ...RunConfig[K][]]>(
     key: K,
-    values: readonly [RunConfig[K], ...RunConfig[K][]],
-  ): ExperimentBuilder<Fixed, Varied | K>;
+    values: V,
+  ): ExperimentBuilder<Fixed, Varied | K, WithAxis<Axes, K, V[number]>>;
 
   /**
    * Repeats every run once per seed: shorthand for `.vary("seed", seeds)`,
@@ -78,7 +92,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
     ...seeds: "seed" extends Fixed | Varied
       ? [DslTypeError<"seed is already fixed or varied: call seeds() once, instead of fixing or varying seed">]
       : [number, ...number[]]
-  ): ExperimentBuilder<Fixed, Varied | "seed">;
+  ): ExperimentBuilder<Fixed, Varied | "seed", WithAxis<Axes, "seed", number>>;
 
   /**
    * Fixes the number of epochs (default 100); shorthand for `.fix({ epochs: n })`.
@@ -88,7 +102,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    */
   epochs(
     n: "epochs" extends Varied ? DslTypeError<"epochs is varied: drop .epochs() or the axis"> : number,
-  ): ExperimentBuilder<Fixed | "epochs", Varied>;
+  ): ExperimentBuilder<Fixed | "epochs", Varied, Axes>;
 
   /**
    * Fixes the dataset (default `"mnist"`): a built-in id or `idx:<folder>` for
@@ -99,7 +113,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    */
   dataset(
     id: "dataset" extends Varied ? DslTypeError<"dataset is varied: drop .dataset() or the axis"> : DatasetId,
-  ): ExperimentBuilder<Fixed | "dataset", Varied>;
+  ): ExperimentBuilder<Fixed | "dataset", Varied, Axes>;
 
   /**
    * A sentence for the dashboard saying what the experiment asks. Calling it
@@ -108,7 +122,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    * @example
    * experiment("lr").describe("Does a faster discriminator starve the generator?")
    */
-  describe(text: string): ExperimentBuilder<Fixed, Varied>;
+  describe(text: string): ExperimentBuilder<Fixed, Varied, Axes>;
 
   /**
    * Keeps only the runs whose resolved config passes `predicate` (several
@@ -122,7 +136,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    *   .vary("dis_layers", [2, 3, 5])
    *   .where((c) => c.gen_layers >= c.dis_layers)   // 6 of 9 runs
    */
-  where(predicate: RunFilter): ExperimentBuilder<Fixed, Varied>;
+  where(predicate: RunFilter): ExperimentBuilder<Fixed, Varied, Axes>;
 
   /**
    * Stops a run early when it is dead, replacing the default policy's
@@ -136,7 +150,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    */
   stopWhen<S extends StopPolicy>(
     policy: (S & Record<Exclude<keyof S, keyof StopPolicy>, DslTypeError<"unknown stop condition: saturated, collapsed or diverged">>) | false,
-  ): ExperimentBuilder<Fixed, Varied>;
+  ): ExperimentBuilder<Fixed, Varied, Axes>;
 
   /**
    * Asynchronous successive halving across the plan's runs: at each rung
@@ -148,7 +162,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    * experiment("lr").vary("gen_lr", [1e-3, 2e-4, 1e-4, 1e-5]).seeds(0, 1, 2)
    *   .halving({ metric: "fid_lite", rungs: [5, 15, 45, 100], keep: 1 / 3 })
    */
-  halving(policy: HalvingPolicy): ExperimentBuilder<Fixed, Varied>;
+  halving(policy: HalvingPolicy): ExperimentBuilder<Fixed, Varied, Axes>;
 }
 
 /** Marks builders across module copies (the runner may load a file through another path than ours). */

@@ -15,7 +15,7 @@ export type { Activation, BuiltinDataset, DatasetId, HyperParams, ParamKey, RunC
 export type { RunPlan, RunSpec } from "./run-plan.js";
 
 export { experiment, isExperiment } from "./experiment-builder.js";
-export type { DslTypeError, Experiment, ExperimentBuilder } from "./experiment-builder.js";
+export type { AxisValues, DslTypeError, Experiment, ExperimentBuilder, WithAxis } from "./experiment-builder.js";
 export type { Axis, ExperimentDefinition, RunFilter } from "./experiment-definition.js";
 
 export { MAX_RUNS } from "./plan-compiler.js";

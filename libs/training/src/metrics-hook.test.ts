@@ -44,10 +44,13 @@ describe("MetricsHook", () => {
       expect(r["is_lite"]).toBeGreaterThanOrEqual(1);
       const shares = Array.from({ length: 10 }, (_, k) => r[`class_share_${k}`]!);
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      // KID, density/coverage, precision/recall and confidence beside FID-lite (issue 13).
+      for (const key of ["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"]) expect(r[key], key).toBeTypeOf("number");
+      for (const key of ["coverage", "precision", "recall", "confidence"]) expect(r[key]! >= 0 && r[key]! <= 1, `${key} = ${r[key]}`).toBe(true);
     }
     expect(VERDICTS).toContain(summary["verdict"]);
     expect((summary["verdict_reasons"] as string[]).length).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"] }, evaluations: 2, samples: 500 } });
+    expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"], kid: records[2]!["kid"], coverage: records[2]!["coverage"] }, evaluations: 2, samples: 500 } });
     expect(outcome.status === "done" && outcome.summary?.["verdict"]).toBe(summary["verdict"]);
   });
 

@@ -60,6 +60,8 @@ export interface RunHooks {
   evaluate?(ctx: EvalContext): Promise<Record<string, number>>;
   onEpoch?(ctx: RunContext, record: EpochRecord): Promise<void>;
   onSample?(ctx: RunContext, epoch: number, file: string): Promise<void>;
+  /** After an epoch's checkpoint is written and status.json says so: a run can resume from `file`. */
+  onCheckpoint?(ctx: RunContext, epoch: number, file: string): Promise<void>;
   /** Extra fields for summary.json (e.g. a verdict), from all records. */
   summarize?(ctx: RunContext, records: readonly EpochRecord[]): Promise<Record<string, unknown>>;
   onFinish?(ctx: RunContext, outcome: RunOutcome): Promise<void>;
@@ -383,6 +385,7 @@ async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<Run
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
         await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
+        for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
 
         const stop =
           stopDecision(opts.stop ?? null, records.filter((r) => r.epoch > fromEpoch)) ??
