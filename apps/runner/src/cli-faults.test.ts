@@ -4,12 +4,13 @@
  * trace — and nothing is trained or written.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeIdx } from "@ganscope/data";
 import { RunStore } from "@ganscope/tracking";
+import { canMount, mountReadOnly, mountTmpfs } from "@ganscope/tracking/testing";
 import { concurrencyWarning } from "./preflight.js";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -125,5 +126,41 @@ describe("--concurrency", () => {
     expect(concurrencyWarning(1000, 1000, 2)).toMatch(/^warning: --concurrency 1000 starts 1000 workers on 2 cores; they will share the cores/);
     expect(concurrencyWarning(2, 10, 2)).toBeUndefined();
     expect(concurrencyWarning(1000, 2, 2)).toBeUndefined();
+  });
+});
+
+describe("runner exp on a broken disk", () => {
+  // Before: a truncated checkpoint no rerun could resume from, and a stack trace.
+  it.runIf(canMount)("a full 2 MiB disk: the run fails in one line, exit 1, no temp file; with space freed the rerun resumes to epoch 12; read-only, the done plan is still answered", () => {
+    const disk = mountTmpfs("2m");
+    try {
+      const f = exp("disk", `experiment("cli-disk").fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 1, eval_every: 100 }).epochs(12)`);
+      const first = runner(["exp", `--file=${f}`, "--results", disk.dir, "--concurrency", "1"]);
+      expect(first.code).toBe(1);
+      const lines = first.err.split("\n").filter((l) => /no space left on device/.test(l));
+      expect(lines.length, first.err).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/cannot (write|append to) .*: no space left on device \(ENOSPC\); free some space and run again/);
+      expect(first.err + first.out).not.toMatch(/\n\s+at /);
+      const all = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(path.join(d, e.name)) : [e.name]));
+      expect(all(disk.dir).filter((n) => n.includes(".tmp-"))).toEqual([]);
+      disk.resize("16m");
+      const second = runner(["exp", `--file=${f}`, "--results", disk.dir, "--concurrency", "1"]);
+      expect(second.code, second.err).toBe(0);
+      expect(second.err).toMatch(/resuming after epoch \d+/);
+      const runDir = path.join(disk.dir, "cli-disk", readdirSync(path.join(disk.dir, "cli-disk")).find((n) => /^[0-9a-f]{12}$/.test(n))!);
+      const epochs = readFileSync(path.join(runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+      expect(epochs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      const ro = mountReadOnly(disk.dir);
+      try {
+        const third = runner(["exp", `--file=${f}`, "--results", ro.dir]);
+        expect(third.code, third.err).toBe(0);
+        expect(third.err).toMatch(/note: cannot write \S+plan\.json: read-only file system \(EROFS\); every run is done, so nothing needs writing/);
+        expect(third.err).toMatch(/skipped \(done to 12 epochs\)/);
+      } finally {
+        ro.unmount();
+      }
+    } finally {
+      disk.unmount();
+    }
   });
 });
