@@ -183,6 +183,10 @@ export function readExperimentSource(source: SourceFile, file: string = source.g
         }
         break;
       }
+      case "stopWhen":
+      case "halving":
+        // When runs end early: neither changes the grid, the fixed values nor the run count.
+        break;
       case "where":
         result.filters++;
         note("where-filter", line, `.where(${shorten(args[0]?.getText() ?? "")}) filters runs at compile time; the grid is known, how many runs it keeps is not`);
