@@ -141,10 +141,32 @@ describe("trained generators", () => {
     first1000 = loadDataset("mnist", { split: "train", limit: 1000 });
   });
 
-  it("a GAN trained only on the digit 1 is judged mode_collapse", async () => {
+  it("a GAN trained only on the digit 1 is flagged: its one smudge fills one class (no_digits until the drawings are realistic)", async () => {
+    // 128 steps draw one smudge for every input; the test classifier files
+    // it under a single class (measured: "2", confidence 0.79, coverage
+    // 0.004), which the histogram reads as collapse. A person sees no digit
+    // yet, and so does the verdict; it turns mode_collapse only once the
+    // drawings are realistic (see the repeated-digit run below).
     const records = await trainAndEvaluate(config, onlyClass(train, 1, 1000));
     expect(records).toCollapse();
-    expect(records).toHaveVerdict("mode_collapse");
+    expect(["no_digits", "mode_collapse"]).toContain(judgeRun(records).verdict);
+    expect(records).not.toConverge();
+  });
+
+  it("a run whose every drawing is one realistic digit repeated is judged mode_collapse", async () => {
+    // The training records of a real (balanced) run, with its last
+    // evaluation taken of what a fully collapsed generator draws: one real
+    // digit, the classifier's surest "1", for every input.
+    const records = await trainAndEvaluate({ ...config, epochs: 2 }, first1000);
+    const e = await evaluator.classifier.embed(heldOut.images);
+    let pick = -1;
+    for (let i = 0; i < e.count; i++) if (e.predicted[i] === 1 && (pick < 0 || e.probs[i * 10 + 1]! > e.probs[pick * 10 + 1]!)) pick = i;
+    const repeated = new Float32Array(N * 784);
+    for (let k = 0; k < N; k++) repeated.set(heldOut.images.subarray(pick * 784, (pick + 1) * 784), k * 784);
+    const last = { ...records.at(-1)!, ...evaluationRecord(await evaluator.evaluate(repeated)) };
+    const run = [...records.slice(0, -1), last];
+    expect(run).toHaveVerdict("mode_collapse");
+    expect(judgeRun(run).reasons.join("\n")).toMatch(/class 1 takes 100\.0% of samples/);
   });
 
   it("a GAN trained on all digits with balanced learning rates keeps a working discriminator: no saturation, no divergence", async () => {

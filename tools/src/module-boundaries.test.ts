@@ -19,7 +19,9 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
   "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
-  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "queue"], tfjs: true },
+  // Findings reads metrics' types only (verdict names, metric keys): `import type` loads no tfjs.
+  "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
+  "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
   "apps/dashboard": { ganscope: ["tracking"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };

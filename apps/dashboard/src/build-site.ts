@@ -3,9 +3,10 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { transform } from "esbuild";
+import { build } from "esbuild";
+import { prepareOutDir } from "./out-dir.js";
 import { readStore, type ReadOptions } from "./store-reader.js";
-import type { ExperimentSummary, SiteIndex } from "./site-data.js";
+import { BUILD_STAMP_SCRIPT, type ExperimentSummary, type SiteIndex } from "./site-data.js";
 
 const CLIENT_DIR = fileURLToPath(new URL("../client/", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -13,7 +14,7 @@ const require = createRequire(import.meta.url);
 export interface BuildOptions extends ReadOptions {
   /** The run store (normally ./results). */
   resultsDir: string;
-  /** Where the site goes; emptied first (normally dist/apps/dashboard). */
+  /** Where the site goes (normally dist/apps/dashboard); emptied first only if an earlier build made it (see out-dir.ts). */
   outDir: string;
 }
 
@@ -35,16 +36,25 @@ function dataScriptName(experiment: string): string {
 }
 
 /**
- * The browser code is TypeScript (type-checked by client/tsconfig.json) but
- * must run as a classic script: module scripts are blocked on file:// pages.
- * Its only imports are types, which transpiling erases; esbuild (the
- * transpiler tsx already runs on) does it in milliseconds where loading the
- * TypeScript compiler takes seconds.
+ * The browser code is TypeScript modules (type-checked by client/tsconfig.json)
+ * but must run as one classic script: module scripts are blocked on file://
+ * pages. esbuild (the transpiler tsx already runs on) bundles client/app.ts
+ * and what it imports — the client's modules and the constants of
+ * src/site-data.ts — in milliseconds; echarts stays a separate vendor script
+ * (only its types are imported).
  */
 export async function compileClient(): Promise<string> {
-  const source = await fs.readFile(path.join(CLIENT_DIR, "app.ts"), "utf8");
-  const out = await transform(source, { loader: "ts", format: "iife", target: "es2020", sourcefile: "app.ts", charset: "utf8" });
-  return `"use strict";\n${out.code}`;
+  const out = await build({
+    entryPoints: [path.join(CLIENT_DIR, "app.ts")],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    charset: "utf8",
+    logLevel: "silent",
+  });
+  return `"use strict";\n${out.outputFiles[0]!.text}`;
 }
 
 function dataScript(global: string, key: string | undefined, value: unknown): string {
@@ -78,10 +88,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 
 /** Turns a run store into the static site. */
 export async function buildSite(options: BuildOptions): Promise<BuildReport> {
-  const outDir = path.resolve(options.outDir);
   const snapshot = await readStore(path.resolve(options.resultsDir), options);
-  await fs.rm(outDir, { recursive: true, force: true });
-  await fs.mkdir(outDir, { recursive: true });
+  const outDir = await prepareOutDir(options.outDir, options.resultsDir);
 
   const bytes: BuildReport["bytes"] = { html: 0, app: 0, css: 0, echarts: 0, data: 0, samples: 0 };
   const echartsMin = require.resolve("echarts/dist/echarts.min.js");
@@ -117,6 +125,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
       snapshot.warnings.push(`${s.from}: ${(e as Error).message}`);
     }
   });
+
+  // Last: a served page that sees a new stamp reloads, and by now everything it loads is in place.
+  bytes.data += await write(path.join(outDir, BUILD_STAMP_SCRIPT), dataScript("GANSCOPE_BUILD", undefined, index.generatedAt));
 
   return {
     outDir,

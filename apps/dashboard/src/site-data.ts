@@ -15,14 +15,16 @@ export type RunDisplayState =
   | "interrupted"
   /** status.json says failed (including diverged runs). */
   | "failed"
-  /** In plan.json but nothing written yet. */
+  /** Ended early by a stop policy or successive halving (the reason is the note); extendable with --resume-stopped. */
+  | "stopped"
+  /** Planned (plan.json) but nothing written yet. */
   | "pending";
 
-export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "running", "interrupted", "failed", "pending"];
+export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "stopped", "running", "interrupted", "failed", "pending"];
 
 /** A verdict as the metrics lib writes it into summary.json, normalised to a label and its evidence. */
 export interface VerdictView {
-  /** e.g. converged | mode_collapse | vanishing_gradients | diverged | not_converged. */
+  /** e.g. converged | no_digits | mode_collapse | vanishing_gradients | diverged | not_converged. */
   label: string;
   /** Human-readable evidence that decided it, when the summary gives any. */
   evidence?: string;
@@ -48,6 +50,12 @@ export interface RunView {
   runId: string;
   /** The varied hyperparameters' values for this run, keyed by axis. */
   varied: Record<string, string | number | boolean | null>;
+  /** In the latest plan.json; false for a run an earlier plan of the experiment (other flags, another file) left in the store. */
+  inPlan: boolean;
+  /** The experiment file that planned it (config.json). */
+  file?: string;
+  /** Its page in the MLflow UI, when the run was logged there (mlflow.json). */
+  mlflowUrl?: string;
   state: RunDisplayState;
   /** status.json's error, or why the state was derived (e.g. "pid 123 is gone"). */
   note?: string;
@@ -73,8 +81,12 @@ export interface ExperimentView {
   name: string;
   description: string;
   axes: string[];
+  /** The latest plan's file. */
   file?: string;
+  /** Every experiment file a run of the store came from. */
+  files: string[];
   createdAt?: string;
+  /** Every run of the store: the latest plan's first, then those of earlier plans. */
   runs: RunView[];
   /** Numeric record keys present in any run, training stats first. */
   metricKeys: string[];
@@ -82,6 +94,7 @@ export interface ExperimentView {
 
 export interface StateCounts {
   done: number;
+  stopped: number;
   running: number;
   interrupted: number;
   failed: number;
@@ -93,6 +106,8 @@ export interface ExperimentSummary {
   description: string;
   axes: string[];
   runCount: number;
+  /** Of which in the latest plan. */
+  inPlanCount: number;
   counts: StateCounts;
   verdicts: Record<string, number>;
   /** Script holding this experiment's ExperimentView, relative to the site root. */
@@ -114,6 +129,27 @@ export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_no
 /** Record keys that are bookkeeping, never plotted. */
 export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
 /** Evaluated metrics where a higher value is better; every other metric is better lower. */
-export const HIGHER_IS_BETTER = ["is_lite", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
+export const HIGHER_IS_BETTER = ["is_lite", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export const CLASS_SHARE_PREFIX = "class_share_";
+/** How the page names each record key (a key without a label is shown as itself). */
+export const METRIC_LABELS: Readonly<Record<string, string>> = {
+  d_loss: "D loss",
+  g_loss: "G loss",
+  d_real: "D(x)",
+  d_fake: "D(G(z))",
+  d_grad_norm: "D grad norm",
+  g_grad_norm: "G grad norm",
+  fid_lite: "FID-lite",
+  modes: "modes covered",
+  modes_covered: "modes covered",
+  kl_uniform: "KL to uniform",
+  is_lite: "IS-lite",
+  max_class_share: "largest class share",
+  diversity: "diversity ratio",
+  collapsed: "collapsed (0/1)",
+};
+/** Verdicts the page has a colour for; any other label gets the neutral badge. */
+export const KNOWN_VERDICTS: readonly string[] = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
+/** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */
+export const BUILD_STAMP_SCRIPT = "data/build.js";

@@ -81,7 +81,7 @@ describe("readStore", () => {
     });
     expect(runs.find((r) => r.runId === "killed")!.note).toMatch(/pid 999999 .* is gone/);
     expect(runs.find((r) => r.runId === "broke")!.note).toMatch(/diverged/);
-    expect(experiments[0]!.summary.counts).toEqual({ done: 1, running: 2, interrupted: 1, failed: 1, pending: 1 });
+    expect(experiments[0]!.summary.counts).toEqual({ done: 1, stopped: 0, running: 2, interrupted: 1, failed: 1, pending: 1 });
   });
 
   it("skips a torn last line without rewriting the file (the runner may be appending to it)", async () => {
@@ -191,7 +191,49 @@ describe("readStore", () => {
     await fs.writeFile(path.join(root, "bad", "plan.json"), "{not json");
     const snap = await readStore(root, opts);
     expect(snap.experiments).toEqual([]);
-    expect(snap.warnings.join("\n")).toMatch(/bad\/plan\.json: not valid JSON/);
+    expect(snap.warnings.join("\n")).toMatch(/bad\/plan\.json: not valid JSON .*; the experiment has no run folders to show/);
+  });
+
+  it("names what is wrong with a plan.json of the wrong shape, and still shows the runs in the store", async () => {
+    await writeRun("shape", "r1", { status: { state: "done", epochsDone: 2 }, records: [record(1), record(2)] });
+    await fs.writeFile(path.join(root, "shape", "r1", "config.json"), JSON.stringify({ runId: "r1", experiment: "shape", varied: { gen_lr: 0.001 }, config: {} }));
+    const cases: [string, RegExp][] = [
+      ["[1, 2]", /shape\/plan\.json: expected an object with "runs": \[\{ runId, varied \}, …\], got an array; showing its 1 run folder\(s\) without the plan/],
+      [`{"runs": "r1"}`, /shape\/plan\.json: "runs" must be an array of \{ runId, varied \}, got string/],
+      [`{"runs": [{"varied": {}}], "axes": []}`, /shape\/plan\.json: runs\[0\] has no string "runId"; skipped/],
+      ["{truncated", /shape\/plan\.json: not valid JSON .*; showing its 1 run folder\(s\) without the plan/],
+    ];
+    for (const [text, message] of cases) {
+      await fs.writeFile(path.join(root, "shape", "plan.json"), text);
+      const snap = await readStore(root, opts);
+      expect(snap.warnings.join("\n"), text).toMatch(message);
+      const runs = snap.experiments.find((e) => e.view.name === "shape")?.view.runs;
+      expect(runs?.map((r) => [r.runId, r.state, r.epochsDone, r.varied]), text).toEqual([["r1", "done", 2, { gen_lr: 0.001 }]]);
+    }
+  });
+
+  it("shows every run of the store: the latest plan's, then earlier plans' with their file, and links to MLflow", async () => {
+    await writePlan("many", [{ runId: "new1", varied: { gen_lr: 0.001 } }]);
+    await writeRun("many", "new1", { status: { state: "done", epochsDone: 1 }, records: [record(1)] });
+    await writeRun("many", "old1", { status: { state: "done", epochsDone: 3 }, records: [record(1), record(2), record(3)] });
+    await fs.writeFile(path.join(root, "many", "old1", "config.json"), JSON.stringify({ runId: "old1", experiment: "many", file: "experiments/old.exp.ts", varied: { gen_lr: 0.01, epochs: 3 }, config: {} }));
+    await fs.writeFile(
+      path.join(root, "many", "new1", "mlflow.json"),
+      JSON.stringify({ links: [{ trackingUri: "http://127.0.0.1:5000/", experimentName: "many", experimentId: "7", runId: "abc" }] }),
+    );
+    // A folder the runner never wrote into is not a run.
+    await fs.mkdir(path.join(root, "many", "scratch"));
+    const { experiments } = await readStore(root, opts);
+    const view = experiments[0]!.view;
+    expect(view.runs.map((r) => [r.runId, r.inPlan, r.file ?? null, r.varied])).toEqual([
+      ["new1", true, null, { gen_lr: 0.001 }],
+      ["old1", false, "experiments/old.exp.ts", { gen_lr: 0.01, epochs: 3 }],
+    ]);
+    expect(view.axes).toEqual(["gen_lr", "epochs"]);
+    expect(view.files).toEqual(["experiments/old.exp.ts"]);
+    expect(experiments[0]!.summary).toMatchObject({ runCount: 2, inPlanCount: 1 });
+    expect(view.runs[0]!.mlflowUrl).toBe("http://127.0.0.1:5000/#/experiments/7/runs/abc");
+    expect(view.runs[1]!.mlflowUrl).toBeUndefined();
   });
 });
 

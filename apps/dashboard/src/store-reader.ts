@@ -1,7 +1,7 @@
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RESULTS_FILES, type EpochRecord, type PlanIndex, type RunStatus } from "@ganscope/tracking";
+import { RESULTS_FILES, type EpochRecord, type MlflowLinks, type PlanIndex, type RunStatus } from "@ganscope/tracking";
 import { lttbIndices } from "./downsample.js";
 import { processAlive } from "./liveness.js";
 import {
@@ -154,7 +154,7 @@ const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
 const TRAINING = new Set<string>(TRAINING_KEYS);
 const HIGHER = new Set<string>(HIGHER_IS_BETTER);
 /** The metrics lib's headline numbers come first in pickers and tables. */
-const METRIC_ORDER = ["fid_lite", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
+const METRIC_ORDER = ["fid_lite", "kid", "kid_std", "density", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
 
 export function orderMetricKeys(keys: Iterable<string>): string[] {
   // Class shares are shown as a histogram, not as ten more curves.
@@ -208,6 +208,8 @@ function stateOf(
       return { state: "done" };
     case "failed":
       return { state: "failed", ...(status.error ? { note: status.error } : {}) };
+    case "stopped":
+      return { state: "stopped", ...(status.stopReason ? { note: status.stopReason } : {}) };
     case "running":
       if (status.host === opts.host && typeof status.pid === "number" && !opts.isAlive(status.pid)) {
         return { state: "interrupted", note: `pid ${status.pid} on ${status.host} is gone; rerun the experiment to resume` };
@@ -247,7 +249,12 @@ interface RunReadContext {
   opts: Required<ReadOptions>;
 }
 
-async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record<string, unknown>): Promise<RunView> {
+/** The MLflow UI's page of a run (MLflow 2 and 3 route runs the same way). */
+export function mlflowRunUrl(link: { trackingUri: string; experimentId: string; runId: string }): string {
+  return `${link.trackingUri.replace(/\/+$/, "")}/#/experiments/${encodeURIComponent(link.experimentId)}/runs/${encodeURIComponent(link.runId)}`;
+}
+
+async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record<string, unknown> | undefined): Promise<RunView> {
   const dir = path.join(ctx.root, ctx.experiment, runId);
   let linkedFrom: string | undefined;
   let realDir = dir;
@@ -268,10 +275,11 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
     else if (code !== "ENOENT") ctx.warnings.push(`${dir}: ${(e as Error).message}`);
   }
 
-  const [statusRaw, summary, config, records, sampleFiles] = await Promise.all([
+  const [statusRaw, summary, config, mlflowRaw, records, sampleFiles] = await Promise.all([
     readJson(path.join(dir, RESULTS_FILES.status), ctx.warnings),
     readJson(path.join(dir, RESULTS_FILES.summary), ctx.warnings),
     readJson(path.join(dir, RESULTS_FILES.config), ctx.warnings),
+    readJson(path.join(dir, RESULTS_FILES.mlflow), ctx.warnings),
     readRecordsReadOnly(path.join(dir, RESULTS_FILES.metrics), ctx.warnings),
     listSamples(path.join(dir, RESULTS_FILES.samples)),
   ]);
@@ -329,12 +337,21 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
   const { epochs: epochsX, series } = buildSeries(records, ctx.opts.maxPoints);
   const verdict = verdictOf(summary);
 
+  // A run of an earlier plan is not in plan.json: its config.json says what it varied.
+  const storedVaried = isRecord(config) && isRecord(config.varied) ? config.varied : {};
   const varied: Record<string, string | number | boolean | null> = {};
-  for (const [k, v] of Object.entries(plannedVaried)) varied[k] = variedValue(v);
+  for (const [k, v] of Object.entries(plannedVaried ?? storedVaried)) varied[k] = variedValue(v);
+  const file = isRecord(config) && typeof config.file === "string" ? config.file : undefined;
+  const links = isRecord(mlflowRaw) && Array.isArray(mlflowRaw.links) ? (mlflowRaw as unknown as MlflowLinks).links : [];
+  const link = links.find((l) => isRecord(l) && l.experimentName === ctx.experiment) ?? links.find(isRecord);
+  const mlflowUrl = link && typeof link.trackingUri === "string" && typeof link.runId === "string" ? mlflowRunUrl(link) : undefined;
 
   return {
     runId,
     varied,
+    inPlan: plannedVaried !== undefined,
+    ...(file ? { file } : {}),
+    ...(mlflowUrl ? { mlflowUrl } : {}),
     state,
     ...(note ? { note } : {}),
     epochsDone: Math.max(records.at(-1)?.epoch ?? 0, typeof status?.epochsDone === "number" ? status.epochsDone : 0),
@@ -352,12 +369,65 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
 }
 
 export function countStates(runs: readonly Pick<RunView, "state">[]): StateCounts {
-  const counts: StateCounts = { done: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
+  const counts: StateCounts = { done: 0, stopped: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
   for (const r of runs) counts[r.state]++;
   return counts;
 }
 
-/** Reads every experiment (a folder with a plan.json) under `root`. A missing or empty root is an empty store. */
+/** Run folders of an experiment: those with a config.json or status.json (what the runner writes first). */
+async function runFolders(expDir: string): Promise<string[]> {
+  const entries = await fs.readdir(expDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .filter((n) => existsSync(path.join(expDir, n, RESULTS_FILES.config)) || existsSync(path.join(expDir, n, RESULTS_FILES.status)))
+    .sort();
+}
+
+/**
+ * plan.json checked for what the dashboard reads from it. A plan that is not
+ * valid is named with what is wrong, and the experiment is still shown from
+ * its run folders: a broken index must not hide trained runs.
+ */
+function planOf(
+  raw: unknown,
+  file: string,
+  runFolderCount: number,
+  readProblems: readonly string[],
+  warnings: string[],
+): Pick<PlanIndex, "runs" | "axes" | "description" | "file" | "createdAt"> | undefined {
+  const fallback = runFolderCount > 0 ? `showing its ${runFolderCount} run folder(s) without the plan` : "the experiment has no run folders to show";
+  if (raw === undefined) {
+    // Not valid JSON or unreadable (readJson says which), or missing beside run folders.
+    if (readProblems.length > 0) for (const p of readProblems) warnings.push(`${p}; ${fallback}`);
+    else warnings.push(`${file}: missing; ${fallback}`);
+    return undefined;
+  }
+  if (!isRecord(raw)) {
+    warnings.push(`${file}: expected an object with "runs": [{ runId, varied }, …], got ${Array.isArray(raw) ? "an array" : typeof raw === "object" ? "null" : typeof raw}; ${fallback}`);
+    return undefined;
+  }
+  if (!Array.isArray(raw.runs)) {
+    warnings.push(`${file}: "runs" must be an array of { runId, varied }, got ${raw.runs === undefined ? "nothing" : typeof raw.runs}; ${fallback}`);
+    return undefined;
+  }
+  const runs: PlanIndex["runs"] = [];
+  raw.runs.forEach((r: unknown, i: number) => {
+    if (isRecord(r) && typeof r.runId === "string" && r.runId !== "") runs.push({ runId: r.runId, varied: isRecord(r.varied) ? r.varied : {} });
+    else warnings.push(`${file}: runs[${i}] has no string "runId"; skipped`);
+  });
+  const axes = Array.isArray(raw.axes) ? raw.axes.filter((a): a is string => typeof a === "string") : [];
+  if (raw.axes !== undefined && !Array.isArray(raw.axes)) warnings.push(`${file}: "axes" must be an array of names, got ${typeof raw.axes}`);
+  return {
+    runs,
+    axes,
+    description: typeof raw.description === "string" ? raw.description : "",
+    ...(typeof raw.file === "string" ? { file: raw.file } : {}),
+    ...(typeof raw.createdAt === "string" ? { createdAt: raw.createdAt } : {}),
+  } as Pick<PlanIndex, "runs" | "axes" | "description" | "file" | "createdAt">;
+}
+
+/** Reads every experiment (a folder with a plan.json or run folders) under `root`. A missing or empty root is an empty store. */
 export async function readStore(root: string, options: ReadOptions = {}): Promise<StoreSnapshot> {
   const opts: Required<ReadOptions> = {
     maxPoints: options.maxPoints ?? 400,
@@ -377,25 +447,34 @@ export async function readStore(root: string, options: ReadOptions = {}): Promis
 
   const experiments: StoreSnapshot["experiments"] = [];
   for (const name of names) {
-    const planRaw = await readJson(path.join(root, name, RESULTS_FILES.plan), warnings);
-    if (!isRecord(planRaw)) continue;
-    const plan = planRaw as unknown as PlanIndex;
-    const planned = Array.isArray(plan.runs) ? plan.runs.filter((r) => isRecord(r) && typeof r.runId === "string") : [];
+    const planFile = path.join(root, name, RESULTS_FILES.plan);
+    const planProblems: string[] = [];
+    const planRaw = await readJson(planFile, planProblems);
+    const onDisk = await runFolders(path.join(root, name));
+    if (planRaw === undefined && !existsSync(planFile) && onDisk.length === 0) continue; // not an experiment's folder
+    const plan = planOf(planRaw, planFile, onDisk.length, planProblems, warnings);
+    if (!plan && onDisk.length === 0) continue; // said why; nothing to show
+    const planned = plan?.runs ?? [];
+    const plannedIds = new Set(planned.map((r) => r.runId));
     const ctx: RunReadContext = { root, experiment: name, warnings, samples, sampleDirs, opts };
     // Sequential per experiment keeps file handles bounded with hundreds of runs; each run reads its files in parallel.
+    // Planned runs first, in plan order, then every run an earlier plan left in the store.
     const runs: RunView[] = [];
-    for (const r of planned) runs.push(await readRun(ctx, r.runId, isRecord(r.varied) ? r.varied : {}));
-    const axes = Array.isArray(plan.axes) ? plan.axes.filter((a): a is string => typeof a === "string") : [];
+    for (const r of planned) runs.push(await readRun(ctx, r.runId, r.varied));
+    for (const id of onDisk) if (!plannedIds.has(id)) runs.push(await readRun(ctx, id, undefined));
+    const axes = [...new Set([...(plan?.axes ?? []), ...runs.flatMap((r) => Object.keys(r.varied))])];
     const metricKeys = orderMetricKeys(runs.flatMap((r) => Object.keys(r.series)));
     const verdicts: Record<string, number> = {};
     for (const r of runs) if (r.verdict) verdicts[r.verdict.label] = (verdicts[r.verdict.label] ?? 0) + 1;
-    const description = typeof plan.description === "string" ? plan.description : "";
+    const description = plan?.description ?? "";
+    const files = [...new Set([...(plan?.file ? [plan.file] : []), ...runs.flatMap((r) => (r.file ? [r.file] : []))])];
     const view: ExperimentView = {
       name,
       description,
       axes,
-      ...(typeof plan.file === "string" ? { file: plan.file } : {}),
-      ...(typeof plan.createdAt === "string" ? { createdAt: plan.createdAt } : {}),
+      ...(plan?.file ? { file: plan.file } : {}),
+      files,
+      ...(plan?.createdAt ? { createdAt: plan.createdAt } : {}),
       runs,
       metricKeys,
     };
@@ -406,6 +485,7 @@ export async function readStore(root: string, options: ReadOptions = {}): Promis
         description,
         axes,
         runCount: runs.length,
+        inPlanCount: runs.filter((r) => r.inPlan).length,
         counts: countStates(runs),
         verdicts,
         ...(view.createdAt ? { createdAt: view.createdAt } : {}),

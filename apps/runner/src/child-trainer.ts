@@ -103,7 +103,7 @@ export function childTrainer(opts: ChildTrainerOptions): { trainer: Trainer<RunE
       c.proc.on("exit", onExit);
       io.yieldSignal.addEventListener("abort", onYield);
       io.lostSignal.addEventListener("abort", onLost);
-      c.proc.send({ type: "run", spec: job.spec, resultsDir: opts.resultsDir, experiment: job.experiment, ...(job.file ? { file: job.file } : {}) } satisfies ToWorker);
+      c.proc.send({ type: "run", spec: job.spec, resultsDir: opts.resultsDir, experiment: job.experiment, ...(job.file ? { file: job.file } : {}), stop: job.stop ?? null, resumeStopped: false } satisfies ToWorker);
       if (io.yieldSignal.aborted) onYield();
     });
   };

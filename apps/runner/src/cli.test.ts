@@ -65,6 +65,6 @@ describe("runner CLI", () => {
 
     const again = cli(`--file=${tiny}`, "--results", results);
     expect(again.code).toBe(0);
-    expect(again.err.match(/skipped \(already done\)/g)).toHaveLength(2);
+    expect(again.err.match(/skipped \(done to 1 epoch\)/g)).toHaveLength(2);
   });
 });

@@ -1,7 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PlanError, runId, validateConfig, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { PlanError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
+
+/** The checkout's root (apps/runner/src → ../../..), where @ganscope packages resolve. */
+const WORKSPACE = path.resolve(import.meta.dirname, "../../..");
 
 /** An error about the experiment file that the CLI prints without a stack trace. */
 export class ExperimentFileError extends Error {
@@ -24,11 +27,21 @@ function isCompilable(x: unknown): x is Compilable {
 export async function loadExperiment(file: string): Promise<RunPlan> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new ExperimentFileError(`${file}: no such experiment file`);
+  const st = statSync(abs);
+  if (st.isDirectory()) throw new ExperimentFileError(`${file}: is a folder; expected an experiment file, e.g. experiments/quickstart.exp.ts`);
+  if (readFileSync(abs, "utf8").trim() === "") {
+    throw new ExperimentFileError(`${file}: is empty; expected \`import { experiment } from "@ganscope/dsl"; export default experiment("name")…\``);
+  }
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (e) {
-    throw new ExperimentFileError(`${file}: could not load: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    // Outside the checkout, node_modules/@ganscope is not on the import path.
+    if (/Cannot find (package|module) '@ganscope\//.test(message)) {
+      throw new ExperimentFileError(`${file}: could not load: it imports a @ganscope package, which resolves only inside the ganscope checkout (${WORKSPACE}); move the file there, e.g. under experiments/`);
+    }
+    throw new ExperimentFileError(`${file}: could not load: ${message.split("\n")[0]}`);
   }
   if (mod.default === undefined) {
     throw new ExperimentFileError(`${file}: has no default export; expected \`export default experiment("name")…\``);
@@ -44,7 +57,10 @@ export async function loadExperiment(file: string): Promise<RunPlan> {
   }
 }
 
-/** Command-line overrides for a quick look; they change the config, hence the run ids. */
+/**
+ * Command-line overrides for a quick look. `--limit` changes what a run trains
+ * on, hence its id; `--epochs` is a target (runs keep their ids and are extended).
+ */
 export interface PlanOverrides {
   epochs?: number;
   limit?: number;
@@ -62,5 +78,9 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
     const config = { ...r.config, ...patch };
     return { ...r, config, runId: runId(config) };
   });
+  if (plan.halving) {
+    const problems = validateHalvingPolicy(plan.halving, { experiment: plan.experiment, method: "halving (with the command line's overrides)" }, runs.map((r) => r.config));
+    if (problems.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(problems).message}`);
+  }
   return { ...plan, runs };
 }

@@ -6,17 +6,22 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import os from "node:os";
 import path from "node:path";
-import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
+import { existsSync } from "node:fs";
+import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, type BackendName } from "@ganscope/models";
-import { RunStore, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
-import { PlanProgress, summaryTable, variedLabel } from "./progress.js";
+import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
+import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { schedule } from "./scheduler.js";
 import { syncAfterPlan, syncStore } from "./sync.js";
 import { QueueUrlError, redisOptionsOf } from "@ganscope/queue";
 import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
+import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { describeStudyCost } from "./study-cost.js";
+import { migrateLegacyRuns } from "@ganscope/training";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -58,6 +63,9 @@ export function describePlan(plan: RunPlan): string {
     lines.push(`  ${spec.runId}  ${variedLabel(spec).padEnd(40)} ${spec.config.epochs} epochs × ${perEpoch} steps = ${steps} steps`);
   }
   lines.push(`total: ${totalSteps} training steps`);
+  const stop = plan.stop ? [plan.stop.saturated !== false && `${plan.stop.saturated} epochs of a saturated discriminator`, plan.stop.collapsed !== false && `${plan.stop.collapsed} collapsed evaluations`].filter(Boolean) : [];
+  lines.push(`stops a run early after: ${stop.length > 0 ? stop.join(" or ") : "never (stopWhen(false))"}`);
+  if (plan.halving) lines.push(`successive halving on ${plan.halving.metric} at epochs ${plan.halving.rungs.join(", ")}, keeping the best ${Number(plan.halving.keep.toFixed(3))}`);
   return lines.join("\n");
 }
 
@@ -71,16 +79,22 @@ program
   .description("compile an *.exp.ts file into a run plan and train it (resumable)")
   .requiredOption("--file <path>", "experiment file, e.g. experiments/quickstart.exp.ts")
   .option("--dry-run", "print the plan (runs, varied values, ids, total steps) and train nothing")
-  .option("--epochs <n>", "override every run's epochs (changes run ids)", positiveInt("--epochs"))
+  .option("--epochs <n>", "override every run's epochs: a target, so runs done to fewer epochs are extended", positiveInt("--epochs"))
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--results <dir>", "run store folder", "results")
+  .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
   .option("--queue <url>", "enqueue the plan on Redis (redis://HOST:PORT) for `runner worker`s on any machine, and follow it; Ctrl-C leaves it queued")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; queue?: string }) => {
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; queue?: string }) => {
     if (opts.queue) redisOptionsOf(opts.queue);
     const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
+    checkResultsDir(opts.results);
+    checkReceipt(opts.receipt);
+    checkMlflowEnv();
+    // Headers, sizes and labels, read once per dataset: a bad file is found before any training, in the dry run too.
+    for (const dataset of new Set(plan.runs.map((r) => r.config.dataset))) checkDataset(dataset);
     for (const spec of plan.runs) {
       const count = trainCount(spec.config.dataset);
       if (spec.config.limit > count) {
@@ -92,6 +106,14 @@ program
       return;
     }
     const store = new RunStore(path.resolve(opts.results));
+    await checkExperimentOwner(store, plan, opts.file);
+    for (const m of await migrateLegacyRuns(store, plan.experiment)) {
+      console.error(
+        m.kept
+          ? `${plan.experiment}/${m.from}: a run folder from before schedule-free run ids, left as it is (${m.kept})`
+          : `${plan.experiment}/${m.from} → ${m.to}: run folder renamed to its schedule-free run id (run ids no longer hash epochs, sample_every, eval_every)`,
+      );
+    }
     // The store is written first: the plan index exists before any training starts.
     await store.writePlan({
       experiment: plan.experiment,
@@ -100,6 +122,10 @@ program
       file: opts.file,
       createdAt: new Date().toISOString(),
       runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
+    }).catch(async (e: unknown) => {
+      // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
+      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
+      console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);
     });
     const writeReceipt = async (outcomes: ReadonlyMap<string, RunOutcome>) => {
       if (!opts.receipt) return;
@@ -130,6 +156,8 @@ program
       return;
     }
     const concurrency = opts.concurrency ?? os.availableParallelism();
+    const crowded = concurrencyWarning(concurrency, plan.runs.length);
+    if (crowded) console.error(crowded);
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
     let announced = false;
@@ -140,6 +168,9 @@ program
       file: opts.file,
       concurrency,
       backend: opts.backend,
+      stop: plan.stop,
+      ...(plan.halving ? { halving: plan.halving } : {}),
+      resumeStopped: opts.resumeStopped ?? false,
       onBackend: (b) => {
         if (announced) return;
         announced = true;
@@ -151,7 +182,14 @@ program
         if (spec && o.status === "skipped") progress.skip(spec, o.reason);
       },
     }).finally(() => progress.stop());
-    console.log(summaryTable(plan, outcomes));
+    // Skipped runs trained earlier: their verdict and speed are in their summary.json.
+    const summaries = new Map<string, StoredSummary>();
+    for (const [runId, o] of outcomes) {
+      if (o.status !== "skipped") continue;
+      const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
+      if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
+    }
+    console.log(summaryTable(plan, outcomes, { summaries, ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
@@ -203,6 +241,37 @@ program
   });
 
 program
+  .command("study")
+  .description("train what a study's findings need at a budget (resumable), then write results/<study>/report.md and report.json")
+  .requiredOption("--file <path>", "findings file, e.g. experiments/seed/findings.ts")
+  .requiredOption("--budget <name>", "budget profile: smoke, cpu, cpu-long, full (libs/findings/src/budgets.ts)")
+  .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
+  .option("--report-only", "decide the findings from what the store holds, train nothing")
+  .option("--only <id...>", "only these findings")
+  .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
+  .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--results <dir>", "run store folder", "results")
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+    const budget = budgetOf(opts.budget);
+    const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
+    if (opts.dryRun) {
+      console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
+      return;
+    }
+    const t0 = performance.now();
+    if (!opts.reportOnly) {
+      const { failed } = await trainStudy(study, budget, { ...opts, stepsPerEpoch: stepsPerEpochOf });
+      if (failed > 0) process.exitCode = 1;
+    }
+    const { report, md, json } = await reportStudy(study, budget, opts);
+    for (const f of report.findings) console.log(`${f.id.padStart(3)}  ${f.verdict.padEnd(12)} ${f.title}`);
+    console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
+    console.log(`report: ${md}\n        ${json}`);
+    console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+program
   .command("sync")
   .description("replay into MLflow (MLFLOW_TRACKING_URI) whatever it is missing from the run store; safe to repeat")
   .option("--results <dir>", "run store folder", "results")
@@ -213,14 +282,35 @@ program
       process.exitCode = 2;
       return;
     }
+    checkMlflowEnv();
+    const root = path.resolve(opts.results);
+    if (!existsSync(root)) throw new CliError(`--results ${opts.results}: no such folder; expected a run store (the folder \`runner exp\` wrote, default results)`);
+    checkResultsDir(opts.results);
+    const known = await new RunStore(root).experiments();
+    const unknown = (opts.experiment ?? []).filter((x) => !known.includes(x));
+    if (unknown.length > 0) {
+      throw new CliError(`--experiment ${unknown.join(", ")}: not in ${opts.results} (it holds ${known.length > 0 ? known.join(", ") : "no experiment"})`);
+    }
     const reports = await syncStore({ resultsDir: path.resolve(opts.results), ...(opts.experiment ? { experiments: opts.experiment } : {}) });
     if (reports.some((r) => r.error || r.unreachable)) process.exitCode = 1;
   });
 
+/** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
+const USER_ERRORS = new Set(["QueueUrlError", "ExperimentFileError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+
+/** Whether the store holds every run of the plan as done (read-only: nothing is written). */
+async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
+  for (const r of plan.runs) {
+    const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
+    if (status?.state !== "done") return false;
+  }
+  return true;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof ExperimentFileError || e instanceof QueueUrlError || (e as Error).name === "DataError") {
+  if (e instanceof Error && USER_ERRORS.has(e.name)) {
     console.error(`error: ${(e as Error).message}`);
     process.exitCode = 2;
   } else {

@@ -2,6 +2,7 @@ import cliProgress from "cli-progress";
 import Table from "cli-table3";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunEvent, RunOutcome } from "@ganscope/training";
+import { EtaEstimator, formatEta } from "./eta.js";
 
 /** Short "key=value" label of a run's varied values. */
 export function variedLabel(spec: RunSpec): string {
@@ -20,15 +21,20 @@ export class PlanProgress {
   private readonly stepsDone = new Map<string, number>();
   private readonly specs: Map<string, RunSpec>;
   private readonly tty: boolean;
+  private readonly planEta = new EtaEstimator();
+  private readonly runEtas = new Map<string, EtaEstimator>();
+  private totalSteps = 0;
 
   /** @param stepsPerEpoch steps of one epoch for a run, for the plan's total */
   constructor(
     private readonly plan: RunPlan,
     private readonly stepsPerEpoch: (spec: RunSpec) => number,
     stream: NodeJS.WriteStream = process.stderr,
+    private readonly clock: () => number = () => performance.now() / 1000,
   ) {
     this.specs = new Map(plan.runs.map((r) => [r.runId, r]));
     this.tty = Boolean(stream.isTTY);
+    this.totalSteps = plan.runs.reduce((s, r) => s + r.config.epochs * this.stepsPerEpoch(r), 0);
     if (!this.tty) return;
     this.multibar = new cliProgress.MultiBar(
       {
@@ -36,23 +42,45 @@ export class PlanProgress {
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 200,
-        format: "{label} |{bar}| {percentage}% | {value}/{total} {unit} | ETA {eta_formatted} {info}",
+        // {eta} is ours (eta.ts): cli-progress's {eta_formatted} counts skipped steps as speed and prints "NFs".
+        format: "{label} |{bar}| {percentage}% | {value}/{total} {unit} | ETA {eta} {info}",
       },
       cliProgress.Presets.shades_classic,
     );
-    const totalSteps = plan.runs.reduce((s, r) => s + r.config.epochs * this.stepsPerEpoch(r), 0);
-    this.total = this.multibar.create(totalSteps, 0, { label: "plan".padEnd(28), unit: "steps", info: `${plan.runs.length} runs` });
+    this.total = this.multibar.create(this.totalSteps, 0, { label: "plan".padEnd(28), unit: "steps", info: `${plan.runs.length} runs`, eta: formatEta(undefined) });
   }
 
-  private advanceTotal(runId: string, doneInRun: number): void {
+  /** The plan's ETA now, from the steps trained in this process (see eta.ts). */
+  planEtaSecs(): number | undefined {
+    const done = [...this.stepsDone.values()].reduce((a, b) => a + b, 0);
+    return this.planEta.eta(this.totalSteps - done);
+  }
+
+  /**
+   * @param trained whether the steps were trained just now (a progress or
+   *   epoch event), or only counted (a skip, the epochs before a resume, the
+   *   rest of a run that stopped early): only trained steps make the rate.
+   */
+  private advanceTotal(runId: string, doneInRun: number, trained: boolean): void {
     const before = this.stepsDone.get(runId) ?? 0;
     this.stepsDone.set(runId, doneInRun);
-    this.total?.increment(doneInRun - before);
+    const now = this.clock();
+    if (trained) {
+      this.planEta.trainedSteps(doneInRun - before, now);
+      let runEta = this.runEtas.get(runId);
+      if (!runEta) this.runEtas.set(runId, (runEta = new EtaEstimator()));
+      runEta.trainedSteps(doneInRun - before, now);
+    }
+    this.total?.increment(doneInRun - before, { eta: formatEta(this.planEtaSecs()) });
+  }
+
+  private runEta(runId: string, remaining: number): string {
+    return formatEta(this.runEtas.get(runId)?.eta(remaining));
   }
 
   /** A run that will not train (done earlier, or locked) counts as complete. */
   skip(spec: RunSpec, reason: string): void {
-    this.advanceTotal(spec.runId, spec.config.epochs * this.stepsPerEpoch(spec));
+    this.advanceTotal(spec.runId, spec.config.epochs * this.stepsPerEpoch(spec), false);
     this.log(`${spec.runId} ${variedLabel(spec)}: skipped (${reason})`);
   }
 
@@ -62,27 +90,28 @@ export class PlanProgress {
     const spe = this.stepsPerEpoch(spec);
     switch (e.type) {
       case "start": {
-        this.advanceTotal(e.runId, e.fromEpoch * spe);
+        this.advanceTotal(e.runId, e.fromEpoch * spe, false);
         if (e.fromEpoch > 0) this.log(`${e.runId}: resuming after epoch ${e.fromEpoch}`);
         const bar = this.multibar?.create(e.epochs * spe, e.fromEpoch * spe, {
           label: `${e.runId} ${variedLabel(spec)}`.slice(0, 28).padEnd(28),
           unit: "steps",
           info: `epoch ${e.fromEpoch + 1}/${e.epochs}`,
+          eta: formatEta(undefined),
         });
         if (bar) this.bars.set(e.runId, bar);
         break;
       }
       case "progress": {
         const done = (e.epoch - 1) * spe + e.stepsDone;
-        this.bars.get(e.runId)?.update(done, { info: `epoch ${e.epoch}/${spec.config.epochs}` });
-        this.advanceTotal(e.runId, done);
+        this.advanceTotal(e.runId, done, true);
+        this.bars.get(e.runId)?.update(done, { info: `epoch ${e.epoch}/${spec.config.epochs}`, eta: this.runEta(e.runId, spec.config.epochs * spe - done) });
         break;
       }
       case "epoch": {
         const r = e.record;
         const done = r.epoch * spe;
-        this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs} d=${r.d_loss.toFixed(3)} g=${r.g_loss.toFixed(3)}` });
-        this.advanceTotal(e.runId, done);
+        this.advanceTotal(e.runId, done, true);
+        this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs} d=${r.d_loss.toFixed(3)} g=${r.g_loss.toFixed(3)}`, eta: this.runEta(e.runId, spec.config.epochs * spe - done) });
         if (!this.tty) {
           console.error(
             `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${r.d_loss.toFixed(4)} g_loss=${r.g_loss.toFixed(4)} D(x)=${r.d_real.toFixed(3)} D(G(z))=${r.d_fake.toFixed(3)} ${r.secs.toFixed(1)}s`,
@@ -90,8 +119,12 @@ export class PlanProgress {
         }
         break;
       }
+      case "notice":
+        this.log(`note: ${e.message}`);
+        break;
       case "finish":
-        this.advanceTotal(e.runId, spec.config.epochs * spe);
+        this.advanceTotal(e.runId, spec.config.epochs * spe, false);
+        this.bars.get(e.runId)?.update({ eta: formatEta(0) });
         if (e.outcome.status !== "done") this.log(`${e.runId} ${variedLabel(spec)}: ${describeOutcome(e.outcome)}`);
         break;
     }
@@ -115,6 +148,8 @@ function describeOutcome(o: RunOutcome): string {
       return `skipped (${o.reason})`;
     case "diverged":
       return `diverged at epoch ${o.epoch}`;
+    case "stopped":
+      return `stopped at epoch ${o.epoch}: ${o.reason}`;
     case "failed":
       return `failed: ${o.error.split("\n")[0]}`;
     case "yielded":
@@ -127,49 +162,95 @@ const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.is
 /** The run's verdict from its summary (metrics hook), or "diverged" for a run stopped on NaN/Inf. */
 function verdictOf(o: RunOutcome | undefined): string | undefined {
   if (o?.status === "diverged") return "diverged";
-  const v = o?.status === "done" ? o.summary?.["verdict"] : undefined;
+  const v = o?.status === "done" || o?.status === "stopped" ? o.summary?.["verdict"] : undefined;
   return typeof v === "string" ? v : undefined;
 }
 
+/** What summary.json says of a run the plan skipped (it trained earlier): its verdict and speed then. */
+export interface StoredSummary {
+  verdict?: unknown;
+  secsPerEpoch?: unknown;
+}
+
+const BOX_CHARS = ["top", "top-mid", "top-left", "top-right", "bottom", "bottom-mid", "bottom-left", "bottom-right", "left", "left-mid", "mid", "mid-mid", "right", "right-mid", "middle"];
+
+/** Columns left out first when the table is wider than the terminal, least telling first. */
+const DROP_ORDER = ["D(x)", "D(G(z))", "IS-lite", "density", "g_loss", "KID", "epochs", "s/epoch", "d_loss", "modes", "coverage"];
+
 /**
  * The end-of-plan table: one row per run, in plan order. FID-lite, IS-lite,
- * modes and verdict columns appear when the metrics hook measured them.
+ * modes and verdict columns appear when the metrics hook measured them. A
+ * skipped run shows the verdict and s/epoch its summary.json recorded when it
+ * trained. Given a terminal width, columns are left out (DROP_ORDER, said
+ * under the table) until it fits instead of wrapping.
  */
-export function summaryTable(plan: RunPlan, outcomes: ReadonlyMap<string, RunOutcome>): string {
+export function summaryTable(
+  plan: RunPlan,
+  outcomes: ReadonlyMap<string, RunOutcome>,
+  options: { width?: number; summaries?: ReadonlyMap<string, StoredSummary> } = {},
+): string {
   const lastOf = (o: RunOutcome | undefined) => (o && "last" in o ? o.last : undefined);
+  const stored = (runId: string) => options.summaries?.get(runId);
+  const verdict = (runId: string, o: RunOutcome | undefined) => {
+    const v = verdictOf(o) ?? (o?.status === "skipped" ? stored(runId)?.verdict : undefined);
+    return typeof v === "string" ? v : undefined;
+  };
+  const secsPerEpoch = (runId: string, o: RunOutcome | undefined): number | undefined => {
+    if (o?.status === "done" || o?.status === "stopped") return o.secsPerEpoch;
+    const s = o?.status === "skipped" ? stored(runId)?.secsPerEpoch : undefined;
+    return typeof s === "number" ? s : lastOf(o)?.secs;
+  };
   const runs = plan.runs.map((spec) => ({ spec, o: outcomes.get(spec.runId) }));
-  const withMetrics = runs.some(({ o }) => lastOf(o)?.["fid_lite"] !== undefined || verdictOf(o) !== undefined);
-  const table = new Table({
-    head: [
-      "run",
-      ...plan.axes.map(String),
-      "status",
-      "epochs",
-      "d_loss",
-      "g_loss",
-      "D(x)",
-      "D(G(z))",
-      "s/epoch",
-      ...(withMetrics ? ["FID-lite", "IS-lite", "modes", "verdict"] : []),
-    ],
-    style: { head: [], border: [] },
-  });
-  for (const { spec, o } of runs) {
+  const withMetrics = runs.some(({ spec, o }) => lastOf(o)?.["fid_lite"] !== undefined || verdict(spec.runId, o) !== undefined);
+  const head = ["run", ...plan.axes.map(String), "status", "epochs", "d_loss", "g_loss", "D(x)", "D(G(z))", "s/epoch", ...(withMetrics ? ["FID-lite", "KID", "density", "coverage", "IS-lite", "modes", "verdict"] : [])];
+  const rows = runs.map(({ spec, o }) => {
     const last = lastOf(o);
-    table.push([
+    return [
       spec.runId,
       ...plan.axes.map((k) => String(spec.varied[k] ?? spec.config[k])),
-      o ? describeOutcome(o).split(":")[0]! : "not run",
+      // A skip's reason was logged when it happened; the table keeps the column narrow.
+      o ? (o.status === "skipped" ? "skipped" : describeOutcome(o).split(":")[0]!) : "not run",
       last ? `${last.epoch}/${spec.config.epochs}` : `0/${spec.config.epochs}`,
       fmt(last?.d_loss),
       fmt(last?.g_loss),
       fmt(last?.d_real, 3),
       fmt(last?.d_fake, 3),
-      o?.status === "done" ? fmt(o.secsPerEpoch, 1) : fmt(last?.secs, 1),
+      fmt(secsPerEpoch(spec.runId, o), 1),
       ...(withMetrics
-        ? [fmt(last?.["fid_lite"], 2), fmt(last?.["is_lite"], 2), last?.["modes"] === undefined ? "-" : String(last["modes"]), verdictOf(o) ?? "-"]
+        ? [
+            fmt(last?.["fid_lite"], 2),
+            fmt(last?.["kid"], 3),
+            fmt(last?.["density"], 3),
+            fmt(last?.["coverage"], 3),
+            fmt(last?.["is_lite"], 2),
+            last?.["modes"] === undefined ? "-" : String(last["modes"]),
+            verdict(spec.runId, o) ?? "-",
+          ]
         : []),
-    ]);
+    ];
+  });
+  const render = (keep: readonly number[], borders = true) => {
+    const table = new Table({
+      head: keep.map((i) => head[i]!),
+      style: { head: [], border: [], ...(borders ? {} : { "padding-left": 0, "padding-right": 2 }) },
+      // Last resort on a narrow terminal: no box, which saves three columns per column.
+      ...(borders ? {} : { chars: Object.fromEntries(BOX_CHARS.map((c) => [c, ""])) }),
+    });
+    for (const r of rows) table.push(keep.map((i) => r[i]!));
+    return table.toString();
+  };
+  const widthOf = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+  let keep = head.map((_, i) => i);
+  let text = render(keep);
+  const dropped: string[] = [];
+  for (const name of DROP_ORDER) {
+    if (options.width === undefined || widthOf(text) <= options.width) break;
+    const i = head.indexOf(name);
+    if (i < 0) continue;
+    keep = keep.filter((k) => k !== i);
+    dropped.push(name);
+    text = render(keep);
   }
-  return table.toString();
+  if (options.width !== undefined && widthOf(text) > options.width) text = render(keep, false).split("\n").map((l) => l.trimEnd()).join("\n");
+  return dropped.length > 0 ? `${text}\n(left out to fit ${options.width} columns: ${dropped.join(", ")})` : text;
 }

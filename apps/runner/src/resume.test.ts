@@ -307,7 +307,7 @@ describe("two runners on one results folder", () => {
     const pairs = trained.map((l) => l.replace(/ \S+ epoch /, "@"));
     expect(new Set(pairs).size).toBe(pairs.length);
     expect(pairs).toHaveLength(4 * 4);
-    expect(`${a.out()}\n${b.out()}`).toMatch(/skipped \((being trained by pid \d+|already done)/);
+    expect(`${a.out()}\n${b.out()}`).toMatch(/skipped \((being trained by pid \d+|done to 4 epochs)/);
     const store = new RunStore(results);
     const index = await store.index("two-runners");
     expect(index.counts.done).toBe(4);

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { RunEvent, RunOutcome } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
@@ -13,6 +13,12 @@ export interface ScheduleOptions {
   /** Worker processes; each trains one run at a time. */
   concurrency: number;
   backend?: BackendName;
+  /** The plan's stop policy; undefined or null: never stop early. */
+  stop?: ResolvedStopPolicy;
+  /** Successive halving across these runs. */
+  halving?: HalvingPolicy;
+  /** Extend `stopped` runs instead of skipping them. */
+  resumeStopped?: boolean;
   onEvent?: (e: RunEvent) => void;
   onBackend?: (b: BackendInfo) => void;
   /** Called as each run ends, in completion order. */
@@ -62,7 +68,16 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
           child.disconnect();
           return;
         }
-        child.send({ type: "run", spec: current, resultsDir: opts.resultsDir, experiment: opts.experiment, file: opts.file } satisfies ToWorker);
+        child.send({
+          type: "run",
+          spec: current,
+          resultsDir: opts.resultsDir,
+          experiment: opts.experiment,
+          file: opts.file,
+          stop: opts.stop ?? null,
+          ...(opts.halving ? { halving: { policy: opts.halving, peers: runs.map((r) => r.runId) } } : {}),
+          resumeStopped: opts.resumeStopped ?? false,
+        } satisfies ToWorker);
       };
       child.on("message", (m: FromWorker) => {
         if (m.type === "ready") {

@@ -3,13 +3,22 @@
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
  * store" so the same loop can later pull from a shared queue.
  */
-import type { RunSpec } from "@ganscope/dsl";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
 import { defaultHooks, trainRun, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
-  | { type: "run"; spec: RunSpec; resultsDir: string; experiment: string; file?: string }
+  | {
+      type: "run";
+      spec: RunSpec;
+      resultsDir: string;
+      experiment: string;
+      file?: string;
+      stop: ResolvedStopPolicy;
+      halving?: { policy: HalvingPolicy; peers: readonly string[] };
+      resumeStopped: boolean;
+    }
   /** Finish the current epoch's checkpoint, then return "yielded" (a queue worker stopping). */
   | { type: "yield" };
 
@@ -42,15 +51,19 @@ process.on("message", (msg: ToWorker) => {
     }
     if (!backend) throw new Error("worker got a run before init");
     yielding = new AbortController();
-    const outcome = await trainRun(msg.spec, {
+    // trainRun reports a failed run as an outcome; anything it throws is a bug, reported with its stack, and the worker lives on.
+    const outcome: RunOutcome = await trainRun(msg.spec, {
       resultsDir: msg.resultsDir,
       experiment: msg.experiment,
       file: msg.file,
+      stop: msg.stop,
+      ...(msg.halving ? { halving: msg.halving } : {}),
+      resumeStopped: msg.resumeStopped,
       backend,
       hooks,
       onEvent: (event) => send({ type: "event", event }),
       yieldSignal: yielding.signal,
-    });
+    }).catch((e: unknown) => ({ status: "failed" as const, error: (e as Error).stack ?? String(e) }));
     send({ type: "result", runId: msg.spec.runId, outcome });
   })();
 });

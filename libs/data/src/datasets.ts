@@ -10,7 +10,7 @@
  *   working directory.
  */
 import type { DatasetId } from "@ganscope/dsl";
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { DataError, readIdxFile, readIdxHeader } from "./idx-reader.js";
@@ -273,4 +273,58 @@ function candidateNames(prefixes: readonly string[], kind: IdxKind, ndims: 1 | 3
     }
   }
   return Object.freeze(names);
+}
+
+/** Image size every model and metric of ganscope is built for (the MLPs' 784 inputs, the digit classifier). */
+export const IMAGE_ROWS = 28;
+export const IMAGE_COLS = 28;
+/** Classes the digit classifier and the sample grid's real row know. */
+export const LABEL_CLASSES = 10;
+
+/**
+ * Checks a dataset before any training, cheaply: both splits hold images,
+ * images are 28×28, every file is as long as its header says (a stat for a
+ * raw file; gzip files are inflated, as training would), and every label is
+ * in 0–9 (label files are small). Throws a {@link DataError} naming the file,
+ * what it holds and what was expected.
+ */
+export function checkDataset(id: DatasetId): DatasetInfo {
+  const info = datasetInfo(id);
+  const source = locate(id);
+  for (const split of ["train", "test"] as const) {
+    const s = info[split];
+    if (s.count === 0) {
+      throw new DataError(`dataset "${id}" (${split}): ${s.imagesFile} holds 0 images; expected at least one`, { file: s.imagesFile });
+    }
+    if (info.rows !== IMAGE_ROWS || info.cols !== IMAGE_COLS) {
+      throw new DataError(`dataset "${id}" (${split}): ${s.imagesFile} holds ${info.rows}×${info.cols} images; ganscope's models and metrics expect ${IMAGE_ROWS}×${IMAGE_COLS}`, { file: s.imagesFile });
+    }
+    const images = readIdxHeader(s.imagesFile);
+    const expected = 4 + 4 * images.length + images.reduce((a, b) => a * b, 1);
+    if (isRawFile(s.imagesFile)) {
+      const size = statSync(s.imagesFile).size;
+      if (size !== expected) {
+        throw new DataError(`dataset "${id}" (${split} images): ${s.imagesFile} is ${size} bytes but its header (${images.join("×")}) needs ${expected}; ${size < expected ? "truncated" : "extra bytes at the end"}`, { file: s.imagesFile });
+      }
+    } else {
+      readCached(s.imagesFile, "images", source, split);
+    }
+    const labels = readCached(s.labelsFile, "labels", source, split);
+    const bad = labels.data.findIndex((l) => l >= LABEL_CLASSES);
+    if (bad >= 0) {
+      throw new DataError(`dataset "${id}" (${split} labels): ${s.labelsFile} has label ${labels.data[bad]} at item ${bad}; expected digits 0–${LABEL_CLASSES - 1}`, { file: s.labelsFile });
+    }
+  }
+  return info;
+}
+
+function isRawFile(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    return !(head[0] === 0x1f && head[1] === 0x8b);
+  } finally {
+    closeSync(fd);
+  }
 }

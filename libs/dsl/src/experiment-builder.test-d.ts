@@ -9,8 +9,14 @@ const base = experiment("t");
 describe("vary", () => {
   test("infers literal unions without as const and records the key", () => {
     const b = base.vary("activation", ["relu", "elu"]);
-    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<never, "activation">>();
-    expectTypeOf(base.vary("dataset", ["mnist", "idx:/data/kmnist"])).toEqualTypeOf<ExperimentBuilder<never, "dataset">>();
+    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<never, "activation", { readonly activation: "relu" | "elu" }>>();
+    expectTypeOf(base.vary("dataset", ["mnist", "idx:/data/kmnist"])).toEqualTypeOf<ExperimentBuilder<never, "dataset", { readonly dataset: "mnist" | "idx:/data/kmnist" }>>();
+  });
+
+  test("carries each axis' values as literal types, for code that names runs (findings)", () => {
+    const b = base.vary("gen_layers", [3, 5]).vary("gen_lr", [1e-4, 2e-4]).seeds(0, 1);
+    expectTypeOf<NonNullable<typeof b.axesType>>().toEqualTypeOf<{ readonly gen_layers: 3 | 5; readonly gen_lr: 0.0001 | 0.0002; readonly seed: number }>();
+    expectTypeOf<NonNullable<typeof base.axesType>>().toEqualTypeOf<{}>();
   });
 
   test("rejects misuse", () => {
@@ -30,6 +36,10 @@ describe("vary", () => {
     base.epochs(5).vary("epochs", [1, 2]);
     // @ts-expect-error - seed is already an axis through seeds()
     base.seeds(0, 1).vary("seed", [2]);
+    // @ts-expect-error - the schedule is not part of a run: epochs cannot be an axis
+    base.vary("epochs", [5, 10]);
+    // @ts-expect-error - nor can the evaluation cadence
+    base.vary("eval_every", [1, 5]);
   });
 });
 
@@ -59,7 +69,7 @@ describe("fix", () => {
 describe("shorthands", () => {
   test("seeds, epochs, dataset, describe, where compile and grow the key sets", () => {
     const b = base.seeds(0, 1, 2).epochs(10).dataset("fashion-mnist").describe("d").where((c) => c.gen_lr <= c.dis_lr);
-    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<"epochs" | "dataset", "seed">>();
+    expectTypeOf(b).toEqualTypeOf<ExperimentBuilder<"epochs" | "dataset", "seed", { readonly seed: number }>>();
     base.dataset("idx:/data/kmnist");
   });
 
@@ -70,8 +80,6 @@ describe("shorthands", () => {
     base.seeds(0).seeds(1);
     // @ts-expect-error - seed fixed, then varied through seeds()
     base.fix({ seed: 1 }).seeds(2, 3);
-    // @ts-expect-error - epochs is varied
-    base.vary("epochs", [1, 2]).epochs(3);
     // @ts-expect-error - dataset is varied
     base.vary("dataset", ["mnist", "fashion-mnist"]).dataset("mnist");
     // @ts-expect-error - not a dataset id
@@ -94,4 +102,27 @@ test("the README example compiles to a RunPlan, and every builder is an Experime
   expectTypeOf(e.compile()).toEqualTypeOf<RunPlan>();
   expectTypeOf(e).toExtend<Experiment>();
   expectTypeOf(base).toExtend<Experiment>();
+});
+
+describe("stopWhen and halving", () => {
+  test("accept the documented shapes", () => {
+    expectTypeOf(base.stopWhen({ saturated: 3, collapsed: 3, diverged: true })).toEqualTypeOf<ExperimentBuilder>();
+    expectTypeOf(base.stopWhen(false)).toEqualTypeOf<ExperimentBuilder>();
+    expectTypeOf(base.halving({ metric: "fid_lite", rungs: [5, 15, 45, 100], keep: 1 / 3 })).toEqualTypeOf<ExperimentBuilder>();
+  });
+
+  test("reject misuse", () => {
+    // @ts-expect-error - unknown stop condition (typo of collapsed)
+    base.stopWhen({ colapsed: 3 });
+    // @ts-expect-error - a count of epochs, not a word
+    base.stopWhen({ saturated: "soon" });
+    // @ts-expect-error - a run with NaN weights always stops: diverged may only be true
+    base.stopWhen({ diverged: false });
+    // @ts-expect-error - not a metric halving can rank by
+    base.halving({ metric: "fid", rungs: [5], keep: 0.5 });
+    // @ts-expect-error - rungs need at least one epoch
+    base.halving({ metric: "fid_lite", rungs: [], keep: 0.5 });
+    // @ts-expect-error - keep is required
+    base.halving({ metric: "fid_lite", rungs: [5] });
+  });
 });

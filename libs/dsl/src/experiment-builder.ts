@@ -2,6 +2,8 @@ import type { DatasetId, ParamKey, RunConfig } from "./hyperparameters.js";
 import type { ExperimentDefinition, RecordedExperiment, RunFilter, Step } from "./experiment-definition.js";
 import { compilePlan, describeExperiment } from "./plan-compiler.js";
 import type { RunPlan } from "./run-plan.js";
+import type { HalvingPolicy, StopPolicy } from "./run-policies.js";
+import type { SCHEDULE_KEYS } from "./run-id.js";
 
 /**
  * A type whose name reads as the compile error, for misuses only a
@@ -11,6 +13,17 @@ import type { RunPlan } from "./run-plan.js";
 export interface DslTypeError<Message extends string> {
   readonly "@ganscope/dsl error": Message;
 }
+
+/**
+ * The values each varied key takes, as the type system saw them: key → union
+ * of the literal values given to `vary`. It lets code that names runs of an
+ * experiment (findings' arms) reject a key that is not varied, or a value not
+ * on its axis, at compile time.
+ */
+export type AxisValues = { readonly [K in ParamKey]?: unknown };
+
+/** `A` plus the axis `K` with values `V`, flattened so that types print (and compare) as one object. */
+export type WithAxis<A extends AxisValues, K extends ParamKey, V> = { readonly [P in keyof A | K]: P extends K ? V : A[P & keyof A] };
 
 /** What the runner needs from an experiment file's default export, whatever its type parameters. */
 export interface Experiment {
@@ -33,7 +46,10 @@ export interface Experiment {
  * base be specialised (`base.fix({ epochs: 5 })` for a smoke test) without
  * rebuilding it. A key is never both fixed and varied.
  */
-export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extends ParamKey = never> extends Experiment {
+export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extends ParamKey = never, Axes extends AxisValues = {}> extends Experiment {
+  /** Type-only: the varied keys and their values (never set at runtime; read it with `typeof e.axesType`). */
+  readonly axesType?: Axes;
+
   /**
    * Sets hyperparameters to single values for every run. Unknown keys, values
    * of the wrong type, and keys already varied fail to compile; fixing an
@@ -46,22 +62,24 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
     values: F &
       Record<Exclude<keyof F, ParamKey>, DslTypeError<"unknown hyperparameter: check its spelling">> &
       Record<Extract<keyof F, Varied>, DslTypeError<"this key is already varied: a key is either fixed or varied">>,
-  ): ExperimentBuilder<Fixed | Extract<keyof F, ParamKey>, Varied>;
+  ): ExperimentBuilder<Fixed | Extract<keyof F, ParamKey>, Varied, Axes>;
 
   /**
    * Makes `key` an axis: the plan has one run per value (times the other
    * axes). The first declared axis varies slowest. Values are type-checked
-   * against the key and literal unions infer without `as const`.
+   * against the key and literal unions infer without `as const`. The
+   * schedule (`epochs`, `sample_every`, `eval_every`) cannot be varied: it is
+   * not part of a run, and one run trained longest holds every shorter one.
    *
    * @example
    * experiment("act")
    *   .vary("activation", ["relu", "elu", "gelu"])
    *   .vary("dis_dropout", [0, 0.3, 0.6])   // 9 runs
    */
-  vary<K extends Exclude<ParamKey, Fixed | Varied>>(
+  vary<K extends Exclude<ParamKey, Fixed | Varied | (typeof SCHEDULE_KEYS)[number]>, const V extends readonly [RunConfig[K], ...RunConfig[K][]]>(
     key: K,
-    values: readonly [RunConfig[K], ...RunConfig[K][]],
-  ): ExperimentBuilder<Fixed, Varied | K>;
+    values: V,
+  ): ExperimentBuilder<Fixed, Varied | K, WithAxis<Axes, K, V[number]>>;
 
   /**
    * Repeats every run once per seed: shorthand for `.vary("seed", seeds)`,
@@ -74,7 +92,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
     ...seeds: "seed" extends Fixed | Varied
       ? [DslTypeError<"seed is already fixed or varied: call seeds() once, instead of fixing or varying seed">]
       : [number, ...number[]]
-  ): ExperimentBuilder<Fixed, Varied | "seed">;
+  ): ExperimentBuilder<Fixed, Varied | "seed", WithAxis<Axes, "seed", number>>;
 
   /**
    * Fixes the number of epochs (default 100); shorthand for `.fix({ epochs: n })`.
@@ -84,7 +102,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    */
   epochs(
     n: "epochs" extends Varied ? DslTypeError<"epochs is varied: drop .epochs() or the axis"> : number,
-  ): ExperimentBuilder<Fixed | "epochs", Varied>;
+  ): ExperimentBuilder<Fixed | "epochs", Varied, Axes>;
 
   /**
    * Fixes the dataset (default `"mnist"`): a built-in id or `idx:<folder>` for
@@ -95,7 +113,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    */
   dataset(
     id: "dataset" extends Varied ? DslTypeError<"dataset is varied: drop .dataset() or the axis"> : DatasetId,
-  ): ExperimentBuilder<Fixed | "dataset", Varied>;
+  ): ExperimentBuilder<Fixed | "dataset", Varied, Axes>;
 
   /**
    * A sentence for the dashboard saying what the experiment asks. Calling it
@@ -104,7 +122,7 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    * @example
    * experiment("lr").describe("Does a faster discriminator starve the generator?")
    */
-  describe(text: string): ExperimentBuilder<Fixed, Varied>;
+  describe(text: string): ExperimentBuilder<Fixed, Varied, Axes>;
 
   /**
    * Keeps only the runs whose resolved config passes `predicate` (several
@@ -118,7 +136,33 @@ export interface ExperimentBuilder<Fixed extends ParamKey = never, Varied extend
    *   .vary("dis_layers", [2, 3, 5])
    *   .where((c) => c.gen_layers >= c.dis_layers)   // 6 of 9 runs
    */
-  where(predicate: RunFilter): ExperimentBuilder<Fixed, Varied>;
+  where(predicate: RunFilter): ExperimentBuilder<Fixed, Varied, Axes>;
+
+  /**
+   * Stops a run early when it is dead, replacing the default policy's
+   * conditions that it names ({@link DEFAULT_STOP_POLICY}: 5 consecutive
+   * epochs of a saturated discriminator); `false` never stops a run early.
+   * A stopped run keeps its records and checkpoint, and is `stopped` (with
+   * the reason) in summary.json; `runner exp --resume-stopped` extends it.
+   *
+   * @example
+   * experiment("deep").fix({ gen_layers: 7, dis_layers: 5 }).stopWhen({ saturated: 3, collapsed: 3, diverged: true })
+   */
+  stopWhen<S extends StopPolicy>(
+    policy: (S & Record<Exclude<keyof S, keyof StopPolicy>, DslTypeError<"unknown stop condition: saturated, collapsed or diverged">>) | false,
+  ): ExperimentBuilder<Fixed, Varied, Axes>;
+
+  /**
+   * Asynchronous successive halving across the plan's runs: at each rung
+   * (an epoch) a run goes on only if its best `metric` so far is among the
+   * best `keep` fraction of the runs that have reached that rung; the rest
+   * stop. Runs never wait for each other. Calling it again replaces it.
+   *
+   * @example
+   * experiment("lr").vary("gen_lr", [1e-3, 2e-4, 1e-4, 1e-5]).seeds(0, 1, 2)
+   *   .halving({ metric: "fid_lite", rungs: [5, 15, 45, 100], keep: 1 / 3 })
+   */
+  halving(policy: HalvingPolicy): ExperimentBuilder<Fixed, Varied, Axes>;
 }
 
 /** Marks builders across module copies (the runner may load a file through another path than ours). */
@@ -181,6 +225,14 @@ class ExperimentBuilderImpl implements Experiment {
 
   where(predicate: unknown): ExperimentBuilderImpl {
     return this.#with({ kind: "where", method: "where", predicate });
+  }
+
+  stopWhen(policy: unknown): ExperimentBuilderImpl {
+    return this.#with({ kind: "stopWhen", method: "stopWhen", policy: snapshot(policy) });
+  }
+
+  halving(policy: unknown): ExperimentBuilderImpl {
+    return this.#with({ kind: "halving", method: "halving", policy: snapshot(policy) });
   }
 }
 

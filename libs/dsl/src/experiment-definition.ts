@@ -34,7 +34,10 @@ export type Step =
   /** `vary`, `seeds`: make a key an axis. */
   | { readonly kind: "vary"; readonly method: string; readonly key: unknown; readonly values: unknown }
   | { readonly kind: "where"; readonly method: string; readonly predicate: unknown }
-  | { readonly kind: "describe"; readonly method: string; readonly text: unknown };
+  | { readonly kind: "describe"; readonly method: string; readonly text: unknown }
+  /** `stopWhen`, `halving`: when runs end early (schedules, not part of a run's id). */
+  | { readonly kind: "stopWhen"; readonly method: string; readonly policy: unknown }
+  | { readonly kind: "halving"; readonly method: string; readonly policy: unknown };
 
 /** @internal */
 export interface RecordedExperiment {

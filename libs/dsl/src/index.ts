@@ -15,7 +15,7 @@ export type { Activation, BuiltinDataset, DatasetId, HyperParams, ParamKey, RunC
 export type { RunPlan, RunSpec } from "./run-plan.js";
 
 export { experiment, isExperiment } from "./experiment-builder.js";
-export type { DslTypeError, Experiment, ExperimentBuilder } from "./experiment-builder.js";
+export type { AxisValues, DslTypeError, Experiment, ExperimentBuilder, WithAxis } from "./experiment-builder.js";
 export type { Axis, ExperimentDefinition, RunFilter } from "./experiment-definition.js";
 
 export { MAX_RUNS } from "./plan-compiler.js";
@@ -24,4 +24,6 @@ export type { PlanIssue } from "./plan-error.js";
 export { closestKey, isParamKey, validateConfig } from "./validate.js";
 export type { IssueContext } from "./validate.js";
 
-export { canonicalJson, runId } from "./run-id.js";
+export { SCHEDULE_KEYS, canonicalJson, legacyRunId, runId, trajectoryOf } from "./run-id.js";
+export { DEFAULT_STOP_POLICY, HALVING_METRICS, resolveStopPolicy, validateHalvingPolicy, validateStopPolicy } from "./run-policies.js";
+export type { HalvingMetric, HalvingPolicy, ResolvedStopPolicy, StopPolicy } from "./run-policies.js";

@@ -133,7 +133,7 @@ describe("grid", () => {
 
   test("a grid above MAX_RUNS is refused before it is built", () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1) as [number, ...number[]];
-    const e = experiment("huge").vary("gen_layers", values).vary("dis_layers", values).vary("latent_dim", values);
+    const e = experiment("huge").vary("gen_width", values).vary("dis_width", values).vary("latent_dim", values);
     expect(() => e.compile()).toThrow(/the axes give 1000000 runs, more than the 100000 allowed/);
   });
 });

@@ -2,6 +2,7 @@ import { DEFAULTS, type ParamKey, type RunConfig } from "./hyperparameters.js";
 import type { Axis, ExperimentDefinition, RecordedExperiment, RunFilter } from "./experiment-definition.js";
 import { formatValue, issue, PlanError } from "./plan-error.js";
 import { runId } from "./run-id.js";
+import { resolveStopPolicy, validateHalvingPolicy, type HalvingPolicy, type StopPolicy } from "./run-policies.js";
 import type { RunPlan, RunSpec } from "./run-plan.js";
 import { isParamKey, validateExperiment } from "./validate.js";
 
@@ -101,11 +102,19 @@ export function compilePlan(recorded: RecordedExperiment): RunPlan {
     ]);
   }
 
+  const lastStep = (kind: "stopWhen" | "halving") => recorded.steps.filter((s) => s.kind === kind).at(-1) as { policy: unknown } | undefined;
+  const halving = lastStep("halving")?.policy;
+  if (halving !== undefined) {
+    const problems = validateHalvingPolicy(halving, at("halving"), runs.map((r) => r.config));
+    if (problems.length > 0) throw new PlanError(problems);
+  }
   return Object.freeze({
     experiment: definition.name,
     description: definition.description,
     axes: Object.freeze(definition.axes.map((a) => a.key)),
     runs: Object.freeze(runs),
+    stop: resolveStopPolicy(lastStep("stopWhen")?.policy as StopPolicy | false | undefined),
+    ...(halving !== undefined ? { halving: Object.freeze({ ...(halving as HalvingPolicy), rungs: Object.freeze([...(halving as HalvingPolicy).rungs]) }) as HalvingPolicy } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { DEFAULTS, canonicalJson, runId, type RunConfig } from "./index.js";
+import { DEFAULTS, SCHEDULE_KEYS, canonicalJson, legacyRunId, runId, trajectoryOf, type RunConfig } from "./index.js";
 import { runConfigArb } from "./testing.js";
 
 /** The same config with its keys in another order. */
@@ -55,18 +55,36 @@ describe("runId", () => {
     );
   });
 
-  test("differs for distinct configs", () => {
+  test("differs for configs whose trajectories differ", () => {
     fc.assert(
       fc.property(runConfigArb(), runConfigArb(), (a, b) => {
-        fc.pre(canonicalJson(a) !== canonicalJson(b));
+        fc.pre(canonicalJson(trajectoryOf(a)) !== canonicalJson(trajectoryOf(b)));
         expect(runId(a)).not.toBe(runId(b));
       }),
     );
   });
 
-  test("differs when any one key changes, the dataset included", () => {
+  test("ignores the schedule: epochs, sample_every and eval_every change no run id", () => {
     fc.assert(
-      fc.property(runConfigArb(), runConfigArb(), fc.constantFrom(...(Object.keys(DEFAULTS) as (keyof RunConfig)[])), (a, b, key) => {
+      fc.property(runConfigArb(), runConfigArb(), (a, b) => {
+        const rescheduled = { ...a, ...Object.fromEntries(SCHEDULE_KEYS.map((k) => [k, b[k]])) };
+        expect(runId(rescheduled)).toBe(runId(a));
+      }),
+    );
+    expect(runId({ ...DEFAULTS, epochs: 20 })).toBe(runId({ ...DEFAULTS, epochs: 100, sample_every: 1, eval_every: 2 }));
+  });
+
+  test("the legacy id (schedule included) is what stores before schedule-free ids used", () => {
+    // The config of libs/training/src/fixtures/legacy-store, whose folder the code of c64c49d named 80ffeda8798c.
+    const fixture = { ...DEFAULTS, gen_layers: 2, dis_layers: 2, batch_size: 64, limit: 128, latent_dim: 8, gen_width: 16, dis_width: 16, max_width: 16, epochs: 2, sample_every: 1, eval_every: 1 };
+    expect(legacyRunId(fixture)).toBe("80ffeda8798c");
+    expect(runId(fixture)).not.toBe("80ffeda8798c");
+  });
+
+  test("differs when any one trajectory key changes, the dataset included", () => {
+    const trajectoryKeys = (Object.keys(DEFAULTS) as (keyof RunConfig)[]).filter((k) => !(SCHEDULE_KEYS as readonly string[]).includes(k));
+    fc.assert(
+      fc.property(runConfigArb(), runConfigArb(), fc.constantFrom(...trajectoryKeys), (a, b, key) => {
         const changed = { ...a, [key]: b[key] };
         fc.pre(canonicalJson(changed[key]) !== canonicalJson(a[key]));
         expect(runId(changed)).not.toBe(runId(a));

@@ -41,16 +41,43 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * The keys that schedule a run rather than decide its trajectory: how long it
+ * trains and how often it is sampled and evaluated. Per-step seeds and batches
+ * are functions of (seed, step) only, so a run trained to 20 epochs and then
+ * to 100 is the run trained to 100 in one go.
+ */
+export const SCHEDULE_KEYS = ["epochs", "sample_every", "eval_every"] as const satisfies readonly (keyof RunConfig)[];
+
+/** The config less its schedule: what a run id hashes. */
+export function trajectoryOf(config: Readonly<RunConfig>): Omit<RunConfig, (typeof SCHEDULE_KEYS)[number]> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of SCHEDULE_KEYS) delete out[key];
+  return out as Omit<RunConfig, (typeof SCHEDULE_KEYS)[number]>;
+}
+
+const hash12 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
+
+/**
  * The run id of a resolved config: the first 12 hex digits (48 bits) of the
- * SHA-256 of its canonical JSON. The dataset is a field of the config, so the
- * same hyperparameters on two datasets are two runs, while the same config in
- * two experiments is one run (trained once, shared).
+ * SHA-256 of the canonical JSON of what decides its trajectory (architecture,
+ * activations, dropouts, learning rates, betas, batch size, seed, dataset and
+ * limit, latent size and widths) — not its schedule ({@link SCHEDULE_KEYS}).
+ * The same config in two experiments is one run (trained once, shared), and
+ * the same run asked for more epochs is extended, not retrained.
  *
  * 48 bits keep folder names short; a birthday collision needs ~16 million runs.
  *
  * @example
- * runId({ ...DEFAULTS, gen_lr: 1e-3 }) // e.g. "3f9a0c41d2b7"
+ * runId({ ...DEFAULTS, gen_lr: 1e-3 }) === runId({ ...DEFAULTS, gen_lr: 1e-3, epochs: 5 }) // true
  */
 export function runId(config: Readonly<RunConfig>): string {
-  return createHash("sha256").update(canonicalJson(config)).digest("hex").slice(0, 12);
+  return hash12(trajectoryOf(config));
+}
+
+/**
+ * The id stores written before schedule-free ids gave a config (the whole
+ * config hashed, schedule included); the runner migrates such folders.
+ */
+export function legacyRunId(config: Readonly<RunConfig>): string {
+  return hash12(config);
 }

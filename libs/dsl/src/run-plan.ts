@@ -1,8 +1,13 @@
 import type { RunConfig } from "./hyperparameters.js";
+import type { HalvingPolicy, ResolvedStopPolicy } from "./run-policies.js";
 
 /** One run of a plan: a fully resolved config and the id derived from it. */
 export interface RunSpec {
-  /** Hash of the canonical resolved config (dataset included); same config → same id. */
+  /**
+   * Hash of what decides the run's trajectory: the resolved config less its
+   * schedule (`epochs`, `sample_every`, `eval_every`). The same run asked for
+   * more epochs keeps its id and is extended.
+   */
   readonly runId: string;
   /** The resolved config this run trains. */
   readonly config: RunConfig;
@@ -19,4 +24,8 @@ export interface RunPlan {
   readonly axes: readonly (keyof RunConfig)[];
   /** The runs, in a deterministic order (the first axis varies slowest). */
   readonly runs: readonly RunSpec[];
+  /** When a run stops early: the experiment's `.stopWhen(...)` over the default; `null` = never. */
+  readonly stop: ResolvedStopPolicy;
+  /** Successive halving across the plan's runs, when the experiment asks for it. */
+  readonly halving?: HalvingPolicy;
 }

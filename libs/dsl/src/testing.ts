@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, type ParamKey, type RunConfig } from "./hyperparameters.js";
 import type { Axis } from "./experiment-definition.js";
-import { canonicalJson } from "./run-id.js";
+import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const small = (max: number) => fc.integer({ min: 1, max });
@@ -56,7 +56,8 @@ export function runConfigArb(): fc.Arbitrary<RunConfig> {
 export function axesArb(options: { readonly maxAxes?: number; readonly maxValues?: number } = {}): fc.Arbitrary<Axis[]> {
   const { maxAxes = 3, maxValues = 4 } = options;
   return fc
-    .uniqueArray(fc.constantFrom(...PARAM_KEYS), { maxLength: maxAxes })
+    // The schedule is fixed, never varied (it is not part of a run).
+    .uniqueArray(fc.constantFrom(...PARAM_KEYS.filter((k) => !(SCHEDULE_KEYS as readonly string[]).includes(k))), { maxLength: maxAxes })
     .chain((keys) =>
       fc.tuple(
         ...keys.map((key) =>

@@ -82,6 +82,11 @@ describe("error messages name the experiment, method, key, value and what is all
     ["fixed then varied", loose().fix({ gen_layers: 3 }).vary("gen_layers", [2, 4]), 'experiment("x").vary: gen_layers is already fixed by .fix(); a key is either fixed or varied'],
     ["varied then fixed", loose().vary("gen_layers", [2, 4]).fix({ gen_layers: 3 }), 'experiment("x").fix: gen_layers is already varied by .vary(); a key is either fixed or varied'],
     ["epochs() then varied", loose().epochs(5).vary("epochs", [1, 2]), 'experiment("x").vary: epochs is already fixed by .epochs(); a key is either fixed or varied'],
+    [
+      "a schedule varied",
+      loose().vary("eval_every", [1, 5]),
+      'experiment("x").vary: eval_every is a schedule, not part of a run: one run trained to the largest value holds every smaller value\'s records (keyed by epoch); fix it instead',
+    ],
     ["varied then dataset()", loose().vary("dataset", ["mnist"]).dataset("mnist"), 'experiment("x").dataset: dataset is already varied by .vary(); a key is either fixed or varied'],
     ["varied twice", loose().vary("gen_lr", [1e-4]).vary("gen_lr", [2e-4]), 'experiment("x").vary: gen_lr is already varied by .vary(); give all its values in one call'],
     ["seeds twice", loose().seeds(0).seeds(1), 'experiment("x").seeds: seed is already varied by .seeds(); give all its values in one call'],
@@ -92,8 +97,17 @@ describe("error messages name the experiment, method, key, value and what is all
     [
       "a name that leaves results/",
       loose("../etc"),
-      `experiment("../etc"): the name must be a non-empty name of letters, digits, '.', '_' or '-' (it names a folder under results/), got "../etc"`,
+      `experiment("../etc"): the name must be a non-empty name of at most 100 letters, digits, '.', '_' or '-' (it names a folder under results/), got "../etc"`,
     ],
+    // Before: ENAMETOOLONG with a stack trace when the run store made its folder.
+    [
+      "a 300-character name",
+      loose("n".repeat(300)),
+      `experiment("${"n".repeat(300)}"): the name must be a non-empty name of at most 100 letters, digits, '.', '_' or '-' (it names a folder under results/), got "${"n".repeat(300)}"`,
+    ],
+    // Before: accepted without a word (and then could not fit in memory).
+    ["batch_size 1e9", loose().fix({ batch_size: 1e9 }), 'experiment("x").fix: batch_size must be at most 65536 (a larger value cannot fit in memory or time on one machine), got 1000000000'],
+    ["gen_layers 1e6", loose().fix({ gen_layers: 1e6 }), 'experiment("x").fix: gen_layers must be at most 32 (a larger value cannot fit in memory or time on one machine), got 1000000'],
     [
       "filters that remove everything",
       loose().vary("gen_layers", [1, 2]).where(() => false),

@@ -13,7 +13,8 @@ import {
 } from "./hyperparameters.js";
 import type { RecordedExperiment } from "./experiment-definition.js";
 import { formatValue, issue, type PlanIssue } from "./plan-error.js";
-import { canonicalJson } from "./run-id.js";
+import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
+import { validateStopPolicy } from "./run-policies.js";
 
 /** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
 export interface IssueContext {
@@ -27,12 +28,41 @@ interface Rule {
   readonly expected: string;
   /** Shorter phrasing for a number that is merely out of range (the spec's `must be in [0, 1)`). */
   readonly range?: string;
+  /** Phrasing for a value above a ceiling, when the rule has one. */
+  readonly tooLarge?: (value: unknown) => string | undefined;
   readonly ok: (value: unknown) => boolean;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number";
 
-const positiveInteger: Rule = { expected: "a positive integer", ok: (v) => Number.isSafeInteger(v) && (v as number) >= 1 };
+/** A positive integer with a ceiling; the ceilings (see UPPER_BOUNDS) keep a typo from allocating the machine away. */
+const boundedInteger = (max: number): Rule => ({
+  expected: "a positive integer",
+  // Below 1 or fractional reads as the type error it is; only a too-large integer gets the ceiling.
+  tooLarge: (v) => Number.isSafeInteger(v) && (v as number) > max ? `at most ${max} (a larger value cannot fit in memory or time on one machine)` : undefined,
+  ok: (v) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max,
+});
+
+/**
+ * Ceilings of the integer hyperparameters, each far above anything this
+ * project studies and below what cannot fit: a batch beyond 65536 exceeds
+ * every split (MNIST's largest has 60000); 32 layers, widths of 8192 and a
+ * latent of 4096 are ~10× the seed's largest networks (a 8192×8192 float32
+ * layer with Adam's moments alone takes 1 GiB); 100000 epochs and cadences
+ * are years of training at the seed's budget.
+ */
+const UPPER_BOUNDS: Readonly<Record<(typeof INTEGER_KEYS)[number], number>> = {
+  gen_layers: 32,
+  dis_layers: 32,
+  epochs: 100_000,
+  batch_size: 65_536,
+  latent_dim: 4096,
+  gen_width: 8192,
+  dis_width: 8192,
+  max_width: 8192,
+  sample_every: 100_000,
+  eval_every: 100_000,
+};
 const nonNegativeInteger: Rule = { expected: "a non-negative integer", ok: (v) => Number.isSafeInteger(v) && (v as number) >= 0 };
 // Dropout of 1 drops everything and Adam's β = 1 never forgets, so both ranges are half-open.
 const halfOpenUnit: Rule = { expected: "a number in [0, 1)", range: "in [0, 1)", ok: (v) => isNumber(v) && v >= 0 && v < 1 };
@@ -45,7 +75,7 @@ const DATASET_EXPECTED = `${BUILTIN_DATASETS.map((d) => JSON.stringify(d)).join(
  * hyperparameter without a rule fails to compile.
  */
 const RULES: { readonly [K in ParamKey]: Rule } = {
-  ...(Object.fromEntries(INTEGER_KEYS.map((k) => [k, positiveInteger])) as Record<(typeof INTEGER_KEYS)[number], Rule>),
+  ...(Object.fromEntries(INTEGER_KEYS.map((k) => [k, boundedInteger(UPPER_BOUNDS[k])])) as Record<(typeof INTEGER_KEYS)[number], Rule>),
   activation: {
     expected: `one of ${ACTIVATIONS.map((a) => JSON.stringify(a)).join(", ")}`,
     ok: (v) => (ACTIVATIONS as readonly unknown[]).includes(v),
@@ -92,7 +122,7 @@ function unknownKeyIssue(at: IssueContext, key: unknown, value: unknown): PlanIs
 function valueIssue(at: IssueContext, key: ParamKey, value: unknown): PlanIssue | undefined {
   const rule = RULES[key];
   if (rule.ok(value)) return undefined;
-  const expected = isNumber(value) && rule.range !== undefined ? rule.range : rule.expected;
+  const expected = rule.tooLarge?.(value) ?? (isNumber(value) && rule.range !== undefined ? rule.range : rule.expected);
   return issue(at, key, value, rule.expected, `${key} must be ${expected}, got ${formatValue(value)}`);
 }
 
@@ -137,8 +167,9 @@ export function validateConfig(config: unknown, context: IssueContext, options: 
  * Experiment names become folders under `results/`, so they must not be able
  * to climb out of it or clash with hidden files.
  */
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const NAME_EXPECTED = "a non-empty name of letters, digits, '.', '_' or '-' (it names a folder under results/)";
+// 100 characters: folder names longer than 255 bytes fail with ENAMETOOLONG, and a name is also an MLflow experiment's.
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const NAME_EXPECTED = "a non-empty name of at most 100 letters, digits, '.', '_' or '-' (it names a folder under results/)";
 
 /**
  * Replays the builder's recorded steps in call order and reports every
@@ -195,6 +226,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
           break;
         }
         variedBy.set(key, step.method);
+        if ((SCHEDULE_KEYS as readonly string[]).includes(key)) {
+          push(
+            issue(at, key, values, "a hyperparameter that decides the run", `${key} is a schedule, not part of a run: one run trained to the largest value holds every smaller value's records (keyed by epoch); fix it instead`),
+          );
+          break;
+        }
         if (!Array.isArray(values)) {
           push(issue(at, key, values, "a list of values", `${key} needs a list of values, got ${formatValue(values)}`));
           break;
@@ -228,6 +265,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
         if (typeof step.text !== "string") {
           push(issue(at, null, step.text, "a string", `expects a string, got ${formatValue(step.text)}`));
         }
+        break;
+      case "stopWhen":
+        issues.push(...validateStopPolicy(step.policy, at));
+        break;
+      case "halving":
+        // Rungs are checked against the runs' epochs once the grid is resolved (plan compiler).
         break;
     }
   }

@@ -4,7 +4,8 @@
  * the classifier's held-out accuracy, FID-lite for real-vs-real (disjoint
  * halves of the shuffled test split), real-vs-noise and a blur/shift
  * corruption ladder, IS-lite on real digits, the collapse measures of real,
- * single-class and repeated-image sets, and how long one evaluation takes.
+ * single-class and repeated-image sets, KID, density/coverage,
+ * precision/recall and confidence of each, and how long one evaluation takes.
  *
  *   npx tsx libs/metrics/src/calibrate.ts [--dataset mnist] [--classifier default|test] [--samples 2000]
  */
@@ -38,7 +39,8 @@ const { rows, cols } = test;
 const line = (name: string, e: SampleEvaluation) =>
   console.log(
     `${name.padEnd(26)} FID-lite ${e.fidLite.toFixed(2).padStart(8)}  IS-lite ${e.isLite.toFixed(2).padStart(5)}  modes ${String(e.modes).padStart(2)}  ` +
-      `max share ${e.maxClassShare.toFixed(3)}  KL ${e.klUniform.toFixed(3)}  diversity ${e.diversity.toFixed(3)}  ${e.collapsed ? "COLLAPSED" : "ok"}`,
+      `max share ${e.maxClassShare.toFixed(3)}  KL ${e.klUniform.toFixed(3)}  diversity ${e.diversity.toFixed(3)}  ${e.collapsed ? "COLLAPSED" : "ok"}  ` +
+      `KID ${e.kid.toFixed(3)} ± ${e.kidStd.toFixed(3)}  density ${e.density.toFixed(3)}  coverage ${e.coverage.toFixed(3)}  precision ${e.precision.toFixed(3)}  recall ${e.recall.toFixed(3)}  confidence ${e.confidence.toFixed(3)}`,
   );
 
 console.log("\nreal-vs-real by N (two disjoint shuffled halves of the test split):");
@@ -46,7 +48,10 @@ for (const n of [250, 500, 1000, 2000, 5000].filter((n) => n > classifier.featur
   const ref = await realReference(classifier, sampleImages(test, n).images);
   const other = await evaluateImages(classifier, ref, sampleImages(test, n, undefined, n).images);
   const noise = await evaluateImages(classifier, ref, noiseImages(n, rows * cols, mulberry32(5)));
-  console.log(`  N=${String(n).padStart(4)}: real-vs-real ${other.fidLite.toFixed(2).padStart(7)}   real-vs-noise ${noise.fidLite.toFixed(1)}   ratio ${(other.fidLite / noise.fidLite).toExponential(2)}`);
+  console.log(
+    `  N=${String(n).padStart(4)}: real-vs-real ${other.fidLite.toFixed(2).padStart(7)}   real-vs-noise ${noise.fidLite.toFixed(1)}   ratio ${(other.fidLite / noise.fidLite).toExponential(2)}   ` +
+      `KID real-vs-real ${other.kid.toFixed(4)} ± ${other.kidStd.toFixed(4)} (real-vs-noise ${noise.kid.toFixed(3)})   coverage ${other.coverage.toFixed(3)}   density ${other.density.toFixed(3)}`,
+  );
 }
 
 console.log(`\nat N=${samples}:`);
@@ -56,6 +61,7 @@ const other = sampleImages(test, samples, undefined, Math.min(samples, test.coun
 line("real (other half)", await evaluateImages(classifier, reference, other.images));
 line("uniform noise", await evaluateImages(classifier, reference, noiseImages(samples, rows * cols, mulberry32(5))));
 for (const sigma of [0.5, 1, 1.5, 2, 3]) line(`blur σ=${sigma}`, await evaluateImages(classifier, reference, blurImages(other.images, rows, cols, sigma)));
+line("noise blobs (blur σ=3 of noise)", await evaluateImages(classifier, reference, blurImages(noiseImages(samples, rows * cols, mulberry32(6)), rows, cols, 3)));
 for (const d of [1, 2, 3, 4, 6]) line(`shift ${d} px right`, await evaluateImages(classifier, reference, shiftImages(other.images, rows, cols, d, 0)));
 
 const size = rows * cols;
@@ -89,5 +95,5 @@ for (let i = 0; i < 5; i++) {
   times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);
-console.log(`one evaluation of ${samples} images (embed + FID-lite + collapse + IS-lite): median ${times[2]!.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms of 5`);
+console.log(`one evaluation of ${samples} images (embed + FID-lite + KID + density/coverage + precision/recall + collapse + IS-lite): median ${times[2]!.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms of 5`);
 classifier.dispose();

@@ -1,10 +1,12 @@
 /**
  * One evaluation of a set of images against held-out real digits: FID-lite,
- * the mode-collapse measures and IS-lite, all through one classifier pass.
+ * KID, density/coverage, precision/recall, the mode-collapse measures and
+ * IS-lite, all through one classifier pass.
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { shuffledIndices, type BatchSource } from "@ganscope/data";
 import type { DigitClassifier } from "./digit-classifier.js";
+import { compareToReference, featureReference, type FeatureReference } from "./feature-metrics.js";
 import { frechetParts, gaussianStats, type GaussianStats } from "./fid-lite.js";
 import { inceptionScoreLite } from "./inception-score.js";
 import { DEFAULT_COLLAPSE_THRESHOLDS, classSpread, collapseReport, type ClassSpread, type CollapseThresholds } from "./mode-collapse.js";
@@ -29,6 +31,8 @@ export interface RealReference {
   readonly spread: ClassSpread;
   /** IS-lite of the real images themselves. */
   readonly isLite: number;
+  /** The real features with their k-NN radii and kernel, for KID, density/coverage and precision/recall. */
+  readonly features: FeatureReference;
 }
 
 /** Picks `count` images of `data` by a seeded shuffle (MNIST's test split is ordered by writer group, so its first images are not a fair sample). */
@@ -54,6 +58,7 @@ export async function realReference(classifier: DigitClassifier, images: Float32
     stats: gaussianStats(e.features, e.count, e.featureDim),
     spread: classSpread(e.features, e.featureDim, e.predicted, e.numClasses),
     isLite: inceptionScoreLite(e.probs, e.numClasses),
+    features: featureReference({ data: e.features, dim: e.featureDim }),
   };
 }
 
@@ -72,6 +77,22 @@ export interface SampleEvaluation {
   readonly diversity: number;
   readonly collapsed: boolean;
   readonly collapseReasons: readonly string[];
+  /** KID: mean and standard deviation over subsets of the unbiased MMD² (cubic kernel). */
+  readonly kid: number;
+  readonly kidStd: number;
+  /** Density and coverage, k = 5. */
+  readonly density: number;
+  readonly coverage: number;
+  /** Improved precision and recall, k = 3. */
+  readonly precision: number;
+  readonly recall: number;
+  /**
+   * Mean over samples of the classifier's top class probability: how surely
+   * it recognises a digit in each image (real test digits 0.99). Separates
+   * one realistic digit repeated (≈ 1) from speckle the classifier merely
+   * files under one class (≈ 0.5), which the class histogram cannot.
+   */
+  readonly confidence: number;
 }
 
 /**
@@ -90,6 +111,9 @@ export async function evaluateImages(
   }
   const fid = frechetParts(gaussianStats(e.features, e.count, e.featureDim), reference.stats);
   const collapse = collapseReport(e, reference.spread, e.featureDim, e.numClasses, thresholds);
+  const near = compareToReference(reference.features, { data: e.features, dim: e.featureDim });
+  let confidence = 0;
+  for (let i = 0; i < e.count; i++) confidence += e.probs[i * e.numClasses + e.predicted[i]!]!;
   return {
     count: e.count,
     fidLite: fid.distance,
@@ -102,11 +126,33 @@ export async function evaluateImages(
     diversity: collapse.diversity,
     collapsed: collapse.collapsed,
     collapseReasons: collapse.reasons,
+    kid: near.kid.mean,
+    kidStd: near.kid.std,
+    density: near.density,
+    coverage: near.coverage,
+    precision: near.precision,
+    recall: near.recall,
+    confidence: confidence / e.count,
   };
 }
 
 /** Record keys an evaluation adds to a run's per-epoch record. */
-export const METRIC_KEYS = ["fid_lite", "is_lite", "modes", "kl_uniform", "max_class_share", "diversity", "collapsed"] as const;
+export const METRIC_KEYS = [
+  "fid_lite",
+  "kid",
+  "kid_std",
+  "density",
+  "coverage",
+  "precision",
+  "recall",
+  "confidence",
+  "is_lite",
+  "modes",
+  "kl_uniform",
+  "max_class_share",
+  "diversity",
+  "collapsed",
+] as const;
 
 /** Prefix of the per-class share keys (`class_share_0` … `class_share_9`). */
 export const CLASS_SHARE_PREFIX = "class_share_";
@@ -115,6 +161,13 @@ export const CLASS_SHARE_PREFIX = "class_share_";
 export function evaluationRecord(e: SampleEvaluation): Record<string, number> {
   const out: Record<string, number> = {
     fid_lite: e.fidLite,
+    kid: e.kid,
+    kid_std: e.kidStd,
+    density: e.density,
+    coverage: e.coverage,
+    precision: e.precision,
+    recall: e.recall,
+    confidence: e.confidence,
     is_lite: e.isLite,
     modes: e.modes,
     kl_uniform: e.klUniform,

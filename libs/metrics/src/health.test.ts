@@ -71,6 +71,42 @@ describe("judgeRun", () => {
     expect(judgeRun(records, { ...DEFAULT_HEALTH_THRESHOLDS, maxClassShare: 0.95, minModes: 1, minDiversity: 0.3 }).verdict).toBe("not_converged");
   });
 
+  // The quickstart after 3 epochs (cal-quick in the agreement fixture): speckle filed 100% under one class.
+  const speckle = { ...onesEval, fid_lite: 255.8, coverage: 0.004, density: 1.3, precision: 1, confidence: 0.735, modes: 1, max_class_share: 1, diversity: 0.061 };
+
+  it("no_digits: drawings no closer to real digits than noise, even when the histogram reads as collapse", () => {
+    const j = judgeRun([epoch(1, speckle), epoch(2, speckle), epoch(3, speckle)]);
+    expect(j.verdict).toBe("no_digits");
+    expect(j.reasons).toEqual([`epoch 3: drawings no closer to real digits than uniform noise: coverage 0.004 < ${DEFAULT_HEALTH_THRESHOLDS.noDigitsCoverage}`]);
+    expect(j.notes.join("\n")).toMatch(/read as collapse .* but the drawings are not realistic yet \(confidence 0\.735 < 0\.9\)/);
+    expect(j.evidence.lastEval).toMatchObject({ coverage: 0.004, confidence: 0.735, density: 1.3 });
+    expect([epoch(1, speckle)]).toHaveVerdict("no_digits");
+    expect([epoch(1, speckle)]).not.toConverge();
+    let message = "";
+    try {
+      expect([epoch(1, speckle)]).toHaveVerdict("mode_collapse");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/verdict: no_digits/);
+    expect(message).toMatch(/coverage 0\.004, confidence 0\.735/);
+  });
+
+  it("mode_collapse needs realistic drawings: the same histogram with confident, real-looking 1s is a collapse", () => {
+    const realOnes = { ...speckle, confidence: 0.97 };
+    expect(judgeRun([epoch(1, realOnes)]).verdict).toBe("mode_collapse");
+    // Rough drawings of few kinds that reach beyond noise are a run still finding its digits.
+    const roughFew = { ...onesEval, fid_lite: 205, coverage: 0.02, confidence: 0.6 };
+    const j = judgeRun([epoch(1, roughFew)]);
+    expect(j.verdict).toBe("not_converged");
+    expect(j.notes.join("\n")).toMatch(/rough drawings of few kinds, not a collapse/);
+  });
+
+  it("records written before coverage and confidence existed keep the old reading", () => {
+    expect(judgeRun([epoch(1, onesEval)]).verdict).toBe("mode_collapse");
+    expect(judgeRun([epoch(1, goodEval(120))]).verdict).toBe("not_converged");
+  });
+
   it("without evaluations it cannot converge, and says why", () => {
     expect(judgeRun([epoch(1), epoch(2)]).reasons).toEqual(["no evaluation metrics in the records (is the metrics hook attached?)"]);
     expect(judgeRun([]).verdict).toBe("not_converged");

@@ -7,9 +7,18 @@
  * 2. `vanishing_gradients`: the discriminator saturated — D(G(z)) and
  *    d_loss both near zero over each of the last epochs (the seed's "the
  *    discriminator's loss quickly approached zero").
- * 3. `mode_collapse`: the last evaluation's samples crossed a collapse threshold.
- * 4. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
- * 5. `not_converged`: none of the above (too few epochs, or no progress).
+ * 3. `mode_collapse`: the last evaluation crossed a collapse threshold (few
+ *    classes, one class dominating, or one drawing repeated) and its
+ *    drawings are realistic — the classifier names them as surely as real
+ *    digits blurred by 1.5 px (`realisticConfidence`). Rough drawings of
+ *    few classes early in training are not a collapse but a run still
+ *    finding its digits.
+ * 4. `no_digits`: the last evaluation's drawings are no closer to real
+ *    digits than uniform noise: they cover fewer real digits' k-NN balls
+ *    (`coverage`) than noise does. Speckle that the classifier files under
+ *    one class (today's early MLP generators) lands here, not in collapse.
+ * 5. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
+ * 6. `not_converged`: none of the above — rough digits, still improving (or stuck).
  */
 import { CLASS_SHARE_PREFIX } from "./evaluate.js";
 import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, klFromUniform, maxClassShare, modesCovered, type CollapseThresholds } from "./mode-collapse.js";
@@ -29,7 +38,7 @@ export interface TrainingRecord {
   readonly [metric: string]: number | undefined;
 }
 
-export const VERDICTS = ["converged", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
+export const VERDICTS = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface HealthThresholds extends CollapseThresholds {
@@ -53,6 +62,21 @@ export interface HealthThresholds extends CollapseThresholds {
    * improved on the first by less than this fraction.
    */
   readonly minFidImprovement: number;
+  /**
+   * A collapse counts as `mode_collapse` only when the classifier's mean
+   * top-class probability (`confidence`) is at least this: the drawings
+   * are realistic digits, just too few kinds. 0.9 is real digits blurred
+   * by σ = 1.5 px (0.905; real 0.989, σ = 2 px blobs 0.693, uniform noise
+   * 0.763, early GAN speckle 0.42–0.76). Default classifier.
+   */
+  readonly realisticConfidence: number;
+  /**
+   * `no_digits` when coverage (k = 5) is below this: the drawings reach
+   * fewer real digits' neighbourhoods than uniform noise does (0.013 at
+   * N = 2000; real 0.968, real digits blurred by σ = 2 px 0.080). Default
+   * classifier, N = 2000.
+   */
+  readonly noDigitsCoverage: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
@@ -62,6 +86,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
   saturatedDLoss: 0.1,
   convergedFid: 25,
   minFidImprovement: 0.1,
+  realisticConfidence: 0.9,
+  noDigitsCoverage: 0.013,
 });
 
 const CORE_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
@@ -89,6 +115,13 @@ export interface HealthEvidence {
     readonly max_class_share: number;
     readonly diversity: number;
     readonly histogram?: number[];
+    readonly kid?: number;
+    readonly kid_std?: number;
+    readonly density?: number;
+    readonly coverage?: number;
+    readonly precision?: number;
+    readonly recall?: number;
+    readonly confidence?: number;
   };
   readonly bestFid?: { readonly epoch: number; readonly value: number };
   /** FID-lite of every evaluation, in order. */
@@ -138,6 +171,33 @@ export function isSaturated(records: readonly TrainingRecord[], thresholds: Pick
 }
 
 /**
+ * Why an evaluated record's drawings are not recognisable digits yet, one
+ * line per threshold crossed; empty when they are, or when the record
+ * predates the `coverage` key and cannot tell.
+ */
+export function noDigitsReasons(r: TrainingRecord, thresholds: Pick<HealthThresholds, "noDigitsCoverage"> = DEFAULT_HEALTH_THRESHOLDS): string[] {
+  const coverage = r["coverage"];
+  if (coverage === undefined || !(coverage < thresholds.noDigitsCoverage)) return [];
+  return [`drawings no closer to real digits than uniform noise: coverage ${round(coverage, 4)} < ${thresholds.noDigitsCoverage}`];
+}
+
+/** True when an evaluated record's drawings are not recognisable digits yet (see {@link noDigitsReasons}). */
+export function hasNoDigits(r: TrainingRecord, thresholds: Pick<HealthThresholds, "noDigitsCoverage"> = DEFAULT_HEALTH_THRESHOLDS): boolean {
+  return noDigitsReasons(r, thresholds).length > 0;
+}
+
+/**
+ * True when an evaluated record's drawings are realistic enough for a
+ * collapse to be a collapse (confidence ≥ `realisticConfidence`); records
+ * without `confidence` (written before it existed) count as realistic, as
+ * every collapse did then.
+ */
+export function isRealistic(r: TrainingRecord, thresholds: Pick<HealthThresholds, "realisticConfidence"> = DEFAULT_HEALTH_THRESHOLDS): boolean {
+  const confidence = r["confidence"];
+  return confidence === undefined || confidence >= thresholds.realisticConfidence;
+}
+
+/**
  * One verdict for a run from its records (in epoch order).
  *
  * @example
@@ -182,6 +242,9 @@ export function judgeRun(records: readonly TrainingRecord[], thresholds: HealthT
             max_class_share: round(collapse.maxClassShare),
             diversity: round(collapse.diversity),
             ...(collapse.histogram ? { histogram: collapse.histogram.map((p) => round(p)) } : {}),
+            ...Object.fromEntries(
+              (["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"] as const).flatMap((k) => (last[k] !== undefined ? [[k, round(last[k])]] : [])),
+            ),
           },
         }
       : {}),
@@ -202,17 +265,27 @@ export function judgeRun(records: readonly TrainingRecord[], thresholds: HealthT
         `D(G(z)) = [${evidence.tail.d_fake.join(", ")}] < ${thresholds.saturatedDFake} and d_loss = [${evidence.tail.d_loss.join(", ")}] < ${thresholds.saturatedDLoss}`,
     ]);
   }
-  if (collapse?.collapsed) {
+  const realistic = last !== undefined && isRealistic(last, thresholds);
+  if (collapse?.collapsed && realistic) {
     notes.pop();
     return judge("mode_collapse", collapse.reasons.map((r) => `epoch ${last!.epoch}: ${r}`));
   }
+  if (collapse?.collapsed) {
+    notes.pop();
+    notes.push(
+      `the class measures read as collapse (${collapse.reasons.join("; ")}), but the drawings are not realistic yet ` +
+        `(confidence ${round(last!["confidence"]!, 3)} < ${thresholds.realisticConfidence}): rough drawings of few kinds, not a collapse`,
+    );
+  }
+  const noDigits = last ? noDigitsReasons(last, thresholds) : [];
+  if (noDigits.length > 0) return judge("no_digits", noDigits.map((r) => `epoch ${last!.epoch}: ${r}`));
   if (!last) return judge("not_converged", ["no evaluation metrics in the records (is the metrics hook attached?)"]);
   const fid = last["fid_lite"]!;
   const noProgress = fidHistory.length >= 3 && Math.min(...fidHistory.slice(1).map((f) => f.value)) > fidHistory[0]!.value * (1 - thresholds.minFidImprovement);
   if (noProgress) {
     notes.push(`no progress: FID-lite ${fidHistory.map((f) => round(f.value, 2)).join(" → ")} never improved by ${100 * thresholds.minFidImprovement}% on the first evaluation`);
   }
-  if (fid <= thresholds.convergedFid) {
+  if (fid <= thresholds.convergedFid && !collapse?.collapsed) {
     return judge("converged", [`FID-lite ${round(fid, 2)} ≤ ${thresholds.convergedFid} at epoch ${last.epoch}, ${collapse!.modes} classes covered, diversity ratio ${round(collapse!.diversity, 3)}`]);
   }
   return judge("not_converged", [`FID-lite ${round(fid, 2)} > ${thresholds.convergedFid} at epoch ${last.epoch}`, ...(noProgress ? [notes.at(-1)!] : [])]);

@@ -20,6 +20,18 @@ export {
   modesCovered,
 } from "./mode-collapse.js";
 export type { ClassSpread, CollapseReport, CollapseThresholds } from "./mode-collapse.js";
+export {
+  DENSITY_K,
+  KID_SUBSETS,
+  KID_SUBSET_SIZE,
+  PRECISION_K,
+  compareToReference,
+  densityCoverage,
+  featureReference,
+  kernelInceptionDistance,
+  precisionRecall,
+} from "./feature-metrics.js";
+export type { CompareOptions, DensityCoverage, FeatureComparison, FeatureReference, Features, KidOptions, KidResult, PrecisionRecall } from "./feature-metrics.js";
 export { inceptionScoreLite } from "./inception-score.js";
 
 export { CLASS_SHARE_PREFIX, EVAL_SAMPLES, METRIC_KEYS, REFERENCE_SEED, evaluateImages, evaluationRecord, realReference, sampleImages } from "./evaluate.js";
@@ -27,7 +39,7 @@ export type { RealReference, SampleEvaluation } from "./evaluate.js";
 export { createEvaluator } from "./evaluator.js";
 export type { Evaluator, EvaluatorOptions } from "./evaluator.js";
 
-export { DEFAULT_HEALTH_THRESHOLDS, VERDICTS, isSaturated, judgeRun, recordCollapse, recordHistogram } from "./health.js";
+export { DEFAULT_HEALTH_THRESHOLDS, VERDICTS, hasNoDigits, isRealistic, isSaturated, judgeRun, noDigitsReasons, recordCollapse, recordHistogram } from "./health.js";
 export type { HealthEvidence, HealthThresholds, RunJudgement, TrainingRecord, Verdict } from "./health.js";
 export { summarizeRun } from "./summarize.js";
 export type { MetricsSummary } from "./summarize.js";

@@ -4,6 +4,10 @@ import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordHistogram, type HealthEviden
 /** Which way is better for each evaluation metric, for "best" values. */
 const BETTER: Readonly<Record<string, "min" | "max">> = {
   fid_lite: "min",
+  kid: "min",
+  coverage: "max",
+  precision: "max",
+  recall: "max",
   is_lite: "max",
   modes: "max",
   kl_uniform: "min",

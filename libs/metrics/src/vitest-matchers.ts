@@ -6,7 +6,7 @@
  * expect(records).not.toCollapse();        // a run's per-epoch records
  * expect(evaluation).toCollapse();          // one evaluateImages() result
  * expect(records).toConverge();
- * expect(records).toHaveVerdict("vanishing_gradients");
+ * expect(records).toHaveVerdict("vanishing_gradients");   // or "no_digits", "mode_collapse", … (VERDICTS)
  * ```
  *
  * Failure messages print the evidence: class histogram, FID-lite, D outputs.
@@ -58,7 +58,8 @@ function describeJudgement(j: RunJudgement): string {
   if (e.lastEval) {
     lines.push(
       `last evaluation (epoch ${e.lastEval.epoch}): FID-lite ${e.lastEval.fid_lite}, IS-lite ${e.lastEval.is_lite ?? "-"}, ` +
-        `${e.lastEval.modes} modes, max class share ${pct(e.lastEval.max_class_share)}, diversity ${e.lastEval.diversity}`,
+        `${e.lastEval.modes} modes, max class share ${pct(e.lastEval.max_class_share)}, diversity ${e.lastEval.diversity}` +
+        (e.lastEval.coverage !== undefined ? `, KID ${e.lastEval.kid ?? "-"}, density ${e.lastEval.density ?? "-"}, coverage ${e.lastEval.coverage}, confidence ${e.lastEval.confidence ?? "-"}` : ""),
       `class histogram: ${histogramLine(e.lastEval.histogram)}`,
     );
   } else {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import type { Gan } from "./gan.js";
 
 /**
@@ -18,7 +19,7 @@ interface TensorEntry {
   dtype: "float32" | "int32";
 }
 
-interface Header<M> {
+export interface CheckpointHeader<M> {
   version: 1;
   step: number;
   meta: M;
@@ -59,30 +60,100 @@ async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.
   return { entries, tensors, owned };
 }
 
-/** Writes both networks and both optimisers' state, atomically. */
-export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promise<void> {
+/**
+ * Parses a checkpoint's framing and checks that it holds exactly the bytes
+ * its header promises; throws a {@link CheckpointError} saying what is wrong.
+ */
+export function parseCheckpoint<M>(buf: Uint8Array, file: string): { header: CheckpointHeader<M>; dataOffset: number } {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < 8 || b.toString("ascii", 0, 4) !== MAGIC) throw new CheckpointError(file, "not a ganscope checkpoint (bad magic)");
+  const headerLen = b.readUInt32LE(4);
+  if (8 + headerLen > b.length) throw new CheckpointError(file, `truncated checkpoint: ${b.length} bytes, its header alone needs ${8 + headerLen}`);
+  let header: CheckpointHeader<M>;
+  try {
+    header = JSON.parse(b.toString("utf8", 8, 8 + headerLen)) as CheckpointHeader<M>;
+  } catch (e) {
+    throw new CheckpointError(file, `corrupt checkpoint header (${(e as Error).message})`);
+  }
+  if (!Array.isArray(header.tensors)) throw new CheckpointError(file, "corrupt checkpoint header (no tensor list)");
+  const need = 8 + headerLen + header.tensors.reduce((sum, e) => sum + 4 * e.shape.reduce((a, x) => a * x, 1), 0);
+  if (b.length < need) {
+    let offset = 8 + headerLen;
+    const at = header.tensors.find((e) => (offset += 4 * e.shape.reduce((a, x) => a * x, 1)) > b.length);
+    throw new CheckpointError(file, `truncated checkpoint at tensor ${at?.name ?? "?"}: ${b.length} bytes where ${need} are needed`);
+  }
+  if (b.length > need) throw new CheckpointError(file, `corrupt checkpoint: ${b.length} bytes where ${need} are expected`);
+  return { header, dataOffset: 8 + headerLen };
+}
+
+/** A checkpoint file that cannot be restored; the message names the file and what is wrong. */
+export class CheckpointError extends Error {
+  override readonly name = "CheckpointError";
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    /** The errno of a failed write (ENOSPC, EROFS, …); undefined for a file that does not parse. */
+    readonly code?: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** Both networks and both optimisers' state as checkpoint bytes (prefix, header, tensor data). */
+export async function encodeCheckpoint<M>(gan: Gan, meta: M): Promise<Buffer[]> {
   const { entries, tensors, owned } = await collect(gan);
   const adamPowers = [gan.genOptimizer, gan.disOptimizer].map((o) => {
     const p = o as unknown as AdamPowers;
     return [p.accBeta1.dataSync()[0]!, p.accBeta2.dataSync()[0]!] as [number, number];
   });
-  const header: Header<M> = { version: 1, step: gan.step, meta, tensors: entries, adamPowers };
+  const header: CheckpointHeader<M> = { version: 1, step: gan.step, meta, tensors: entries, adamPowers };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
   const prefix = Buffer.alloc(8);
   prefix.write(MAGIC, 0, "ascii");
   prefix.writeUInt32LE(headerBytes.length, 4);
   const datas = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose(owned);
-  const body = datas.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+  return [prefix, headerBytes, ...datas.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))];
+}
+
+/**
+ * Writes both networks and both optimisers' state. The previous checkpoint
+ * stays in place until the new one is fully written, fsynced, read back and
+ * parsed: a failure at any point (full disk, read-only folder, kill -9) leaves
+ * the previous good checkpoint and no temp file, so a rerun resumes from it.
+ */
+export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promise<void> {
+  const chunks = await encodeCheckpoint(gan, meta);
+  const expected = Buffer.concat(chunks);
   const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, "w");
+  let handle: fs.FileHandle | undefined;
   try {
-    await handle.writev([prefix, headerBytes, ...body]);
+    handle = await fs.open(tmp, "w");
+    let pos = 0;
+    // A nearly full disk writes fewer bytes than asked and FileHandle.writev does not throw for it: loop until all are written.
+    while (pos < expected.length) {
+      const { bytesWritten } = await handle.write(expected, pos, expected.length - pos, pos);
+      if (bytesWritten <= 0) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+      pos += bytesWritten;
+    }
     await handle.sync();
-  } finally {
     await handle.close();
+    handle = undefined;
+    const back = await fs.readFile(tmp);
+    if (!back.equals(expected)) throw new CheckpointError(tmp, `${back.length} of ${expected.length} bytes read back as written`);
+    parseCheckpoint(back, tmp);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await handle?.close().catch(() => {});
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = e instanceof CheckpointError ? e.detail : code === "ENOSPC" ? "no space left on device (ENOSPC); free some space and run again (it resumes from the previous checkpoint)" : code === "EROFS" ? "read-only file system (EROFS)" : (e as Error).message;
+    throw new CheckpointError(file, `cannot write checkpoint: ${why}`, code ?? "EVERIFY");
   }
-  await fs.rename(tmp, file);
+  // The rename is durable once the folder is synced.
+  const dir = await fs.open(path.dirname(file), "r").catch(() => undefined);
+  await dir?.sync().catch(() => {});
+  await dir?.close();
 }
 
 /**
@@ -92,12 +163,9 @@ export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promis
  */
 export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
   const buf = await fs.readFile(file);
-  if (buf.length < 8 || buf.toString("ascii", 0, 4) !== MAGIC) {
-    throw new Error(`${file}: not a ganscope checkpoint (bad magic)`);
-  }
-  const headerLen = buf.readUInt32LE(4);
-  const header = JSON.parse(buf.toString("utf8", 8, 8 + headerLen)) as Header<M>;
-  let offset = 8 + headerLen;
+  const parsed = parseCheckpoint<M>(buf, file);
+  const header = parsed.header;
+  let offset = parsed.dataOffset;
   const byGroup: Record<TensorEntry["group"], { name: string; tensor: tf.Tensor }[]> = {
     gen: [],
     dis: [],
@@ -106,7 +174,6 @@ export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
   };
   for (const e of header.tensors) {
     const size = e.shape.reduce((a, b) => a * b, 1);
-    if (offset + size * 4 > buf.length) throw new Error(`${file}: truncated checkpoint at tensor ${e.name}`);
     // Copy out: the file buffer's offset need not be 4-byte aligned.
     const data = new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + size * 4));
     offset += size * 4;

@@ -105,7 +105,10 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
     disOptimizer,
     step: 0,
     noise(n, seed) {
-      return tf.randomNormal([n, config.latent_dim], 0, 1, "float32", seed);
+      // tfjs' Gaussian sampler reads its seed as `seed ? seed : Math.random()`, so seed 0 — the
+      // default config's first step — drew fresh noise on every run and fresh runs differed.
+      // alea("0") is what seed 0 means; every other seed is passed through unchanged.
+      return tf.randomNormal([n, config.latent_dim], 0, 1, "float32", seed === 0 ? ("0" as unknown as number) : seed);
     },
     trainStep(real) {
       const s = gan.step;

@@ -11,7 +11,7 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
-import type { RunSpec } from "@ganscope/dsl";
+import type { ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { redactedUrl, redisOptionsOf } from "./redis-url.js";
 
 /** The one queue every ganscope worker serves, whatever the experiment. */
@@ -23,6 +23,11 @@ export interface RunJob {
   experiment: string;
   /** The experiment file, recorded in config.json. */
   file?: string;
+  /**
+   * The plan's stop policy. Successive halving is not carried: it compares a
+   * run with its peers' records in one store, and queued peers train on other machines.
+   */
+  stop?: ResolvedStopPolicy;
 }
 
 /**

@@ -1,9 +1,10 @@
 export { processAlive } from "./process-alive.js";
-export { appendLineDurable, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
+export { CorruptFileError, StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from "./atomic-file.js";
 export {
   RESULTS_FILES,
   RunDir,
   RunStore,
+  CorruptRecordsError,
   gitCommit,
   sampleFileName,
   type EpochRecord,
@@ -21,6 +22,7 @@ export {
 export {
   MLFLOW_LIMITS,
   MlflowClient,
+  MlflowConfigError,
   MlflowError,
   connectionFromEnv,
   splitLogBatch,

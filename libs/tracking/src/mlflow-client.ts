@@ -101,6 +101,18 @@ export class MlflowError extends Error {
  * Only http(s) servers are supported: other URI schemes MLflow knows
  * (file:, sqlite:, databricks) are not a REST server, and are refused by name.
  */
+/** MLFLOW_TRACKING_URI (or its credentials) cannot be used as given; the message says what was expected. */
+export class MlflowConfigError extends Error {
+  override readonly name = "MlflowConfigError";
+}
+
+/** The gist of an error body that is an HTML page (a web server that is not MLflow, a proxy): its title, not the page. */
+function htmlGist(text: string): string | undefined {
+  if (!/^\s*<(!doctype|html|head|body|\?xml)/i.test(text)) return undefined;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  return `an HTML page${title ? ` titled "${title}"` : ""} instead of MLflow's JSON — is MLFLOW_TRACKING_URI the MLflow tracking server?`;
+}
+
 export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): MlflowConnection | undefined {
   const raw = env["MLFLOW_TRACKING_URI"]?.trim();
   if (!raw) return undefined;
@@ -108,10 +120,10 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): MlflowC
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow tracking server, got "${raw}"`);
+    throw new MlflowConfigError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow tracking server, e.g. http://127.0.0.1:5000, got "${raw}"`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow tracking server, got "${raw}" (${url.protocol} stores are not supported)`);
+    throw new MlflowConfigError(`MLFLOW_TRACKING_URI must be an http(s) URL of an MLflow tracking server, e.g. http://127.0.0.1:5000, got "${raw}" (${url.protocol} stores are not supported)`);
   }
   let authorization: string | undefined;
   const token = env["MLFLOW_TRACKING_TOKEN"];
@@ -222,7 +234,7 @@ export class MlflowClient {
         if (res.ok) return res;
         const text = await res.text();
         let code: string | undefined;
-        let message = text.slice(0, 500);
+        let message = htmlGist(text) ?? text.slice(0, 500);
         try {
           const parsed = JSON.parse(text) as { error_code?: string; message?: string };
           code = parsed.error_code;

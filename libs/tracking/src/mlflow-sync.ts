@@ -83,6 +83,8 @@ export function mlflowStatusOf(state: IndexedRunState): MlflowRunStatus | undefi
     case "interrupted":
       return "KILLED";
     case "done":
+    // Ended early on purpose (a stop policy or halving): finished, not failed; summary.json says why.
+    case "stopped":
       return "FINISHED";
     case "failed":
       return "FAILED";
@@ -148,6 +150,7 @@ export class MlflowSync {
 
   private async syncEntry(experiment: string, entry: RunIndexEntry, opts: SyncRunOptions): Promise<RunSyncReport> {
     const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0 };
+    if (entry.unreadable) return { ...report, skipped: entry.unreadable };
     if (entry.state === "pending") return { ...report, skipped: "not started" };
     const run = this.store.run(experiment, entry.runId);
     let release: (() => Promise<void>) | undefined;

@@ -4,7 +4,7 @@ import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { processAlive } from "./process-alive.js";
-import { appendLineDurable, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
+import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 
 /** One line of metrics.jsonl: what an epoch measured. Metrics added by evaluation are extra numeric keys. */
 export interface EpochRecord {
@@ -23,7 +23,8 @@ export interface EpochRecord {
   [metric: string]: number;
 }
 
-export type RunState = "running" | "done" | "failed";
+/** `stopped`: ended early by a stop policy or successive halving; it keeps its checkpoint and can be extended. */
+export type RunState = "running" | "done" | "failed" | "stopped";
 
 /** status.json: where a run stands. */
 export interface RunStatus {
@@ -35,6 +36,8 @@ export interface RunStatus {
   pid: number;
   host: string;
   error?: string;
+  /** Why a `stopped` run was stopped (the policy and its evidence are in summary.json). */
+  stopReason?: string;
   /** When the run first started training (kept across resumes). */
   startedAt?: string;
   /** When it reached "done" or "failed". */
@@ -124,10 +127,26 @@ function isStale(holder: LockInfo): boolean {
   return holder.host === os.hostname() && !processAlive(holder.pid);
 }
 
-/** A run's folder under results/<experiment>/<runId>/. */
+/**
+ * metrics.jsonl holds a line that is not a record (and is not the torn last
+ * line of a killed append), or misses an epoch. The message names
+ * `file:line`; the file is left untouched.
+ */
+export class CorruptRecordsError extends Error {
+  override readonly name = "CorruptRecordsError";
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+  ) {
+    super(`${line !== undefined ? `${file}:${line}` : file}: ${detail}; the file is left as it is — repair or remove that line, or move the run's folder aside to train it again`);
+  }
+}
+
 /** What writeFileAtomic and saveCheckpoint name their temp files. */
 const TEMP_FILE = /\.tmp-\d+(-[a-z0-9]+)?$/;
 
+/** A run's folder under results/<experiment>/<runId>/. */
 export class RunDir {
   /** @param onStatus called after every status write (the store refreshes its index) */
   constructor(
@@ -165,7 +184,7 @@ export class RunDir {
       startedAt: prior?.startedAt ?? now,
       attempts: (prior?.attempts ?? 0) + (newAttempt ? 1 : 0),
     };
-    if (status.state === "done" || status.state === "failed") full.finishedAt = now;
+    if (status.state === "done" || status.state === "failed" || status.state === "stopped") full.finishedAt = now;
     const commit = gitCommit();
     if (commit) full.gitCommit = commit;
     await writeJsonAtomic(this.file(RESULTS_FILES.status), full);
@@ -192,43 +211,131 @@ export class RunDir {
   }
 
   /**
-   * The epoch records, repaired for resume: a torn last line (killed
-   * mid-write) is dropped, and so is any epoch beyond `upToEpoch` — the
-   * checkpoint's epoch — so that replaying from the checkpoint neither
-   * duplicates nor skips an epoch. The file is rewritten when repaired.
+   * The epoch records as written. Never writes: a torn last line (a process
+   * killed mid-append leaves one, without its newline) is left out of the
+   * result but stays in the file; any other line that is not a record, or
+   * that repeats an epoch, throws a {@link CorruptRecordsError} naming
+   * `file:line`.
    */
-  async readRecords(upToEpoch = Infinity): Promise<EpochRecord[]> {
+  async readRecords(): Promise<EpochRecord[]> {
+    return (await this.scanRecords()).records;
+  }
+
+  private async scanRecords(): Promise<{ records: EpochRecord[]; torn: boolean }> {
     const file = this.file(RESULTS_FILES.metrics);
     let text: string;
     try {
       text = await fs.readFile(file, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { records: [], torn: false };
+      throw new Error(`cannot read ${file}: ${describeErrno(e)}`);
     }
+    const lines = text.split("\n");
+    // The text after the last newline: empty, or a torn append.
+    const tail = lines.pop()!;
     const records: EpochRecord[] = [];
-    let repaired = false;
+    const seen = new Map<number, number>();
+    const check = (line: string, lineNo: number): EpochRecord | string => {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(line);
+      } catch (e) {
+        return `not valid JSON (${(e as Error).message})`;
+      }
+      if (typeof rec !== "object" || rec === null || !Number.isSafeInteger((rec as EpochRecord).epoch) || (rec as EpochRecord).epoch < 1) {
+        return `not an epoch record (expected an object with an integer "epoch" ≥ 1)`;
+      }
+      const epoch = (rec as EpochRecord).epoch;
+      if (seen.has(epoch)) return `repeats epoch ${epoch} of line ${seen.get(epoch)}`;
+      seen.set(epoch, lineNo);
+      return rec as EpochRecord;
+    };
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.trim() === "") continue;
+      const r = check(lines[i]!, i + 1);
+      if (typeof r === "string") throw new CorruptRecordsError(file, i + 1, r);
+      records.push(r);
+    }
+    let torn = false;
+    if (tail.trim() !== "") {
+      const r = check(tail, lines.length + 1);
+      // A complete record missing only its newline is kept; anything else there is a torn append.
+      if (typeof r === "string") torn = true;
+      else records.push(r);
+    }
+    return { records, torn };
+  }
+
+  /**
+   * The records a resume from a checkpoint at `checkpointEpoch` continues
+   * from: epochs 1..checkpointEpoch, in order. Epochs written after that
+   * checkpoint (killed between record and checkpoint) are trained again, so
+   * their lines and a torn last line are cut from the file — the only rewrite
+   * of records there is. A corrupt line, or a missing epoch, throws naming the
+   * file and the line, and the file is left as it is.
+   */
+  async resumeRecords(checkpointEpoch: number): Promise<EpochRecord[]> {
+    const file = this.file(RESULTS_FILES.metrics);
+    const { records, torn } = await this.scanRecords();
+    const kept = records.filter((r) => r.epoch <= checkpointEpoch).sort((a, b) => a.epoch - b.epoch);
+    const missing: number[] = [];
+    for (let e = 1, i = 0; e <= checkpointEpoch; e++) {
+      if (kept[i]?.epoch === e) i++;
+      else missing.push(e);
+    }
+    if (missing.length > 0) {
+      throw new CorruptRecordsError(file, undefined, `the checkpoint is at epoch ${checkpointEpoch} but epoch${missing.length > 1 ? "s" : ""} ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""} ${missing.length > 1 ? "are" : "is"} missing`);
+    }
+    if (torn || kept.length !== records.length || records.some((r, i) => r !== kept[i])) {
+      await writeFileAtomic(file, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+    }
+    return kept;
+  }
+
+  /**
+   * Moves metrics.jsonl aside (`metrics.jsonl.aside-<time>`) when a run
+   * starts again from epoch 1 although records exist (its checkpoint was
+   * deleted): they are kept, never dropped, and the new records start clean.
+   * Returns the file they were moved to.
+   */
+  async setRecordsAside(): Promise<string | undefined> {
+    const file = this.file(RESULTS_FILES.metrics);
+    if (!existsSync(file)) return undefined;
+    const aside = `${file}.aside-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      await fs.rename(file, aside);
+    } catch (e) {
+      throw StoreWriteError.from(file, e, "move aside");
+    }
+    return aside;
+  }
+
+  /**
+   * The records as they are on disk, for reading another run's progress
+   * (successive halving compares runs): never repairs or rewrites the file,
+   * which its own runner may be appending to; unreadable lines are left out.
+   */
+  async peekRecords(): Promise<EpochRecord[]> {
+    const text = await fs.readFile(this.file(RESULTS_FILES.metrics), "utf8").catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return "";
+      throw e;
+    });
+    const records: EpochRecord[] = [];
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
-      let rec: EpochRecord;
       try {
-        rec = JSON.parse(line) as EpochRecord;
+        records.push(JSON.parse(line) as EpochRecord);
       } catch {
-        repaired = true; // torn write from a killed process
-        continue;
+        // A line being written right now, or a damaged one: its own runner deals with it.
       }
-      if (rec.epoch > upToEpoch || records.some((r) => r.epoch === rec.epoch)) {
-        repaired = true;
-        continue;
-      }
-      records.push(rec);
     }
-    if (repaired) await writeFileAtomic(file, records.map((r) => JSON.stringify(r) + "\n").join(""));
     return records;
   }
 
   async appendRecord(record: EpochRecord): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+      throw StoreWriteError.from(this.dir, e, "create the folder");
+    });
     await appendLineDurable(this.file(RESULTS_FILES.metrics), JSON.stringify(record));
   }
 
@@ -276,7 +383,9 @@ export class RunDir {
    * so a fresh lock is never removed by a slow competitor.
    */
   async lock(): Promise<{ release: () => Promise<void> } | { heldBy: LockInfo }> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+      throw StoreWriteError.from(this.dir, e, "create the folder");
+    });
     const file = this.file(RESULTS_FILES.lock);
     const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), nonce: randomUUID() };
     const mine = `${file}.${me.nonce}`;
@@ -358,7 +467,7 @@ export interface MlflowLinks {
  * process holds its lock), interrupted (it was training and its process is
  * gone: it resumes on the next invocation), done, or failed.
  */
-export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "failed";
+export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "stopped" | "failed";
 
 /** One run in an experiment's index. */
 export interface RunIndexEntry {
@@ -373,6 +482,8 @@ export interface RunIndexEntry {
   finishedAt?: string;
   attempts?: number;
   gitCommit?: string;
+  /** Why a `stopped` run stopped. */
+  stopReason?: string;
   /** Process training it now, for "running". */
   pid?: number;
   host?: string;
@@ -385,6 +496,8 @@ export interface RunIndexEntry {
   inPlan: boolean;
   /** Its MLflow run, when synced. */
   mlflow?: MlflowLink;
+  /** Why its status.json could not be read (the run is then listed as interrupted: the next runner rebuilds it). */
+  unreadable?: string;
 }
 
 /** index.json at the experiment's root: what ran, when, and how it ended. Rebuilt from the run folders. */
@@ -449,7 +562,7 @@ export class RunStore {
       const config = await this.run(experiment, id).readConfig().catch(() => undefined);
       runs.push(await this.indexEntry(experiment, id, config?.varied ?? {}, false));
     }
-    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, failed: 0 };
+    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, stopped: 0, failed: 0 };
     for (const r of runs) counts[r.state]++;
     return {
       experiment,
@@ -468,13 +581,17 @@ export class RunStore {
     const entry: RunIndexEntry = { runId, varied, state: "pending", epochsDone: 0, inPlan };
     const link = await fs.lstat(run.dir).catch(() => undefined);
     if (link?.isSymbolicLink()) entry.linkedFrom = path.basename(path.dirname(path.resolve(path.dirname(run.dir), await fs.readlink(run.dir))));
-    const status = await run.readStatus().catch(() => undefined);
+    const status = await run.readStatus().catch((e: unknown) => {
+      entry.state = "interrupted";
+      entry.unreadable = `${(e as Error).message}; the next \`runner exp\` of this plan keeps it aside and rebuilds it from the checkpoint`;
+      return undefined;
+    });
     if (status) {
       const holder = run.lockHolder();
       entry.state = status.state === "running" ? (holder ? "running" : "interrupted") : status.state;
       entry.epochsDone = status.epochsDone;
       entry.epochs = status.epochs;
-      for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error"] as const) {
+      for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error", "stopReason"] as const) {
         if (status[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = status[k];
       }
       if (entry.state === "running" && holder) {
@@ -517,25 +634,72 @@ export class RunStore {
   }
 
   /**
+   * Renames a run folder from one id to another (the store migration when
+   * run ids stopped hashing the schedule). Holds the run's lock while it
+   * moves, so no runner is training it; never replaces an existing folder.
+   * Returns why it did not move, or undefined when it did.
+   */
+  async renameRun(experiment: string, fromId: string, toId: string): Promise<string | undefined> {
+    const from = this.run(experiment, fromId);
+    const to = path.join(this.experimentDir(experiment), toId);
+    if (existsSync(to)) return `${to} already exists`;
+    const lock = await from.lock();
+    if ("heldBy" in lock) return `it is being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host}`;
+    try {
+      await fs.rename(from.dir, to);
+    } catch (e) {
+      await lock.release();
+      return (e as Error).message;
+    }
+    // Our lock moved with the folder: drop it there (the old path no longer exists).
+    const moved = readLockInfo(path.join(to, RESULTS_FILES.lock));
+    if (moved?.pid === process.pid) await fs.rm(path.join(to, RESULTS_FILES.lock), { force: true });
+    await this.refreshIndex(experiment);
+    return undefined;
+  }
+
+  /**
    * Another experiment's finished copy of this run, if any: the same config
    * is the same run, so it is linked rather than trained again.
    */
   async findFinished(runId: string, exceptExperiment: string): Promise<string | undefined> {
+    // The copy trained furthest: a run is one run, however many experiments ask for it.
+    let best: { exp: string; epochs: number } | undefined;
     for (const exp of await this.experiments()) {
       if (exp === exceptExperiment) continue;
       const dir = this.run(exp, runId);
+      if ((await fs.lstat(dir.dir).catch(() => undefined))?.isSymbolicLink()) continue; // a link to the run, not the run
       const status = await dir.readStatus().catch(() => undefined);
-      if (status?.state === "done") return exp;
+      if ((status?.state === "done" || status?.state === "stopped") && (best === undefined || status.epochsDone > best.epochs)) best = { exp, epochs: status.epochsDone };
     }
-    return undefined;
+    return best?.exp;
   }
 
-  /** Makes results/<experiment>/<runId> point at another experiment's finished run. */
-  async linkRun(experiment: string, runId: string, fromExperiment: string): Promise<void> {
+  /**
+   * Makes results/<experiment>/<runId> point at another experiment's finished
+   * run. Call it holding that run's lock. A folder already there is never
+   * deleted while it holds anything but lock files: it is moved to
+   * `.<runId>.aside-<time>` (hidden from the index) and that path returned.
+   */
+  async linkRun(experiment: string, runId: string, fromExperiment: string): Promise<string | undefined> {
     const target = path.join("..", fromExperiment, runId);
-    const link = path.join(this.experimentDir(experiment), runId);
-    await fs.mkdir(this.experimentDir(experiment), { recursive: true });
-    await fs.rm(link, { recursive: true, force: true });
+    const expDir = this.experimentDir(experiment);
+    const link = path.join(expDir, runId);
+    await fs.mkdir(expDir, { recursive: true });
+    const here = await fs.lstat(link).catch(() => undefined);
+    let aside: string | undefined;
+    if (here?.isSymbolicLink()) {
+      await fs.rm(link);
+    } else if (here) {
+      aside = path.join(expDir, `.${runId}.aside-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+      await fs.rename(link, aside);
+      const held = (await fs.readdir(aside)).filter((n) => !n.startsWith(RESULTS_FILES.lock));
+      if (held.length === 0) {
+        await fs.rm(aside, { recursive: true, force: true });
+        aside = undefined;
+      }
+    }
     await fs.symlink(target, link, "dir");
+    return aside;
   }
 }

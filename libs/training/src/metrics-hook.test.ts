@@ -44,17 +44,20 @@ describe("MetricsHook", () => {
       expect(r["is_lite"]).toBeGreaterThanOrEqual(1);
       const shares = Array.from({ length: 10 }, (_, k) => r[`class_share_${k}`]!);
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      // KID, density/coverage, precision/recall and confidence beside FID-lite (issue 13).
+      for (const key of ["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"]) expect(r[key], key).toBeTypeOf("number");
+      for (const key of ["coverage", "precision", "recall", "confidence"]) expect(r[key]! >= 0 && r[key]! <= 1, `${key} = ${r[key]}`).toBe(true);
     }
     expect(VERDICTS).toContain(summary["verdict"]);
     expect((summary["verdict_reasons"] as string[]).length).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"] }, evaluations: 2, samples: 500 } });
+    expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"], kid: records[2]!["kid"], coverage: records[2]!["coverage"] }, evaluations: 2, samples: 500 } });
     expect(outcome.status === "done" && outcome.summary?.["verdict"]).toBe(summary["verdict"]);
   });
 
   it("measures on fixed noise: evaluating the same generator twice records the same numbers", async () => {
     const spec = plan.runs[0]!;
     const gan = createGan(spec.config);
-    const ctx = { spec, experiment: plan.experiment, file: undefined, dir: tmp, backend, epoch: 3, gan, test: loadDataset("mnist", { split: "test" }), records: [] };
+    const ctx = { spec, experiment: plan.experiment, file: undefined, dir: tmp, backend, epoch: 3, gan, test: loadDataset("mnist", { split: "test" }), records: [], mustEvaluate: true };
     const h = hook();
     await h.onStart(ctx);
     const first = await h.evaluate(ctx);
@@ -63,7 +66,9 @@ describe("MetricsHook", () => {
     expect(first["fid_lite"]).toBeGreaterThan(0);
     expect(second).toEqual(first);
     // Off the cadence (epoch 1 of 3, eval_every 2) it measures nothing.
-    expect(await h.evaluate({ ...ctx, epoch: 1 })).toEqual({});
+    expect(await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: false })).toEqual({});
+    // A run's last epoch (its target, a halving rung, a stop) is measured whatever the cadence.
+    expect((await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: true }))["fid_lite"]).toBe(first["fid_lite"]);
   });
 });
 

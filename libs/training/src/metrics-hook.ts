@@ -103,7 +103,7 @@ export class MetricsHook implements RunHooks {
 
   async evaluate(ctx: EvalContext): Promise<Record<string, number>> {
     const cfg = ctx.spec.config;
-    if (ctx.epoch % cfg.eval_every !== 0 && ctx.epoch !== cfg.epochs) return {};
+    if (ctx.epoch % cfg.eval_every !== 0 && !ctx.mustEvaluate) return {};
     const evaluator = await this.ready(ctx);
     if (!evaluator) return {};
     const t0 = performance.now();

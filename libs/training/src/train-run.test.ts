@@ -59,7 +59,7 @@ describe("trainRun", () => {
     const dir = new RunStore(tmp).run(plan.experiment, spec.runId);
     const before = readFileSync(dir.file("metrics.jsonl"), "utf8");
     const outcome = await trainRun(spec, { resultsDir: tmp, experiment: plan.experiment, backend });
-    expect(outcome).toMatchObject({ status: "skipped", reason: "already done" });
+    expect(outcome).toMatchObject({ status: "skipped", reason: "done to 2 epochs" });
     expect(readFileSync(dir.file("metrics.jsonl"), "utf8")).toBe(before);
   });
 
@@ -70,7 +70,7 @@ describe("trainRun", () => {
     await store.writePlan({ experiment: "tiny", description: "", axes: ["activation"], createdAt: new Date().toISOString(), runs: [] });
     const outcome = await trainRun(spec, { resultsDir: tmp, experiment: "tiny-copy", backend });
     expect(outcome.status).toBe("skipped");
-    expect(outcome.status === "skipped" && outcome.reason).toMatch(/already trained in tiny/);
+    expect(outcome.status === "skipped" && outcome.reason).toMatch(/done to 2 epochs, trained in tiny$/);
     expect((await new RunStore(tmp).run("tiny-copy", spec.runId).readStatus())?.state).toBe("done");
   });
 

@@ -1,21 +1,26 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
-import type { RunSpec } from "@ganscope/dsl";
+import { existsSync, promises as fs } from "node:fs";
+import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
+import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
 export type RunEvent =
   | { type: "start"; runId: string; fromEpoch: number; epochs: number; stepsPerEpoch: number }
   | { type: "progress"; runId: string; epoch: number; stepsDone: number; stepsTotal: number }
   | { type: "epoch"; runId: string; record: EpochRecord }
-  | { type: "finish"; runId: string; outcome: RunOutcome };
+  | { type: "finish"; runId: string; outcome: RunOutcome }
+  /** Something the user should know that does not stop the run (records set aside, a status rebuilt). */
+  | { type: "notice"; runId: string; message: string };
 
 export type RunOutcome =
   | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
   | { status: "skipped"; reason: string; last: EpochRecord | undefined }
   | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
+  /** Ended early by the stop policy or successive halving; extendable later (`--resume-stopped`). */
+  | { status: "stopped"; epoch: number; by: StopDecision["by"]; reason: string; last: EpochRecord | undefined; secsPerEpoch: number; summary?: Readonly<Record<string, unknown>> }
   | { status: "failed"; error: string }
   /** Asked to stop (a queue worker's SIGTERM): the last epoch is checkpointed, the run resumes wherever it is picked up next. */
   | { status: "yielded"; epoch: number; last: EpochRecord | undefined };
@@ -38,6 +43,11 @@ export interface EvalContext extends RunContext {
   readonly test: Dataset;
   /** All records so far, this epoch's not yet included. */
   readonly records: readonly EpochRecord[];
+  /**
+   * Evaluate this epoch whatever the cadence: it is the run's last (its
+   * target, a rung of successive halving, or the stop policy is about to stop it).
+   */
+  readonly mustEvaluate: boolean;
 }
 
 /**
@@ -71,12 +81,23 @@ export interface TrainOptions {
   /** Report progress every this many steps. */
   progressEvery?: number;
   hooks?: readonly RunHooks[];
+  /** The plan's stop policy (`plan.stop`); undefined or null never stops a run early. */
+  stop?: ResolvedStopPolicy;
+  /** Successive halving across the plan: the policy and the ids of the plan's other runs (read from the same experiment folder). */
+  halving?: { policy: HalvingPolicy; peers: readonly string[] };
+  /** Train a `stopped` run on towards its epochs instead of skipping it. */
+  resumeStopped?: boolean;
   /**
    * Aborted when the run should give way (a queue worker stopping): the
    * epoch in progress is finished and checkpointed, then the run returns
    * "yielded" instead of starting the next one.
    */
   yieldSignal?: AbortSignal;
+}
+
+/** The last record at or before `epoch`: what a run reused at a smaller target reports. */
+function recordAt(records: readonly EpochRecord[], epoch: number): EpochRecord | undefined {
+  return records.filter((r) => r.epoch <= epoch).at(-1);
 }
 
 /** Samples in a grid: 9 rows of 10 generated digits above one row of real ones, as the seed's figures. */
@@ -138,42 +159,141 @@ export async function trainEpoch(
   return { ...stats, secs: (performance.now() - t0) / 1000 };
 }
 
+/** Faults of the disk or the store's files: their message is the whole story, a stack trace would bury it. */
+const USER_FACING = new Set(["StoreWriteError", "CheckpointError", "CorruptRecordsError", "CorruptFileError", "DataError"]);
+function userFacing(e: unknown): boolean {
+  return e instanceof Error && USER_FACING.has(e.name);
+}
+
+/** status.json, or "corrupt" when it exists but is not valid JSON (the caller decides; it is never trusted nor dropped). */
+async function readStatusOrCorrupt(run: RunDir): Promise<RunStatus | undefined | "corrupt"> {
+  try {
+    return await run.readStatus();
+  } catch (e) {
+    if (e instanceof CorruptFileError) return "corrupt";
+    throw e;
+  }
+}
+
+/** Renames a file to `<file>.corrupt-<time>`, so its bytes are kept; returns the new name. */
+async function moveAside(file: string): Promise<string> {
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  await fs.rename(file, aside);
+  return aside;
+}
+
 /**
- * The worker's whole job: take a RunSpec, train it, write the run store.
- * Resumes from the run's checkpoint; a run already done is skipped.
+ * Why a run needs no training now, from its status: done to at least the
+ * target, or stopped early (unless asked to go on). Undefined when it trains.
+ */
+function settled(status: RunStatus | undefined | "corrupt", target: number, resumeStopped: boolean): string | undefined {
+  if (status === "corrupt" || status === undefined) return undefined;
+  if (status.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epoch${status.epochsDone === 1 ? "" : "s"}`;
+  if (status.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
+  return undefined;
+}
+
+/**
+ * The outcome of reusing a run that needs no training. Reads, never writes;
+ * what is wrong with the run's files (deleted config.json or metrics.jsonl,
+ * an invalid summary.json, a corrupt record) is said in the reason. It
+ * reports the record at the asked target (a run done to 100 epochs asked for 20 reports epoch 20).
+ */
+async function skipDone(run: RunDir, reason: string, target: number): Promise<RunOutcome> {
+  const problems: string[] = [];
+  let records: EpochRecord[] = [];
+  try {
+    records = await run.readRecords();
+    if (records.length === 0) problems.push(`${run.file("metrics.jsonl")} is ${existsSync(run.file("metrics.jsonl")) ? "empty" : "missing"}`);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  for (const [name, read] of [
+    ["config.json", () => run.readConfig()],
+    ["summary.json", () => run.readSummary()],
+  ] as const) {
+    try {
+      if ((await read()) === undefined) problems.push(`${run.file(name)} is missing`);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const warning = problems.length > 0 ? `; but ${problems.join("; ")} — nothing was changed; move the run's folder aside to train it again` : "";
+  return { status: "skipped", reason: reason + warning, last: recordAt(records, target) };
+}
+
+const isLink = async (dir: string) => (await fs.lstat(dir).catch(() => undefined))?.isSymbolicLink() ?? false;
+
+/**
+ * The worker's whole job: take a RunSpec, train it, write the store.
+ * A run's `epochs` is a target: a run done to fewer epochs is extended from
+ * its checkpoint, one done to as many or more is reused, a run killed halfway
+ * resumes. After each epoch the stop policy and successive halving may end it
+ * early (status `stopped`). Faults of the store are one line, not a stack.
  */
 export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
+  try {
+    return await trainRunUnguarded(spec, opts);
+  } catch (e) {
+    // A fault of the store before training began (read-only folder, a name too long): one line, not a stack.
+    if (userFacing(e)) return { status: "failed", error: (e as Error).message };
+    throw e;
+  }
+}
+
+async function trainRunUnguarded(spec: RunSpec, opts: TrainOptions): Promise<RunOutcome> {
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
   const cfg = spec.config;
+  const target = cfg.epochs;
+  const resumeStopped = opts.resumeStopped ?? false;
 
-  const prior = await run.readStatus();
-  if (prior?.state === "done") {
-    const records = await run.readRecords();
-    return { status: "skipped", reason: "already done", last: records.at(-1) };
-  }
-  const reusedFrom = await store.findFinished(spec.runId, opts.experiment);
-  if (reusedFrom) {
-    await store.linkRun(opts.experiment, spec.runId, reusedFrom);
-    const records = await store.run(opts.experiment, spec.runId).readRecords();
-    return { status: "skipped", reason: `same config already trained in ${reusedFrom}`, last: records.at(-1) };
-  }
-  const lock = await run.lock();
-  if ("heldBy" in lock) {
-    return {
-      status: "skipped",
-      reason: `being trained by pid ${lock.heldBy.pid} on ${lock.heldBy.host} since ${lock.heldBy.since}`,
-      last: undefined,
-    };
-  }
+  const already = settled(await readStatusOrCorrupt(run), target, resumeStopped);
+  if (already) return skipDone(run, already, target);
+  // The lock comes first: whatever is done to the run's folder below (linking it, resuming it) is done by its one holder.
+  let lock = await run.lock();
+  const busy = (holder: { pid: number; host: string; since: string }): RunOutcome => ({
+    status: "skipped",
+    reason: `being trained by pid ${holder.pid} on ${holder.host} since ${holder.since}`,
+    last: undefined,
+  });
+  if ("heldBy" in lock) return busy(lock.heldBy);
   // Another runner may have finished it between our first look and taking the lock.
-  if ((await run.readStatus())?.state === "done") {
+  let status = await readStatusOrCorrupt(run);
+  const settledNow = settled(status, target, resumeStopped);
+  if (settledNow) {
     await lock.release();
-    return { status: "skipped", reason: "already done", last: (await run.readRecords()).at(-1) };
+    return skipDone(run, settledNow, target);
+  }
+  const reusedFrom = (await isLink(run.dir)) ? undefined : await store.findFinished(spec.runId, opts.experiment);
+  const here = status === "corrupt" ? 0 : (status?.epochsDone ?? 0);
+  if (reusedFrom && ((await store.run(reusedFrom, spec.runId).readStatus().catch(() => undefined))?.epochsDone ?? 0) > here) {
+    // linkRun keeps anything this folder held (records, a checkpoint) aside: it never deletes them.
+    const aside = await store.linkRun(opts.experiment, spec.runId, reusedFrom);
+    await lock.release();
+    if (aside) emit({ type: "notice", runId: spec.runId, message: `${spec.runId}: its own partial training was moved to ${aside}; linked to the run in ${reusedFrom}` });
+    status = await readStatusOrCorrupt(run);
+    const linked = settled(status, target, resumeStopped);
+    if (linked) return skipDone(run, `${linked}, trained in ${reusedFrom}`, target);
+    // The same run, asked for more epochs here: extended where it lives (one run, one folder), under that folder's lock.
+    lock = await run.lock();
+    if ("heldBy" in lock) return busy(lock.heldBy);
+    status = await readStatusOrCorrupt(run);
+    const settledThere = settled(status, target, resumeStopped);
+    if (settledThere) {
+      await lock.release();
+      return skipDone(run, `${settledThere}, trained in ${reusedFrom}`, target);
+    }
+  }
+  if (status === "corrupt") {
+    const aside = await moveAside(run.file("status.json"));
+    emit({ type: "notice", runId: spec.runId, message: `${run.file("status.json")} was not valid JSON (kept as ${aside}); rebuilt from the checkpoint and the records` });
+    status = undefined;
   }
   // A runner killed mid-write leaves its temp files; ours to clear now that we hold the lock.
   await run.removeStaleTemps();
+  const extending = status?.state === "done" || status?.state === "stopped";
 
   const gan = createGan(cfg);
   const ctx: RunContext = { spec, experiment: opts.experiment, file: opts.file, dir: run.dir, backend: opts.backend };
@@ -189,6 +309,14 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
     return extra;
   };
   try {
+    if (extending && !existsSync(run.checkpointFile)) {
+      const e = new Error(
+        `cannot extend run ${spec.runId} from epoch ${status?.epochsDone} to ${target}: ${run.checkpointFile} is missing ` +
+          `(its records stay as they are); move the run folder aside to train it again from epoch 1`,
+      );
+      e.name = "CheckpointError";
+      throw e;
+    }
     await run.writeConfig({
       runId: spec.runId,
       experiment: opts.experiment,
@@ -201,33 +329,45 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
     const train = loadDataset(cfg.dataset, { split: "train", limit: cfg.limit || undefined });
     const test = loadDataset(cfg.dataset, { split: "test" });
-    const size = train.rows * train.cols;
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
-      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile);
+      const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile).catch((e: unknown) => {
+        if (e instanceof Error && e.name === "CheckpointError") {
+          e.message += `; move it aside (mv ${run.checkpointFile} ${run.checkpointFile}.bad) to train this run again from epoch 1 — its records are then kept aside`;
+        }
+        throw e;
+      });
       fromEpoch = meta.epoch;
+    } else if ((await run.readRecords()).length > 0) {
+      // Trained before, but its checkpoint is gone: start again from epoch 1, keeping the old records.
+      const aside = await run.setRecordsAside();
+      emit({ type: "notice", runId: spec.runId, message: `${run.checkpointFile} is missing: training again from epoch 1; the old records are kept in ${aside}` });
     }
-    // Records beyond the checkpoint are replayed, so drop them (no duplicates, no gaps).
-    const records = await run.readRecords(fromEpoch);
-    await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: cfg.epochs });
+    // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
+    const records = await run.resumeRecords(fromEpoch);
+    await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: target });
     for (const h of hooks) await h.onStart?.(ctx, records);
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
-    emit({ type: "start", runId: spec.runId, fromEpoch, epochs: cfg.epochs, stepsPerEpoch });
+    emit({ type: "start", runId: spec.runId, fromEpoch, epochs: target, stepsPerEpoch });
     const sampleNoise = gan.noise(GRID_COLS * GRID_FAKE_ROWS, SAMPLE_NOISE_SEED);
     const realDigits = realRow(test);
     const progressEvery = opts.progressEvery ?? 10;
+    const secsPerEpoch = () => records.reduce((sum, r) => sum + r.secs, 0) / Math.max(1, records.length);
 
     try {
-      for (let epoch = fromEpoch + 1; epoch <= cfg.epochs; epoch++) {
+      for (let epoch = fromEpoch + 1; epoch <= target; epoch++) {
         const stats = await trainEpoch(gan, train, epoch, {
           progressEvery,
           onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: stepsPerEpoch }),
         });
         const record: EpochRecord = { epoch, ...stats };
         if (!hasNonFinite(record)) {
-          for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records }));
+          // A run about to stop on its losses is evaluated now, so its last record says what it drew.
+          const stopsOnLosses = stopDecision(opts.stop ?? null, [...records.filter((r) => r.epoch > fromEpoch), record]) !== undefined;
+          const mustEvaluate = epoch === target || stopsOnLosses || (opts.halving?.policy.rungs.includes(epoch) ?? false);
+          for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records, mustEvaluate }));
         }
         await run.appendRecord(record);
         records.push(record);
@@ -236,11 +376,11 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
 
         if (hasNonFinite(record)) {
           const error = `diverged: non-finite loss or gradient at epoch ${epoch}`;
-          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: cfg.epochs, error });
+          await run.writeStatus({ state: "failed", epochsDone: epoch, epochs: target, error });
           await run.writeSummary({ runId: spec.runId, status: "diverged", epochs: epoch, final: record, ...(await summarize(records)) });
           return await finish({ status: "diverged", epoch, last: record });
         }
-        if (epoch % cfg.sample_every === 0 || epoch === cfg.epochs) {
+        if (epoch % cfg.sample_every === 0 || epoch === target) {
           const fake = gan.generate(sampleNoise);
           const fakeData = await fake.data<"float32">();
           fake.dispose();
@@ -252,34 +392,59 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
         }
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
         await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
-        await run.writeStatus({ state: "running", epochsDone: epoch, epochs: cfg.epochs });
+        await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
         for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
-        if (opts.yieldSignal?.aborted && epoch < cfg.epochs) return await finish({ status: "yielded", epoch, last: record });
+
+        const stop =
+          stopDecision(opts.stop ?? null, records.filter((r) => r.epoch > fromEpoch)) ??
+          (opts.halving ? halvingDecision(opts.halving.policy, epoch, target, records, await peerRecords(store, opts.experiment, spec.runId, opts.halving.peers)) : undefined);
+        if (stop) {
+          const summary = await summarize(records);
+          await run.writeSummary({
+            runId: spec.runId,
+            status: "stopped",
+            epochs: epoch,
+            stop: { by: stop.by, epoch: stop.epoch, reason: stop.reason, evidence: stop.evidence, target },
+            trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+            secsPerEpoch: secsPerEpoch(),
+            final: record,
+            ...summary,
+          });
+          await run.writeStatus({ state: "stopped", epochsDone: epoch, epochs: target, stopReason: stop.reason });
+          return await finish({ status: "stopped", epoch, by: stop.by, reason: stop.reason, last: record, secsPerEpoch: secsPerEpoch(), summary });
+        }
+        if (opts.yieldSignal?.aborted && epoch < target) return await finish({ status: "yielded", epoch, last: record });
       }
     } finally {
       sampleNoise.dispose();
     }
 
-    const trainSecs = records.reduce((sum, r) => sum + r.secs, 0);
-    const secsPerEpoch = trainSecs / Math.max(1, records.length);
     const summary = await summarize(records);
     await run.writeSummary({
       runId: spec.runId,
       status: "done",
-      epochs: cfg.epochs,
-      trainSecs,
-      secsPerEpoch,
+      epochs: target,
+      trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+      secsPerEpoch: secsPerEpoch(),
       final: records.at(-1),
       ...summary,
     });
-    await run.writeStatus({ state: "done", epochsDone: cfg.epochs, epochs: cfg.epochs });
-    return await finish({ status: "done", epochs: cfg.epochs, last: records.at(-1), secsPerEpoch, summary });
+    await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
+    return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
   } catch (e) {
-    const status = await run.readStatus().catch(() => undefined);
-    await run.writeStatus({ state: "failed", epochsDone: status?.epochsDone ?? 0, epochs: cfg.epochs, error: (e as Error).message });
-    return await finish({ status: "failed", error: (e as Error).stack ?? String(e) });
+    const now = await run.readStatus().catch(() => undefined);
+    // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
+    await run.writeStatus({ state: "failed", epochsDone: now?.epochsDone ?? 0, epochs: target, error: (e as Error).message }).catch(() => {});
+    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
   } finally {
     gan.dispose();
     await lock.release();
   }
+}
+
+/** The plan's other runs' records as they stand now (read-only: their runners may be writing them). */
+async function peerRecords(store: RunStore, experiment: string, self: string, peers: readonly string[]): Promise<Map<string, EpochRecord[]>> {
+  const out = new Map<string, EpochRecord[]>();
+  for (const id of peers) if (id !== self) out.set(id, await store.run(experiment, id).peekRecords());
+  return out;
 }

@@ -10,7 +10,7 @@
  * workspace). If any file has a place it cannot rewrite safely, it lists them
  * all and writes nothing (exit 1), unless --partial.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { createReaderProject } from "../experiment-reader.js";
@@ -27,6 +27,15 @@ interface Options {
 /** Runs the edit; returns the exit code. Output goes through `out`/`err` so tests can read it. */
 export function runCodemod(edit: ParamEdit, files: readonly string[], opts: Options, out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
   const root = path.resolve(opts.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    err(`error: --root ${opts.root}: ${existsSync(root) ? "is a file" : "no such folder"}; expected the workspace folder whose *.exp.ts files to edit (default: this checkout)\n`);
+    return 2;
+  }
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    err(`error: no such experiment file: ${missing.join(", ")}\n`);
+    return 2;
+  }
   const targets = (files.length > 0 ? files.map((f) => path.resolve(f)) : findExperimentFiles(root).map((f) => path.join(root, f))).sort();
   const project = createReaderProject();
   for (const f of targets) project.addSourceFileAtPath(f);

@@ -1,0 +1,226 @@
+/**
+ * The ECharts options of every chart, built from the site's data alone: pure
+ * functions (no DOM, no echarts at run time), so they are unit-tested in Node
+ * (chart-options.test.ts) and the browser test only checks what a person sees.
+ */
+import type { EChartsOption } from "echarts";
+import { CLASS_SHARE_PREFIX, HIGHER_IS_BETTER, TRAINING_KEYS, type ExperimentView, type RunView } from "../src/site-data.js";
+import { sortedDistinct, type RunStyle } from "./colours.js";
+import { fmt, label, runLabel, valueText } from "./format.js";
+
+const HIGHER = new Set<string>(HIGHER_IS_BETTER);
+const TRAINING: readonly string[] = TRAINING_KEYS;
+
+export function pairs(run: RunView, key: string): [number, number][] {
+  const s = run.series[key];
+  if (!s) return [];
+  const xs = s.x ?? run.epochs_x;
+  const out: [number, number][] = [];
+  s.y.forEach((y, i) => {
+    const x = xs[i];
+    if (y !== null && x !== undefined) out.push([x, y]);
+  });
+  return out;
+}
+
+export function emptyGraphic(text: string): EChartsOption["graphic"] {
+  return { type: "text", left: "center", top: "middle", style: { text, fill: "#66717c", fontSize: 13 } };
+}
+
+/** What the axis tooltip receives for each series under the pointer. */
+export interface AxisTooltipItem {
+  marker?: string;
+  seriesName?: string;
+  value?: unknown;
+}
+
+/**
+ * The curves' tooltip: the epoch as the integer it is ("epoch 2", where
+ * ECharts' own header printed the pointer's axis value "2.00"), then each
+ * run's value.
+ */
+export function curveTooltip(items: AxisTooltipItem | AxisTooltipItem[]): string {
+  const list = Array.isArray(items) ? items : [items];
+  const first = list[0]?.value;
+  const epoch = Array.isArray(first) ? Number(first[0]) : NaN;
+  const head = Number.isFinite(epoch) ? `epoch ${Math.round(epoch)}` : "";
+  const rows = list.map((p) => `${p.marker ?? ""}${p.seriesName ?? ""}: <b>${fmt(Array.isArray(p.value) ? Number(p.value[1]) : Number(p.value))}</b>`);
+  return [head, ...rows].filter(Boolean).join("<br>");
+}
+
+/** Epoch axis bounds: whole epochs, from the first recorded (≥ 1), never a half epoch. */
+export function epochBounds(runs: readonly RunView[], key: string): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of runs) for (const [x] of pairs(r, key)) {
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
+  if (!Number.isFinite(min)) return undefined;
+  return { min: Math.max(1, Math.floor(min)), max: Math.max(Math.ceil(max), Math.floor(min) + 1) };
+}
+
+export function curveOption(runs: readonly RunView[], key: string, axes: readonly string[], styles: Map<string, RunStyle>): EChartsOption {
+  const series = runs
+    .map((r) => ({ r, data: pairs(r, key) }))
+    .filter(({ data }) => data.length > 0)
+    .map(({ r, data }) => {
+      const st = styles.get(r.runId)!;
+      return {
+        type: "line" as const,
+        name: runLabel(r, axes),
+        data,
+        // Few points: show them, or a one-epoch run draws nothing.
+        showSymbol: data.length < 12,
+        symbolSize: 5,
+        sampling: "lttb" as const,
+        lineStyle: { color: st.color, type: st.dash as "solid", width: 1.8 },
+        itemStyle: { color: st.color },
+        emphasis: { focus: "series" as const },
+      };
+    });
+  const bounds = epochBounds(runs, key);
+  return {
+    animation: false,
+    color: runs.map((r) => styles.get(r.runId)!.color),
+    tooltip: { trigger: "axis", confine: true, formatter: (p: unknown) => curveTooltip(p as AxisTooltipItem[]) },
+    legend: { type: "scroll", top: 0, textStyle: { fontSize: 11 } },
+    grid: { left: 56, right: 18, top: 34, bottom: 40 },
+    xAxis: {
+      type: "value",
+      name: "epoch",
+      nameLocation: "middle",
+      nameGap: 24,
+      minInterval: 1,
+      ...(bounds ?? { min: 1 }),
+      axisLabel: { formatter: (v: number) => (Number.isInteger(v) ? String(v) : "") },
+      axisPointer: { label: { formatter: (p: { value: unknown }) => String(Math.round(Number(p.value))) } },
+    },
+    // The chart's title names the metric; a y-axis name would sit under the legend.
+    yAxis: { type: "value", scale: true },
+    dataZoom: [{ type: "inside" }],
+    series,
+    ...(series.length === 0 ? { graphic: emptyGraphic("no epochs recorded yet") } : {}),
+  };
+}
+
+/** Metrics that make sense across runs for the hyperparameter plots: final values, and best for evaluated ones. */
+export function summaryMetricChoices(exp: ExperimentView): { value: string; text: string }[] {
+  const out: { value: string; text: string }[] = [];
+  for (const k of exp.metricKeys) {
+    if (!exp.runs.some((r) => r.final[k] !== undefined)) continue;
+    out.push({ value: `final:${k}`, text: `final ${label(k)}` });
+    if (!TRAINING.includes(k) && exp.runs.some((r) => r.best[k] !== undefined)) out.push({ value: `best:${k}`, text: `best ${label(k)}` });
+  }
+  return out;
+}
+
+export function metricValue(r: RunView, choice: string): number | undefined {
+  const [kind, key] = choice.split(":") as ["final" | "best", string];
+  return r[kind][key];
+}
+
+export function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, yAxis: string | undefined): EChartsOption {
+  const key = choice.split(":")[1] ?? "";
+  const better = HIGHER.has(key) ? "higher is better" : "lower is better";
+  const name = `${choice.replace(":", " ").replace(key, label(key))}`;
+  const xs = sortedDistinct(exp.runs.map((r) => r.varied[xAxis]));
+  if (!yAxis) {
+    // One axis: the metric as a line over the varied value; the mean where other axes vary too.
+    const data = xs.map((x) => mean(exp.runs.filter((r) => r.varied[xAxis] === x).map((r) => metricValue(r, choice)).filter((v): v is number => v !== undefined)));
+    const points = exp.runs
+      .map((r) => [String(r.varied[xAxis] ?? "—"), metricValue(r, choice)] as const)
+      .filter((p): p is readonly [string, number] => p[1] !== undefined)
+      .map((p) => [p[0], p[1]]);
+    const any = data.some((v) => v !== null);
+    return {
+      animation: false,
+      tooltip: { trigger: "item", valueFormatter: (v) => fmt(Number(v)) },
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 34, bottom: 44 },
+      xAxis: { type: "category", data: xs.map((x) => valueText(x)), name: xAxis, nameLocation: "middle", nameGap: 26 },
+      yAxis: { type: "value", name: `${name} (${better})`, scale: true },
+      series: [
+        { type: "line", name: `mean ${name}`, data, connectNulls: true, symbolSize: 8, lineStyle: { width: 2 } },
+        { type: "scatter", name: "runs", data: points, symbolSize: 6, itemStyle: { opacity: 0.55 } },
+      ],
+      ...(any ? {} : { graphic: emptyGraphic("no run has this metric yet") }),
+    };
+  }
+  // Two axes: a heatmap of the mean over any remaining axes; a missing cell is a run not done yet.
+  const ys = sortedDistinct(exp.runs.map((r) => r.varied[yAxis]));
+  const cells: [number, number, number][] = [];
+  xs.forEach((x, i) =>
+    ys.forEach((y, j) => {
+      const m = mean(
+        exp.runs
+          .filter((r) => r.varied[xAxis] === x && r.varied[yAxis] === y)
+          .map((r) => metricValue(r, choice))
+          .filter((v): v is number => v !== undefined),
+      );
+      if (m !== null) cells.push([i, j, Number(m.toPrecision(4))]);
+    }),
+  );
+  const values = cells.map((c) => c[2]);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  // Good = green end, whichever direction is good for this metric.
+  const scale = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"];
+  return {
+    animation: false,
+    tooltip: { position: "top", formatter: (p) => {
+      const d = (p as unknown as { data: [number, number, number] }).data;
+      return `${xAxis}=${valueText(xs[d[0]])}, ${yAxis}=${valueText(ys[d[1]])}<br>${name}: <b>${fmt(d[2])}</b>`;
+    } },
+    grid: { left: 70, right: 150, top: 20, bottom: 50 },
+    xAxis: { type: "category", data: xs.map((x) => valueText(x)), name: xAxis, nameLocation: "middle", nameGap: 26, splitArea: { show: true } },
+    yAxis: { type: "category", data: ys.map((y) => valueText(y)), name: yAxis, nameLocation: "middle", nameGap: 46, splitArea: { show: true } },
+    visualMap: {
+      min: Number.isFinite(lo) ? lo : 0,
+      max: Number.isFinite(hi) ? (hi > lo ? hi : lo + 1) : 1,
+      calculable: true,
+      orient: "vertical",
+      right: 10,
+      top: "middle",
+      formatter: (v) => fmt(Number(v)),
+      text: [HIGHER.has(key) ? "better" : "worse", HIGHER.has(key) ? "worse" : "better"],
+      inRange: { color: HIGHER.has(key) ? [...scale].reverse() : scale },
+    },
+    series: [{ type: "heatmap", name, data: cells, label: { show: true, formatter: (p) => fmt((p as unknown as { data: [number, number, number] }).data[2]) }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }],
+    ...(cells.length === 0 ? { graphic: emptyGraphic("no run has this metric yet") } : {}),
+  };
+}
+
+export function classShares(run: RunView): number[] | undefined {
+  const shares = Array.from({ length: 10 }, (_, k) => run.final[`${CLASS_SHARE_PREFIX}${k}`]);
+  return shares.every((v) => v === undefined) ? undefined : shares.map((v) => v ?? 0);
+}
+
+/**
+ * Which digits each run generates at its last evaluation (the classifier's
+ * shares): a run that "mostly generates the digit 1" is one bright cell.
+ */
+export function classOption(runs: readonly RunView[], axes: readonly string[]): EChartsOption {
+  const rows = runs.map((r) => ({ r, shares: classShares(r) })).filter((x): x is { r: RunView; shares: number[] } => x.shares !== undefined);
+  const cells: [number, number, number][] = [];
+  rows.forEach(({ shares }, j) => shares.forEach((v, k) => cells.push([k, j, Number(v.toFixed(3))])));
+  return {
+    animation: false,
+    tooltip: {
+      position: "top",
+      formatter: (p) => {
+        const d = (p as unknown as { data: [number, number, number] }).data;
+        return `${runLabel(rows[d[1]]!.r, axes)}<br>digit ${d[0]}: <b>${(d[2] * 100).toFixed(1)}%</b> of samples`;
+      },
+    },
+    grid: { left: 8, right: 120, top: 10, bottom: 40, containLabel: true },
+    xAxis: { type: "category", data: Array.from({ length: 10 }, (_, k) => String(k)), name: "digit the classifier sees", nameLocation: "middle", nameGap: 26 },
+    yAxis: { type: "category", data: rows.map(({ r }) => runLabel(r, axes)), inverse: true, axisLabel: { fontSize: 11 } },
+    visualMap: { min: 0, max: 1, calculable: true, orient: "vertical", right: 10, top: "middle", text: ["all samples", "none"], inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] } },
+    series: [{ type: "heatmap", name: "class share", data: cells, label: { show: rows.length <= 8, formatter: (p) => { const v = (p as unknown as { data: [number, number, number] }).data[2]; return v >= 0.005 ? `${Math.round(v * 100)}` : ""; } } }],
+  };
+}

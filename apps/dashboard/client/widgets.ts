@@ -1,0 +1,222 @@
+/** The page's building blocks: badges, tables, pickers, chart boxes and sample grids. */
+import type { ExperimentView, RunDisplayState, RunView } from "../src/site-data.js";
+import { KNOWN_VERDICTS } from "../src/site-data.js";
+import { isNumeric } from "./colours.js";
+import { h, type Child } from "./dom.js";
+import { fmt, fmtSecs, label, valueText } from "./format.js";
+
+const STATE_LABELS: Record<RunDisplayState, string> = {
+  done: "done",
+  running: "running",
+  interrupted: "interrupted",
+  stopped: "stopped",
+  failed: "failed",
+  pending: "pending",
+};
+export function stateBadge(run: RunView): HTMLElement {
+  return h("span", { class: `badge state-${run.state}`, "data-state": run.state, title: run.note }, STATE_LABELS[run.state]);
+}
+
+const KNOWN = new Set(KNOWN_VERDICTS);
+
+export function verdictClass(v: string): string {
+  return `verdict-${KNOWN.has(v) ? v : "other"}`;
+}
+
+export function verdictBadge(run: RunView): HTMLElement | string {
+  if (!run.verdict) return "—";
+  const v = run.verdict.label;
+  return h(
+    "span",
+    { class: `badge verdict ${verdictClass(v)}`, "data-verdict": v, title: run.verdict.evidence },
+    v.replace(/_/g, " "),
+  );
+}
+
+/** A link to the run's page in the MLflow UI, when the run store knows it. */
+export function mlflowLink(run: RunView): HTMLElement | null {
+  if (!run.mlflowUrl) return null;
+  return h("a", { class: "mlflow", href: run.mlflowUrl, target: "_blank", rel: "noopener", "data-mlflow": run.runId, title: "this run in MLflow" }, " MLflow ↗");
+}
+
+interface Column {
+  key: string;
+  title: string;
+  value: (r: RunView) => number | string | null;
+  cell: (r: RunView) => Child | Node;
+  numeric: boolean;
+}
+
+export function runColumns(exp: ExperimentView): Column[] {
+  const has = (k: string) => exp.runs.some((r) => r.final[k] !== undefined || r.best[k] !== undefined);
+  const stateOrder: RunDisplayState[] = ["running", "interrupted", "pending", "failed", "stopped", "done"];
+  const cols: Column[] = [
+    {
+      key: "run",
+      title: "run",
+      value: (r) => r.runId,
+      cell: (r) =>
+        h(
+          "span",
+          {},
+          h("code", {}, r.runId),
+          r.linkedFrom ? h("span", { class: "muted", title: `same config already trained in ${r.linkedFrom}` }, ` ↪ ${r.linkedFrom}`) : null,
+          r.inPlan ? null : h("span", { class: "badge earlier", "data-earlier": "1", title: `not in the latest plan${r.file ? `; planned by ${r.file}` : ""}` }, "earlier plan"),
+          mlflowLink(r),
+        ),
+      numeric: false,
+    },
+    ...exp.axes.map<Column>((a) => ({
+      key: `axis:${a}`,
+      title: a,
+      value: (r) => (typeof r.varied[a] === "number" ? (r.varied[a] as number) : r.varied[a] === null || r.varied[a] === undefined ? null : String(r.varied[a])),
+      cell: (r) => valueText(r.varied[a]),
+      numeric: isNumeric(exp.runs.map((r) => r.varied[a])),
+    })),
+    { key: "state", title: "state", value: (r) => stateOrder.indexOf(r.state), cell: stateBadge, numeric: true },
+    { key: "verdict", title: "verdict", value: (r) => r.verdict?.label ?? null, cell: verdictBadge, numeric: false },
+  ];
+  const metric = (key: string, kind: "final" | "best", title: string): Column => ({
+    key: `${kind}:${key}`,
+    title,
+    value: (r) => r[kind][key] ?? null,
+    cell: (r) => fmt(r[kind][key]),
+    numeric: true,
+  });
+  // Short titles keep a 16-run table with every metric within a laptop's width; the header's tooltip says it in full.
+  if (has("fid_lite")) cols.push(metric("fid_lite", "final", "FID-lite"), metric("fid_lite", "best", "best FID"));
+  const short: Record<string, string> = { modes: "modes", modes_covered: "modes", kl_uniform: "KL(unif)", is_lite: "IS-lite" };
+  for (const k of ["modes", "modes_covered", "kl_uniform", "is_lite"]) if (has(k)) cols.push(metric(k, "final", short[k]!));
+  cols.push(metric("d_loss", "final", "D loss"), metric("g_loss", "final", "G loss"));
+  cols.push(
+    { key: "epochs", title: "epochs", value: (r) => r.epochsDone, cell: (r) => `${r.epochsDone}${r.epochs !== null ? ` / ${r.epochs}` : ""}`, numeric: true },
+    { key: "wall", title: "wall time", value: (r) => r.wallSecs, cell: (r) => fmtSecs(r.wallSecs), numeric: true },
+  );
+  return cols;
+}
+
+function compareValues(a: number | string | null, b: number | string | null): number {
+  // Missing values sort last whichever the direction (handled by the caller).
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+export function runTable(exp: ExperimentView, selected: Set<string>, onSelect: () => void): HTMLElement {
+  const cols = runColumns(exp);
+  const tbody = h("tbody");
+  let sortKey: string | undefined;
+  let dir: 1 | -1 = 1;
+  const headerCells = cols.map((c) =>
+    h("th", { class: "sortable", "data-sort-key": c.key, scope: "col", title: `sort by ${c.key.startsWith("axis:") ? c.title : c.key.replace(":", " ").replace(/(final|best) (\w+)/, (_, kind: string, k: string) => `${kind} ${label(k)}`)}` }, c.title),
+  );
+  const fill = () => {
+    let runs = [...exp.runs];
+    const col = cols.find((c) => c.key === sortKey);
+    if (col) {
+      runs.sort((a, b) => {
+        const va = col.value(a);
+        const vb = col.value(b);
+        if (va === null && vb === null) return 0;
+        if (va === null) return 1;
+        if (vb === null) return -1;
+        return dir * compareValues(va, vb);
+      });
+    }
+    tbody.replaceChildren(
+      ...runs.map((r) => {
+        const box = h("input", { type: "checkbox", "aria-label": `select ${r.runId}`, "data-select": r.runId }) as HTMLInputElement;
+        box.checked = selected.has(r.runId);
+        box.addEventListener("change", () => {
+          if (box.checked) selected.add(r.runId);
+          else selected.delete(r.runId);
+          onSelect();
+        });
+        return h("tr", { "data-run": r.runId }, h("td", {}, box), ...cols.map((c) => h("td", { class: c.numeric && c.key !== "state" ? "num" : undefined, "data-col": c.key }, c.cell(r))));
+      }),
+    );
+    headerCells.forEach((th, i) => {
+      if (cols[i]!.key === sortKey) th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    });
+  };
+  headerCells.forEach((th, i) =>
+    th.addEventListener("click", () => {
+      const key = cols[i]!.key;
+      dir = sortKey === key ? (dir === 1 ? -1 : 1) : 1;
+      sortKey = key;
+      fill();
+    }),
+  );
+  fill();
+  return h("div", { class: "table-wrap" }, h("table", { class: "data", id: "runs" }, h("thead", {}, h("tr", {}, h("th", {}, ""), ...headerCells)), tbody));
+}
+
+export function select(id: string, options: { value: string; text: string }[], value: string | undefined, onChange: (v: string) => void): HTMLSelectElement {
+  const el = h("select", { id }, ...options.map((o) => h("option", { value: o.value }, o.text))) as HTMLSelectElement;
+  if (value !== undefined) el.value = value;
+  el.addEventListener("change", () => onChange(el.value));
+  return el;
+}
+
+/** A sample grid with a stepper over the run's saved epochs (real digits are the grid's bottom row). */
+export function gridCard(run: RunView, title: string, attrs: Record<string, string> = {}): HTMLElement {
+  const card = h("div", { class: "grid-card", "data-grid": run.runId, ...attrs });
+  card.append(h("h4", {}, h("span", { class: "label", title }, title), stateBadge(run)));
+  if (run.samples.length === 0) {
+    card.append(h("div", { class: "noimg" }, run.state === "pending" ? "not started" : "no sample grid yet"));
+    return card;
+  }
+  let i = run.samples.length - 1;
+  const img = h("img", { alt: `samples of ${title}`, loading: "lazy", decoding: "async" }) as HTMLImageElement;
+  const epochText = h("span", { class: "epoch" });
+  const range = h("input", { type: "range", min: 0, max: run.samples.length - 1, step: 1, "aria-label": "epoch" }) as HTMLInputElement;
+  const prev = h("button", { type: "button", "aria-label": "previous epoch", "data-step": "-1" }, "◀") as HTMLButtonElement;
+  const next = h("button", { type: "button", "aria-label": "next epoch", "data-step": "1" }, "▶") as HTMLButtonElement;
+  const show = () => {
+    const s = run.samples[i]!;
+    img.src = s.src;
+    img.dataset.epoch = String(s.epoch);
+    range.value = String(i);
+    epochText.textContent = `epoch ${s.epoch}${run.epochs !== null ? ` / ${run.epochs}` : ""}`;
+    prev.disabled = i === 0;
+    next.disabled = i === run.samples.length - 1;
+  };
+  prev.addEventListener("click", () => {
+    i = Math.max(0, i - 1);
+    show();
+  });
+  next.addEventListener("click", () => {
+    i = Math.min(run.samples.length - 1, i + 1);
+    show();
+  });
+  range.addEventListener("input", () => {
+    i = Number(range.value);
+    show();
+  });
+  show();
+  // The card shows the grid at the column's width; a click opens it at a size where single pixels read.
+  img.title = "click to enlarge";
+  img.addEventListener("click", () => openLightbox(img.src, `${title} · ${epochText.textContent ?? ""}`));
+  card.append(img, h("div", { class: "stepper" }, prev, range, next, epochText));
+  return card;
+}
+
+/** One <dialog> for enlarged sample grids: Escape, the close button or a click closes it. */
+export function openLightbox(src: string, caption: string): void {
+  let dialog = document.getElementById("lightbox") as HTMLDialogElement | null;
+  if (!dialog) {
+    dialog = h("dialog", { id: "lightbox", "aria-label": "enlarged sample grid" }) as HTMLDialogElement;
+    dialog.addEventListener("click", () => dialog!.close());
+    document.body.append(dialog);
+  }
+  dialog.replaceChildren(
+    h("img", { src, alt: caption }),
+    h("div", { class: "caption" }, h("span", {}, caption), h("button", { type: "button", "aria-label": "close" }, "✕")),
+  );
+  dialog.showModal();
+}
+
+export function chartBox(title: string, name: string, controls: Child[] = [], tall = false): { box: HTMLElement; el: HTMLElement } {
+  const el = h("div", { class: tall ? "chart tall" : "chart", id: `chart-${name}` });
+  return { box: h("div", { class: "chart-box" }, h("h3", {}, h("span", {}, title), h("span", {}, ...controls)), el), el };
+}

@@ -1,0 +1,129 @@
+/**
+ * Bad input to the runner CLI, as a new user gives it: each gets one line
+ * naming the file or flag and what was expected, exit code 2, no stack
+ * trace — and nothing is trained or written.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { encodeIdx } from "@ganscope/data";
+import { RunStore } from "@ganscope/tracking";
+import { concurrencyWarning } from "./preflight.js";
+
+const REPO = path.resolve(import.meta.dirname, "../../..");
+mkdirSync(path.join(REPO, "tmp"), { recursive: true });
+// Inside the repo so that experiment files resolve @ganscope/dsl.
+const dir = mkdtempSync(path.join(REPO, "tmp", "cli-faults-"));
+const outside = mkdtempSync(path.join(os.tmpdir(), "ganscope-outside-"));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+const MAIN = path.join(import.meta.dirname, "main.ts");
+
+function runner(args: string[], env: Record<string, string> = {}) {
+  const e = { ...process.env, ...env };
+  if (!("MLFLOW_TRACKING_URI" in env)) delete e["MLFLOW_TRACKING_URI"];
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 120_000, env: e });
+  return { code: r.status, err: r.stderr.trim(), out: r.stdout };
+}
+
+/** One line, "error: …", exit 2, no stack trace. */
+function expectOneLine(r: { code: number | null; err: string }, message: RegExp): void {
+  expect(r.err, r.err).toMatch(/^error: [^\n]*$/);
+  expect(r.err).toMatch(message);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.code).toBe(2);
+}
+
+const exp = (name: string, body: string, where = dir) => {
+  const file = path.join(where, `${name}.exp.ts`);
+  writeFileSync(file, `import { experiment } from "@ganscope/dsl";\nexport default ${body};\n`);
+  return file;
+};
+const tiny = exp("tiny", `experiment("cli-faults").fix({ limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(1)`);
+const results = path.join(dir, "results");
+
+describe("runner exp: one clear line, exit 2", () => {
+  it("a 300-character experiment name (before: ENAMETOOLONG with a stack)", () => {
+    const f = exp("long", `experiment("${"n".repeat(300)}").epochs(1)`);
+    // The DSL's own format: the file, then every problem on its own line.
+    const r = runner(["exp", `--file=${f}`, "--results", results]);
+    expect(r.err).toMatch(/^error: \S+long\.exp\.ts: invalid experiment \(1 problem\):\n {2}- experiment\("n+"\): the name must be a non-empty name of at most 100 letters/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(2);
+  });
+
+  it("--results that is a file", () => {
+    const file = path.join(dir, "a-file");
+    writeFileSync(file, "x");
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--results", file]), /^error: --results \S+a-file: is a file; expected the run store's folder/);
+  });
+
+  it("--receipt that is a folder", () => {
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--results", results, "--receipt", dir]), /^error: --receipt \S+: is a folder; expected a file/);
+    expect(readdirSync(dir)).not.toContain("results");
+  });
+
+  it("MLFLOW_TRACKING_URI that is not a URL, for exp and for sync", () => {
+    const env = { MLFLOW_TRACKING_URI: "localhost:5000 " };
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--results", results], env), /MLFLOW_TRACKING_URI must be an http\(s\) URL of an MLflow tracking server, e\.g\. http:\/\/127\.0\.0\.1:5000/);
+    expectOneLine(runner(["sync", "--results", results], env), /MLFLOW_TRACKING_URI must be an http\(s\) URL/);
+  });
+
+  it("a folder, an empty file, a file outside the checkout (before: ES-module resolution errors)", () => {
+    expectOneLine(runner(["exp", `--file=${dir}`]), /: is a folder; expected an experiment file, e\.g\. experiments\/quickstart\.exp\.ts$/);
+    const empty = path.join(dir, "empty.exp.ts");
+    writeFileSync(empty, "\n");
+    expectOneLine(runner(["exp", `--file=${empty}`]), /empty\.exp\.ts: is empty; expected/);
+    const far = exp("far", `experiment("far").epochs(1)`, outside);
+    expectOneLine(runner(["exp", `--file=${far}`]), /far\.exp\.ts: could not load: it imports a @ganscope package, which resolves only inside the ganscope checkout/);
+  });
+
+  it("the dry run reads the dataset's headers and labels (before: labels 0–255 trained to the end)", () => {
+    const data = path.join(dir, "bad-labels");
+    mkdirSync(data);
+    writeFileSync(path.join(data, "train-images-idx3-ubyte"), encodeIdx([4, 28, 28], new Uint8Array(4 * 784)));
+    writeFileSync(path.join(data, "train-labels-idx1-ubyte"), encodeIdx([4], Uint8Array.from([1, 2, 255, 3])));
+    writeFileSync(path.join(data, "t10k-images-idx3-ubyte"), encodeIdx([2, 28, 28], new Uint8Array(2 * 784)));
+    writeFileSync(path.join(data, "t10k-labels-idx1-ubyte"), encodeIdx([2], Uint8Array.from([0, 1])));
+    const f = exp("labels", `experiment("labels").dataset("idx:${data}").epochs(1)`);
+    expectOneLine(runner(["exp", `--file=${f}`, "--dry-run"]), /train-labels-idx1-ubyte has label 255 at item 2; expected digits 0–9$/);
+  });
+
+  it("two files naming the same experiment: the second is refused, naming both (before: they shared results/dup/)", async () => {
+    const a = exp("dup-a", `experiment("dup").epochs(1)`);
+    const b = exp("dup-b", `experiment("dup").fix({ limit: 128 }).epochs(1)`);
+    const store = new RunStore(results);
+    await store.writePlan({ experiment: "dup", description: "", axes: [], file: path.relative(REPO, a), createdAt: new Date().toISOString(), runs: [] });
+    expectOneLine(runner(["exp", `--file=${b}`, "--results", results]), /dup-b\.exp\.ts: experiment\("dup"\) is also defined by \S+dup-a\.exp\.ts, which already writes \S+\/dup\/; give one of them another name/);
+    expect((await store.readPlan("dup"))?.file).toBe(path.relative(REPO, a));
+  });
+});
+
+describe("runner sync: a store or experiment that is not there", () => {
+  // Before: "0 runs checked", exit 0.
+  it("a missing store and an unknown --experiment are refused", async () => {
+    const env = { MLFLOW_TRACKING_URI: "http://127.0.0.1:9" };
+    expectOneLine(runner(["sync", "--results", path.join(dir, "nowhere")], env), /^error: --results \S+nowhere: no such folder; expected a run store/);
+    await new RunStore(results).writePlan({ experiment: "known", description: "", axes: [], createdAt: new Date().toISOString(), runs: [] });
+    expectOneLine(runner(["sync", "--results", results, "--experiment", "nope"], env), /^error: --experiment nope: not in \S+ \(it holds .*known/);
+  });
+});
+
+describe("codemod", () => {
+  it("a missing --root folder (before: ENOENT with a stack)", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools/src/codemod/main.ts"), "rename", "dis_lr", "d_lr", "--root", path.join(dir, "nowhere"), "--dry-run"], { cwd: REPO, encoding: "utf8" });
+    expectOneLine({ code: r.status, err: r.stderr.trim() }, /^error: --root \S+nowhere: no such folder; expected the workspace folder/);
+  });
+});
+
+describe("--concurrency", () => {
+  it("above the core count warns; at or below it, or with fewer runs, says nothing", () => {
+    expect(concurrencyWarning(1000, 1000, 2)).toMatch(/^warning: --concurrency 1000 starts 1000 workers on 2 cores; they will share the cores/);
+    expect(concurrencyWarning(2, 10, 2)).toBeUndefined();
+    expect(concurrencyWarning(1000, 2, 2)).toBeUndefined();
+  });
+});

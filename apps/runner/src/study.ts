@@ -1,0 +1,131 @@
+/**
+ * `runner study`: train what a study's findings read at a budget, through the
+ * same scheduler as `runner exp` (parallel, resumable), then decide every
+ * finding and write results/<study>/report.md and report.json. The logic of
+ * plans, statistics and reports lives in @ganscope/findings; this file wires.
+ */
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { BUDGETS, BUDGET_NAMES, describeBudget, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
+import type { BackendName } from "@ganscope/models";
+import { RunStore, gitCommit, writeFileAtomic } from "@ganscope/tracking";
+import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import { ExperimentFileError } from "./load-experiment.js";
+import { PlanProgress } from "./progress.js";
+import { schedule } from "./scheduler.js";
+
+export async function loadStudy(file: string): Promise<Study> {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new ExperimentFileError(`${file}: no such findings file`);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (e) {
+    throw new ExperimentFileError(`${file}: could not load: ${(e as Error).message}`);
+  }
+  if (!isStudy(mod.default)) {
+    throw new ExperimentFileError(`${file}: default export is not a study (expected \`export default study("name", "description", findings)\` from @ganscope/findings)`);
+  }
+  return mod.default;
+}
+
+export function budgetOf(name: string): Budget {
+  if (!isBudgetName(name)) throw new ExperimentFileError(`--budget must be one of ${BUDGET_NAMES.join(", ")}, got "${name}"`);
+  return BUDGETS[name];
+}
+
+export interface StudyCommandOptions {
+  file: string;
+  budget: string;
+  results: string;
+  concurrency?: number;
+  backend?: BackendName;
+  /** Only these finding ids. */
+  only?: string[];
+  stepsPerEpoch: (spec: RunSpec) => number;
+  log?: (line: string) => void;
+}
+
+/** The study cut to `only`, with the error naming an unknown id. */
+export function selectFindings(study: Study, only: readonly string[] | undefined, file: string): Study {
+  if (!only || only.length === 0) return study;
+  const unknown = only.filter((id) => !study.findings.some((f) => f.id === id));
+  if (unknown.length > 0) throw new ExperimentFileError(`${file}: --only: no finding ${unknown.join(", ")} (findings: ${study.findings.map((f) => f.id).join(", ")})`);
+  const findings = study.findings.filter((f) => only.includes(f.id));
+  return { ...study, findings, experiments: study.experiments };
+}
+
+/** Runs of the plans that are not done at this budget yet (a run done in another experiment counts: it is linked, not retrained). */
+export async function missingRuns(store: RunStore, plans: readonly RunPlan[]): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
+  const done = new Set<string>();
+  for (const plan of plans) {
+    for (const r of plan.runs) {
+      const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
+      // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
+      if (status?.state === "stopped" || (status?.state === "done" && status.epochsDone >= r.config.epochs)) done.add(r.runId);
+    }
+  }
+  return plans.map((plan) => ({ plan, runs: plan.runs.filter((r) => !done.has(r.runId)) }));
+}
+
+export async function trainStudy(study: Study, budget: Budget, opts: StudyCommandOptions): Promise<{ failed: number }> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const store = new RunStore(path.resolve(opts.results));
+  const plans = plansOfStudy(study, budget);
+  const concurrency = opts.concurrency ?? os.availableParallelism();
+  let failed = 0;
+  for (const { plan, runs } of await missingRuns(store, plans)) {
+    // The store is written first; the plan records the budget its runs were planned at.
+    await store.writePlan({
+      experiment: plan.experiment,
+      description: plan.description,
+      axes: plan.axes.map(String),
+      file: opts.file,
+      createdAt: new Date().toISOString(),
+      runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
+      ...{ budget: describeBudget(budget), study: study.name },
+    });
+    if (runs.length === 0) continue;
+    log(`${plan.experiment}: ${runs.length} of ${plan.runs.length} runs to train at ${describeBudget(budget)}`);
+    const progress = new PlanProgress({ ...plan, runs }, opts.stepsPerEpoch);
+    const outcomes = await schedule(runs, {
+      resultsDir: store.root,
+      experiment: plan.experiment,
+      file: opts.file,
+      concurrency,
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      onEvent: (e) => progress.onEvent(e),
+      onResult: (runId, o) => {
+        const spec = runs.find((r) => r.runId === runId);
+        if (spec && o.status === "skipped") progress.skip(spec, o.reason);
+      },
+    }).finally(() => progress.stop());
+    for (const o of outcomes.values()) {
+      if (o.status === "failed") {
+        failed++;
+        log(o.error);
+      }
+    }
+    await store.refreshIndex(plan.experiment);
+  }
+  return { failed };
+}
+
+export async function reportStudy(study: Study, budget: Budget, opts: Pick<StudyCommandOptions, "file" | "budget" | "results"> & { doc?: string }): Promise<{ report: StudyReport; json: string; md: string }> {
+  // A run from an exported copy of the tree (no .git) names its commit through GANSCOPE_COMMIT.
+  const commit = process.env["GANSCOPE_COMMIT"] ?? gitCommit();
+  const report = await evaluateStudy(study, {
+    resultsDir: opts.results,
+    budget,
+    ...(commit ? { commit } : {}),
+    command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}`,
+  });
+  const written = await writeStudyReport(report, opts.results);
+  if (opts.doc) {
+    // The copy kept with the code (docs/seed-study.md) names grids by their path in the store, which stays outside the repo.
+    await writeFileAtomic(path.resolve(opts.doc), renderMarkdown(report, undefined) + "\n");
+  }
+  return { report, ...written };
+}

@@ -1,0 +1,169 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "@ganscope/data";
+import { selectBackend } from "@ganscope/models";
+import { compareToReference, densityCoverage, featureReference, kernelInceptionDistance, precisionRecall, type Features } from "./feature-metrics.js";
+
+beforeAll(async () => {
+  await selectBackend();
+});
+
+/** `n` points of a standard Gaussian in `dim` dimensions shifted by `shift` along every axis (Box–Muller on a seeded stream). */
+function gaussian(n: number, dim: number, seed: number, shift = 0): Features {
+  const rand = mulberry32(seed);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < data.length; i++) {
+    const u = Math.max(rand(), 1e-12);
+    data[i] = shift + Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+  }
+  return { data, dim };
+}
+
+const seeds = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+const dims = fc.integer({ min: 2, max: 8 });
+
+describe("kernelInceptionDistance", () => {
+  it("is about 0 for two samples of one distribution and clearly positive for shifted ones", () => {
+    fc.assert(
+      fc.property(seeds, dims, (seed, dim) => {
+        const a = gaussian(300, dim, seed);
+        const b = gaussian(300, dim, seed + 1);
+        const same = kernelInceptionDistance(a, b, { subsets: 20, subsetSize: 200, seed });
+        const shifted = kernelInceptionDistance(a, gaussian(300, dim, seed + 1, 1), { subsets: 20, subsetSize: 200, seed });
+        // Unbiased: the mean sits within a few subset spreads of 0, on either side.
+        expect(Math.abs(same.mean)).toBeLessThan(3 * same.std + 1e-9);
+        expect(shifted.mean).toBeGreaterThan(10 * Math.abs(same.mean));
+        expect(shifted.mean).toBeGreaterThan(3 * shifted.std);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("can be negative (the estimator is unbiased, not clipped)", () => {
+    const values = Array.from({ length: 20 }, (_, s) => kernelInceptionDistance(gaussian(100, 3, 10 + s), gaussian(100, 3, 50 + s), { subsets: 1, subsetSize: 100 }).mean);
+    expect(values.some((v) => v < 0)).toBe(true);
+    expect(values.some((v) => v > 0)).toBe(true);
+  });
+
+  it("is symmetric", () => {
+    fc.assert(
+      fc.property(seeds, dims, fc.integer({ min: 20, max: 80 }), fc.integer({ min: 20, max: 80 }), (seed, dim, n, m) => {
+        const a = gaussian(n, dim, seed);
+        const b = gaussian(m, dim, seed + 7, 0.5);
+        const ab = kernelInceptionDistance(a, b, { subsets: 5, subsetSize: 15, seed });
+        const ba = kernelInceptionDistance(b, a, { subsets: 5, subsetSize: 15, seed });
+        expect(ba.mean).toBeCloseTo(ab.mean, 6);
+        expect(ba.std).toBeCloseTo(ab.std, 6);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("accepts number[][] rows and refuses ragged ones", () => {
+    const rows = [
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ];
+    expect(kernelInceptionDistance(rows, rows, { subsets: 3 }).mean).toBeCloseTo(
+      kernelInceptionDistance({ data: Float32Array.from(rows.flat()), dim: 2 }, { data: Float32Array.from(rows.flat()), dim: 2 }, { subsets: 3 }).mean,
+      9,
+    );
+    expect(() => kernelInceptionDistance([[0, 1], [1]], rows)).toThrow(/row 1 has 1 numbers, row 0 has 2/);
+  });
+});
+
+describe("densityCoverage and precisionRecall", () => {
+  it("stay in [0, 1] (coverage, precision, recall) for any two sets", () => {
+    fc.assert(
+      fc.property(seeds, dims, fc.integer({ min: 8, max: 60 }), fc.integer({ min: 8, max: 60 }), fc.double({ min: -3, max: 3, noNaN: true }), (seed, dim, n, m, shift) => {
+        const real = gaussian(n, dim, seed);
+        const fake = gaussian(m, dim, seed + 3, shift);
+        const { density, coverage } = densityCoverage(real, fake, { k: 5 });
+        const { precision, recall } = precisionRecall(real, fake, { k: 3 });
+        for (const v of [coverage, precision, recall]) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(1);
+        }
+        expect(density).toBeGreaterThanOrEqual(0);
+        expect(density).toBeLessThanOrEqual(n / 5);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("give coverage and recall 1 for identical sets", () => {
+    fc.assert(
+      fc.property(seeds, dims, fc.integer({ min: 8, max: 80 }), (seed, dim, n) => {
+        const x = gaussian(n, dim, seed);
+        expect(densityCoverage(x, x, { k: 5 }).coverage).toBe(1);
+        const pr = precisionRecall(x, x, { k: 3 });
+        expect(pr.recall).toBe(1);
+        expect(pr.precision).toBe(1);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("give density about 1 for two samples of one distribution", () => {
+    fc.assert(
+      fc.property(seeds, fc.integer({ min: 2, max: 16 }), (seed, dim) => {
+        const { density, coverage } = densityCoverage(gaussian(1000, dim, seed), gaussian(1000, dim, seed + 1), { k: 5 });
+        expect(density).toBeGreaterThan(0.85);
+        expect(density).toBeLessThan(1.15);
+        expect(coverage).toBeGreaterThan(0.9);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it("see a collapse to one repeated realistic point: coverage near 0, density high, recall near 0", () => {
+    fc.assert(
+      fc.property(seeds, fc.integer({ min: 2, max: 4 }), (seed, dim) => {
+        const real = gaussian(400, dim, seed) as { data: Float32Array; dim: number };
+        // The repeated point: the real point inside the most real 5-NN balls, the
+        // most realistic drawing there is. Every ball holds its centre and 5
+        // neighbours, so some point lies in at least 6 balls: density ≥ 6/5.
+        const n = 400;
+        const sq = (i: number, j: number) => {
+          let s = 0;
+          for (let t = 0; t < dim; t++) s += (real.data[i * dim + t]! - real.data[j * dim + t]!) ** 2;
+          return s;
+        };
+        const radius = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => sq(i, j)).sort((a, b) => a - b)[5]!);
+        let best = 0;
+        let bestCount = -1;
+        for (let j = 0; j < n; j++) {
+          let count = 0;
+          for (let i = 0; i < n; i++) if (sq(i, j) <= radius[i]!) count++;
+          if (count > bestCount) [best, bestCount] = [j, count];
+        }
+        const point = real.data.slice(best * dim, (best + 1) * dim);
+        const fake = new Float32Array(400 * dim);
+        for (let j = 0; j < 400; j++) fake.set(point, j * dim);
+        const collapsed = { data: fake, dim };
+        const { density, coverage } = densityCoverage(real, collapsed, { k: 5 });
+        const { precision, recall } = precisionRecall(real, collapsed, { k: 3 });
+        expect(coverage).toBeLessThan(0.15);
+        expect(density).toBeGreaterThanOrEqual(6 / 5);
+        expect(precision).toBe(1);
+        expect(recall).toBeLessThan(0.05);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("agree with the one-pass comparison against a prepared reference", () => {
+    const real = gaussian(120, 4, 3);
+    const fake = gaussian(90, 4, 4, 0.4);
+    const all = compareToReference(featureReference(real), fake, { kid: { subsets: 4, subsetSize: 50, seed: 2 } });
+    expect(all).toMatchObject({ ...densityCoverage(real, fake, { k: 5 }), ...precisionRecall(real, fake, { k: 3 }) });
+    expect(all.kid.mean).toBeCloseTo(kernelInceptionDistance(real, fake, { subsets: 4, subsetSize: 50, seed: 2 }).mean, 9);
+  });
+
+  it("refuse k that leaves no neighbour, and mismatched row lengths", () => {
+    expect(() => densityCoverage(gaussian(5, 2, 1), gaussian(5, 2, 2), { k: 5 })).toThrow(/need more than 5 points, got 5/);
+    expect(() => precisionRecall(gaussian(10, 2, 1), gaussian(10, 3, 2))).toThrow(/real rows have 2 numbers, fake rows 3/);
+  });
+});

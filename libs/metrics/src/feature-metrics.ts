@@ -1,0 +1,360 @@
+/**
+ * Sample-based distances between two sets of classifier features, beside
+ * FID-lite's Gaussian fit:
+ *
+ * - KID (Bińkowski et al., ICLR 2018): the unbiased estimator of MMD² with
+ *   the cubic polynomial kernel k(x, y) = (x·y / d + 1)³, averaged over
+ *   random subsets, with the subsets' standard deviation. Unbiased, so two
+ *   samples of one distribution score about 0 (and may score below it),
+ *   whatever the sample size — unlike FID-lite's small-sample bias.
+ * - Density and coverage (Naeem et al., ICML 2020): balls around each real
+ *   point reaching its k-th nearest real neighbour. Density counts, per
+ *   fake, how many real balls contain it (divided by k: ≈ 1 for a fake set
+ *   drawn like the real one); coverage is the share of real balls that hold
+ *   at least one fake.
+ * - Improved precision and recall (Kynkäänniemi et al., NeurIPS 2019):
+ *   precision is the share of fakes inside the union of real k-NN balls,
+ *   recall the share of reals inside the union of fake k-NN balls.
+ *
+ * Feature layout: {@link Features} is a row-major `Float32Array` with its row
+ * length (`dim`) — what {@link Embedding} already holds — or `number[][]`
+ * (one array per point, all of one length) for hand-written data.
+ * Distances are Euclidean, computed in float64 from dot products.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { mulberry32 } from "@ganscope/data";
+
+/** Points as a row-major matrix (`data.length / dim` rows of `dim` numbers), or one array per point. */
+export type Features = { readonly data: Float32Array | Float64Array; readonly dim: number } | readonly (readonly number[])[];
+
+interface Matrix {
+  readonly data: Float32Array | Float64Array;
+  readonly rows: number;
+  readonly dim: number;
+}
+
+function asMatrix(f: Features, what: string): Matrix {
+  if (Array.isArray(f)) {
+    const rows = f as readonly (readonly number[])[];
+    const dim = rows[0]?.length ?? 0;
+    const data = new Float64Array(rows.length * dim);
+    rows.forEach((r, i) => {
+      if (r.length !== dim) throw new RangeError(`${what}: row ${i} has ${r.length} numbers, row 0 has ${dim}`);
+      data.set(r, i * dim);
+    });
+    return { data, rows: rows.length, dim };
+  }
+  const m = f as { data: Float32Array | Float64Array; dim: number };
+  if (!(Number.isInteger(m.dim) && m.dim > 0) || m.data.length % m.dim !== 0) {
+    throw new RangeError(`${what}: ${m.data.length} numbers do not make rows of ${m.dim}`);
+  }
+  return { data: m.data, rows: m.data.length / m.dim, dim: m.dim };
+}
+
+/**
+ * Dot products of every row of `a` with every row of `b` (`a.rows × b.rows`),
+ * through tfjs's matMul on the active backend: a 2000 × 128 × 2000 product
+ * is ~500M multiply-adds, seconds in plain JavaScript on a busy core and
+ * milliseconds in TensorFlow. float32 products are exact enough here: the
+ * distances only meet k-NN radii of distinct points, and KID sums millions
+ * of kernel values in float64, which averages the rounding away.
+ */
+function dots(a: Matrix, b: Matrix): Float32Array {
+  const result = tf.tidy(() => {
+    const ta = tf.tensor2d(Float32Array.from(a.data), [a.rows, a.dim]);
+    const tb = a === b ? ta : tf.tensor2d(Float32Array.from(b.data), [b.rows, b.dim]);
+    return tf.matMul(ta, tb, false, true);
+  });
+  try {
+    // Kept in float32: the matrices are 4M entries, read many times; sums over them are float64.
+    return result.dataSync() as Float32Array;
+  } finally {
+    result.dispose();
+  }
+}
+
+/** Squared norms of the rows, in float64 (a distance of a point to itself is then 0 up to the products' rounding, clamped at 0). */
+function rowNorms(m: Matrix): Float64Array {
+  const out = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let t = 0; t < m.dim; t++) s += m.data[i * m.dim + t]! ** 2;
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Squared distance of each row to its k-th nearest other row, from the
+ * self-dot matrix. The point itself is excluded (as both papers do), so a
+ * set with fewer than k + 1 points has no radius: throws.
+ */
+function kthNeighbourSq(g: Float32Array, norms: Float64Array, n: number, k: number): Float64Array {
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a positive integer, got ${k}`);
+  if (n <= k) throw new RangeError(`k = ${k} nearest neighbours need more than ${k} points, got ${n}`);
+  const out = new Float64Array(n);
+  const best = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    best.fill(Infinity);
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const d = Math.max(0, norms[i]! + norms[j]! - 2 * g[i * n + j]!);
+      if (d < best[k - 1]!) {
+        // Insertion into the k smallest so far, kept sorted.
+        let p = k - 1;
+        while (p > 0 && best[p - 1]! > d) {
+          best[p] = best[p - 1]!;
+          p--;
+        }
+        best[p] = d;
+      }
+    }
+    out[i] = best[k - 1]!;
+  }
+  return out;
+}
+
+/** The polynomial kernel (x·y / d + 1)³ applied to a dot-product matrix (float32 entries, half the memory traffic of the subset sums). */
+function cubicKernel(g: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(g.length);
+  for (let i = 0; i < g.length; i++) {
+    const v = g[i]! / dim + 1;
+    out[i] = v * v * v;
+  }
+  return out;
+}
+
+export interface KidOptions {
+  /** Random subsets averaged over; {@link KID_SUBSETS} (Bińkowski et al. and torch-fidelity use 100; 50 halves the cost of an evaluation and still estimates the spread). */
+  readonly subsets?: number;
+  /** Points drawn (without replacement) from each set per subset; 1000 as there, capped at half the smaller set. */
+  readonly subsetSize?: number;
+  /** Seed of the subset draws: the same seed gives the same subsets, so KID(a, b) = KID(b, a) exactly. */
+  readonly seed?: number;
+}
+
+export interface KidResult {
+  /** Mean over subsets of the unbiased MMD²; ≈ 0 (possibly negative) when both sets come from one distribution. */
+  readonly mean: number;
+  /** Standard deviation of the per-subset estimates (the spread of one subset's estimate, not the mean's standard error). */
+  readonly std: number;
+  readonly subsets: number;
+  readonly subsetSize: number;
+}
+
+export interface DensityCoverage {
+  readonly density: number;
+  readonly coverage: number;
+}
+
+export interface PrecisionRecall {
+  readonly precision: number;
+  readonly recall: number;
+}
+
+/** k of density and coverage: Naeem et al.'s recommendation. */
+export const DENSITY_K = 5;
+/** k of improved precision and recall: Kynkäänniemi et al.'s choice. */
+export const PRECISION_K = 3;
+export const KID_SUBSETS = 50;
+export const KID_SUBSET_SIZE = 1000;
+
+/** Real features prepared once (self-distances, k-NN radii, kernel), for many comparisons against one reference. */
+export interface FeatureReference {
+  readonly rows: number;
+  readonly dim: number;
+  /** @internal */
+  readonly matrix: Matrix;
+  /** @internal squared row norms */
+  readonly norms: Float64Array;
+  /** @internal squared k-NN radius per k */
+  readonly radii: ReadonlyMap<number, Float64Array>;
+  /** @internal cubic kernel of the real set with itself */
+  readonly kernel: Float32Array;
+}
+
+/** Prepares real features for {@link compareToReference}; radii are computed for each k in `ks`. */
+export function featureReference(real: Features, ks: readonly number[] = [DENSITY_K, PRECISION_K]): FeatureReference {
+  const matrix = asMatrix(real, "featureReference");
+  const g = dots(matrix, matrix);
+  const norms = rowNorms(matrix);
+  const radii = new Map<number, Float64Array>();
+  for (const k of new Set(ks)) radii.set(k, kthNeighbourSq(g, norms, matrix.rows, k));
+  return { rows: matrix.rows, dim: matrix.dim, matrix, norms, radii, kernel: cubicKernel(g, matrix.dim) };
+}
+
+function radiiOf(ref: FeatureReference, k: number): Float64Array {
+  const r = ref.radii.get(k);
+  if (r) return r;
+  // Not prepared for this k: recompute from the stored kernel-free quantities.
+  const g = dots(ref.matrix, ref.matrix);
+  const out = kthNeighbourSq(g, ref.norms, ref.rows, k);
+  (ref.radii as Map<number, Float64Array>).set(k, out);
+  return out;
+}
+
+/** Everything {@link compareToReference} measures. */
+export interface FeatureComparison extends DensityCoverage, PrecisionRecall {
+  readonly kid: KidResult;
+}
+
+export interface CompareOptions {
+  readonly kid?: KidOptions;
+  /** k of density and coverage; {@link DENSITY_K}. */
+  readonly densityK?: number;
+  /** k of precision and recall; {@link PRECISION_K}. */
+  readonly precisionK?: number;
+}
+
+/** Fake features against a prepared real reference: KID, density, coverage, precision and recall from one pass of dot products. */
+export function compareToReference(ref: FeatureReference, fake: Features, opts: CompareOptions = {}): FeatureComparison {
+  const f = asMatrix(fake, "compareToReference");
+  if (f.dim !== ref.dim) throw new RangeError(`compareToReference: fake rows have ${f.dim} numbers, real rows ${ref.dim}`);
+  const ff = dots(f, f);
+  const fr = dots(f, ref.matrix);
+  const fNorms = rowNorms(f);
+  const dc = densityCoverageFrom(ref, fr, fNorms, f.rows, opts.densityK ?? DENSITY_K);
+  const pr = precisionRecallFrom(ref, ff, fr, fNorms, f.rows, opts.precisionK ?? PRECISION_K);
+  const kid = kidFrom(ref.kernel, cubicKernel(ff, ref.dim), cubicKernel(fr, ref.dim), ref.rows, f.rows, opts.kid ?? {});
+  return { ...dc, ...pr, kid };
+}
+
+function densityCoverageFrom(ref: FeatureReference, fr: Float32Array, fNorms: Float64Array, m: number, k: number): DensityCoverage {
+  const n = ref.rows;
+  const radii = radiiOf(ref, k);
+  let inside = 0;
+  const covered = new Uint8Array(n);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) {
+      const d = fNorms[j]! + ref.norms[i]! - 2 * fr[j * n + i]!;
+      if (d <= radii[i]!) {
+        inside++;
+        covered[i] = 1;
+      }
+    }
+  }
+  let c = 0;
+  for (let i = 0; i < n; i++) c += covered[i]!;
+  return { density: inside / (k * m), coverage: c / n };
+}
+
+function precisionRecallFrom(ref: FeatureReference, ff: Float32Array, fr: Float32Array, fNorms: Float64Array, m: number, k: number): PrecisionRecall {
+  const n = ref.rows;
+  const realRadii = radiiOf(ref, k);
+  const fakeRadii = kthNeighbourSq(ff, fNorms, m, k);
+  let precise = 0;
+  const recalled = new Uint8Array(n);
+  for (let j = 0; j < m; j++) {
+    let inReal = false;
+    for (let i = 0; i < n; i++) {
+      const d = fNorms[j]! + ref.norms[i]! - 2 * fr[j * n + i]!;
+      if (!inReal && d <= realRadii[i]!) inReal = true;
+      if (d <= fakeRadii[j]!) recalled[i] = 1;
+    }
+    if (inReal) precise++;
+  }
+  let r = 0;
+  for (let i = 0; i < n; i++) r += recalled[i]!;
+  return { precision: precise / m, recall: r / n };
+}
+
+/** Draws `size` distinct indices of 0..n-1 (partial Fisher–Yates). */
+function drawSubset(n: number, size: number, rand: () => number, scratch: Int32Array): Int32Array {
+  for (let i = 0; i < n; i++) scratch[i] = i;
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    const t = scratch[i]!;
+    scratch[i] = scratch[j]!;
+    scratch[j] = t;
+  }
+  return scratch.slice(0, size);
+}
+
+/** Unbiased MMD² over random subsets, from the three kernel matrices (xx: n×n, yy: m×m, yx: m×n). */
+function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: number, m: number, opts: KidOptions): KidResult {
+  const subsets = opts.subsets ?? KID_SUBSETS;
+  // At most half of the smaller set, so that subsets differ and their spread means something (a subset of all n points is the same every time).
+  const size = Math.min(opts.subsetSize ?? KID_SUBSET_SIZE, Math.floor(Math.min(n, m) / 2));
+  if (!(Number.isInteger(subsets) && subsets >= 1)) throw new RangeError(`KID: subsets must be a positive integer, got ${subsets}`);
+  if (size < 2) throw new RangeError(`KID needs at least 4 points in each set, got ${n} and ${m}`);
+  // Each set's subsets come from a stream seeded by the seed and the set's
+  // size, so swapping the two sets swaps their subsets too: KID(a, b) and
+  // KID(b, a) sum the same kernel values.
+  const seed = opts.seed ?? 0;
+  const randX = mulberry32((seed * 1_000_003 + n) >>> 0);
+  const randY = mulberry32((seed * 1_000_003 + m) >>> 0);
+  const sx = new Int32Array(n);
+  const sy = new Int32Array(m);
+  const values: number[] = [];
+  for (let s = 0; s < subsets; s++) {
+    const ix = drawSubset(n, size, randX, sx);
+    const iy = drawSubset(m, size, randY, sy);
+    // Sorted, so each row is read in address order (the sums do not depend on order).
+    ix.sort();
+    iy.sort();
+    let xx = 0;
+    let yy = 0;
+    let xy = 0;
+    for (let a = 0; a < size; a++) {
+      const ra = ix[a]! * n;
+      const qa = iy[a]! * m;
+      const pa = iy[a]! * n;
+      for (let b = 0; b < size; b++) {
+        xx += kxx[ra + ix[b]!]!;
+        yy += kyy[qa + iy[b]!]!;
+        xy += kyx[pa + ix[b]!]!;
+      }
+      // The unbiased estimator leaves out each point's kernel with itself.
+      xx -= kxx[ra + ix[a]!]!;
+      yy -= kyy[qa + iy[a]!]!;
+    }
+    values.push((xx + yy) / (size * (size - 1)) - (2 * xy) / (size * size));
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, std, subsets, subsetSize: size };
+}
+
+/**
+ * KID between two feature sets: mean and standard deviation of the unbiased
+ * MMD² (cubic polynomial kernel) over random subsets.
+ *
+ * @example
+ * const { mean, std } = kernelInceptionDistance(real, fake, { subsets: 100, subsetSize: 1000 });
+ */
+export function kernelInceptionDistance(real: Features, fake: Features, opts: KidOptions = {}): KidResult {
+  const x = asMatrix(real, "kernelInceptionDistance (real)");
+  const y = asMatrix(fake, "kernelInceptionDistance (fake)");
+  if (x.dim !== y.dim) throw new RangeError(`kernelInceptionDistance: real rows have ${x.dim} numbers, fake rows ${y.dim}`);
+  return kidFrom(cubicKernel(dots(x, x), x.dim), cubicKernel(dots(y, y), x.dim), cubicKernel(dots(y, x), x.dim), x.rows, y.rows, opts);
+}
+
+/**
+ * Density and coverage of `fake` against `real` with k-NN balls around the real points.
+ *
+ * @example
+ * const { density, coverage } = densityCoverage(real, fake, { k: 5 });
+ */
+export function densityCoverage(real: Features, fake: Features, opts: { readonly k?: number } = {}): DensityCoverage {
+  const k = opts.k ?? DENSITY_K;
+  const ref = featureReference(real, [k]);
+  const f = asMatrix(fake, "densityCoverage (fake)");
+  if (f.dim !== ref.dim) throw new RangeError(`densityCoverage: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
+  return densityCoverageFrom(ref, dots(f, ref.matrix), rowNorms(f), f.rows, k);
+}
+
+/**
+ * Improved precision (fakes inside the real manifold) and recall (reals inside the fake manifold), k-NN balls.
+ *
+ * @example
+ * const { precision, recall } = precisionRecall(real, fake, { k: 3 });
+ */
+export function precisionRecall(real: Features, fake: Features, opts: { readonly k?: number } = {}): PrecisionRecall {
+  const k = opts.k ?? PRECISION_K;
+  const ref = featureReference(real, [k]);
+  const f = asMatrix(fake, "precisionRecall (fake)");
+  if (f.dim !== ref.dim) throw new RangeError(`precisionRecall: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
+  const ff = dots(f, f);
+  const fr = dots(f, ref.matrix);
+  return precisionRecallFrom(ref, ff, fr, rowNorms(f), f.rows, k);
+}
