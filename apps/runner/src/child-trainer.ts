@@ -111,7 +111,6 @@ export function childTrainer(opts: ChildTrainerOptions): { trainer: Trainer<RunE
         experiment: job.experiment,
         ...(job.file ? { file: job.file } : {}),
         stop: job.stop === undefined ? resolveStopPolicy(undefined) : job.stop,
-        ...(job.halving ? { halving: job.halving } : {}),
         resumeStopped: false,
       } satisfies ToWorker);
       if (io.yieldSignal.aborted) onYield();

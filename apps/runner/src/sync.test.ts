@@ -147,7 +147,14 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     }
     // Artifacts: config, summary and every sample grid, at their sizes; a grid downloaded equals the local PNG.
     const local = readdirSync(run.file("samples")).sort();
-    const remote = await artifacts(server, mlRun.info.run_id);
+    const all = await artifacts(server, mlRun.info.run_id);
+    // Checkpoints logged live (for a queue worker to resume from) are checked apart: the tag names the last, at the local size.
+    const ckptTag = mlRun.data.tags?.find((t) => t.key === "ganscope.checkpoint_epoch")?.value;
+    if (ckptTag) {
+      const named = all.find((f) => f.path === `checkpoints/epoch-${ckptTag.padStart(4, "0")}.bin`);
+      expect(named?.file_size, `checkpoint of epoch ${ckptTag}`).toBe(readFileSync(run.checkpointFile).length);
+    }
+    const remote = all.filter((f) => !f.path.startsWith("checkpoints/"));
     expect(remote.map((f) => f.path)).toEqual(["config.json", ...local.map((f) => `samples/${f}`), "summary.json"]);
     for (const f of remote) {
       const file = f.path.startsWith("samples/") ? path.join(run.dir, f.path) : run.file(f.path);

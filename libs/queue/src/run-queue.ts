@@ -11,7 +11,7 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
-import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import type { ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { redactedUrl, redisOptionsOf } from "./redis-url.js";
 
 /** The one queue every ganscope worker serves, whatever the experiment. */
@@ -23,13 +23,11 @@ export interface RunJob {
   experiment: string;
   /** The experiment file, recorded in config.json. */
   file?: string;
-  /** The plan's stop policy (null: never stop early; absent in jobs queued before policies: the default). */
-  stop?: ResolvedStopPolicy;
   /**
-   * Successive halving across the plan. A worker compares the run with the
-   * plan's runs in its own store only (what it has trained or pulled).
+   * The plan's stop policy. Successive halving is not carried: it compares a
+   * run with its peers' records in one store, and queued peers train on other machines.
    */
-  halving?: { policy: HalvingPolicy; peers: readonly string[] };
+  stop?: ResolvedStopPolicy;
 }
 
 /**

@@ -23,6 +23,27 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("trainRun", () => {
+  it("asked to yield mid-epoch, finishes that epoch's checkpoint and returns; resumed, it ends with every epoch once", async () => {
+    const spec = experiment("tiny-yield").fix({ limit: 128, batch_size: 16, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(3).compile().runs[0]!;
+    const yielding = new AbortController();
+    const first = await trainRun(spec, {
+      resultsDir: tmp,
+      experiment: "tiny-yield",
+      backend,
+      progressEvery: 2,
+      // A queue worker's SIGTERM arrives while epoch 1 trains.
+      onEvent: (e) => e.type === "progress" && e.epoch === 1 && yielding.abort(),
+      yieldSignal: yielding.signal,
+    });
+    expect(first).toMatchObject({ status: "yielded", epoch: 1 });
+    const dir = new RunStore(tmp).run("tiny-yield", spec.runId);
+    expect((await dir.readStatus())?.epochsDone).toBe(1);
+    const second = await trainRun(spec, { resultsDir: tmp, experiment: "tiny-yield", backend });
+    expect(second.status).toBe("done");
+    const epochs = readFileSync(dir.file("metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).epoch);
+    expect(epochs).toEqual([1, 2, 3]);
+  });
+
   it("trains a run and writes the run store: config, one record per epoch, sample grids, checkpoint, status, summary", async () => {
     const spec = plan.runs[0]!;
     const events: RunEvent[] = [];
