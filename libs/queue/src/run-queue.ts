@@ -224,7 +224,11 @@ export class RunQueue<E = unknown, O = unknown> {
       const state = await this.queue.getJobState(id);
       const job: Job<RunJob, O> | undefined = await this.queue.getJob(id);
       if (!job) continue;
-      if (state === "completed") completed(id, job.returnvalue);
+      if (state === "completed") {
+        // Finished before we subscribed (a busy machine, or a re-attach): its last event still reaches the follower.
+        progress(id, job.progress);
+        completed(id, job.returnvalue);
+      }
       else if (state === "failed") await failedFor(id, job.failedReason);
       else if (state === "active") progress(id, job.progress);
     }
