@@ -89,6 +89,9 @@ const policies: { name: string; stop: ResolvedStopPolicy; halving?: HalvingPolic
   { name: "stop: saturated 3 epochs, collapsed 3 evaluations", stop: resolveStopPolicy({ saturated: 3, collapsed: 3 }) },
   { name: "halving fid_lite rungs [4, 10, 20] keep 1/2", stop: null, halving: { metric: "fid_lite", rungs: [4, 10, 20], keep: 1 / 2 } },
   { name: "halving fid_lite rungs [4, 10, 20] keep 1/3", stop: null, halving: { metric: "fid_lite", rungs: [4, 10, 20], keep: 1 / 3 } },
+  { name: "halving fid_lite rungs [8, 16] keep 1/2", stop: null, halving: { metric: "fid_lite", rungs: [8, 16], keep: 1 / 2 } },
+  { name: "halving fid_lite rungs [10, 20] keep 1/2", stop: null, halving: { metric: "fid_lite", rungs: [10, 20], keep: 1 / 2 } },
+  { name: "halving fid_lite rungs [10, 20] keep 1/3", stop: null, halving: { metric: "fid_lite", rungs: [10, 20], keep: 1 / 3 } },
   { name: "default stop + halving [4, 10, 20] keep 1/2", stop: resolveStopPolicy(undefined), halving: { metric: "fid_lite", rungs: [4, 10, 20], keep: 1 / 2 } },
   { name: "default stop + halving [4, 10, 20] keep 1/3", stop: resolveStopPolicy(undefined), halving: { metric: "fid_lite", rungs: [4, 10, 20], keep: 1 / 3 } },
 ];
