@@ -15,7 +15,7 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/dsl": { ganscope: [], tfjs: false },
   "libs/data": { ganscope: ["dsl"], tfjs: false },
   "libs/tracking": { ganscope: [], tfjs: false },
-  "libs/queue": { ganscope: ["dsl"], tfjs: false },
+  "libs/queue": { ganscope: ["dsl", "tracking"], tfjs: false },
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
   "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },

@@ -24,9 +24,9 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUE_NAME, redisOptionsOf, type JobProgress } from "@ganscope/queue";
-import { freeRedisPort, startRedisServer, type RedisServer } from "@ganscope/queue/testing";
+import { startRedisServer, type RedisServer } from "@ganscope/queue/testing";
 import type { RunStatus, StoredConfig } from "@ganscope/tracking";
-import { startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
+import { freePort, startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
 const MAIN = path.join(import.meta.dirname, "main.ts");
@@ -173,7 +173,7 @@ afterAll(async () => {
 
 describe("a plan served by a fleet of workers through Redis", () => {
   it("a Redis that is not there yet: one clear line, retries, then the plan is queued; Ctrl-C leaves it queued", { timeout: 180_000 }, async () => {
-    const port = await freeRedisPort();
+    const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
     const c = start("early", ["exp", "--file", expFile, "--queue", url, "--results", path.join(dir, "early")]);
     await until("the unreachable message", () => /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\); retrying every 5 s/.test(c.out()));

@@ -14,7 +14,7 @@ import { chooseK, planGroups, type FusionMeasurement } from "@ganscope/training"
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
-import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
+import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
 import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
@@ -170,14 +170,7 @@ program
       );
     }
     // The store is written first: the plan index exists before any training starts.
-    await store.writePlan({
-      experiment: plan.experiment,
-      description: plan.description,
-      axes: plan.axes.map(String),
-      file: opts.file,
-      createdAt: new Date().toISOString(),
-      runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
-    }).catch(async (e: unknown) => {
+    await store.writePlan(planIndexOf(plan, opts.file)).catch(async (e: unknown) => {
       // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
       if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
       console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);

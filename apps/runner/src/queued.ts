@@ -74,7 +74,7 @@ export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes
   process.once("SIGINT", onSigint);
   process.once("SIGTERM", onSigint);
   try {
-    if (plan.halving) progress.log(`note: successive halving is not applied to a queued plan (it compares runs in one store; queued runs train on other machines); the stop policy is`);
+    if (plan.halving) progress.log(`note: successive halving is not applied to a queued plan (it compares runs in one store; queued runs train on other machines); the stop policy still applies to each run`);
     const report = await queue.enqueue(plan.runs.map((spec) => ({ spec, experiment: plan.experiment, file: opts.file, stop: plan.stop })));
     progress.log(
       `queue ${redactedUrl(opts.url)}: ${report.added.length} runs added, ${report.present.length} already queued or done${report.retried.length ? `, ${report.retried.length} failed ones retried` : ""}; waiting for workers (\`runner worker --queue=${redactedUrl(opts.url)}\`)`,

@@ -12,7 +12,7 @@ import { BUDGETS, BUDGET_NAMES, describeBudget, evaluateStudy, isBudgetName, isS
 import type { BackendName } from "@ganscope/models";
 import { RunStore, gitCommit, writeFileAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
-import { ExperimentFileError } from "./load-experiment.js";
+import { ExperimentFileError, planIndexOf } from "./load-experiment.js";
 import { PlanProgress } from "./progress.js";
 import { schedule } from "./scheduler.js";
 
@@ -84,15 +84,7 @@ export async function trainStudy(study: Study, budget: Budget, opts: StudyComman
   let failed = 0;
   for (const { plan, runs } of await missingRuns(store, plans)) {
     // The store is written first; the plan records the budget its runs were planned at.
-    await store.writePlan({
-      experiment: plan.experiment,
-      description: plan.description,
-      axes: plan.axes.map(String),
-      file: opts.file,
-      createdAt: new Date().toISOString(),
-      runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
-      ...{ budget: describeBudget(budget), study: study.name },
-    });
+    await store.writePlan({ ...planIndexOf(plan, opts.file), ...{ budget: describeBudget(budget), study: study.name } });
     if (runs.length === 0) continue;
     log(`${plan.experiment}: ${runs.length} of ${plan.runs.length} runs to train at ${describeBudget(budget)}`);
     const progress = new PlanProgress({ ...plan, runs }, opts.stepsPerEpoch);

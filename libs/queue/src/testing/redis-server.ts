@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@ganscope/tracking/testing";
 
 export const REDIS_SERVER = "/usr/bin/redis-server";
 
@@ -26,18 +27,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A loopback port nobody listens on right now. */
-export async function freeRedisPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts TCP connections and answers PING with PONG. */
 async function pong(port: number): Promise<boolean> {
@@ -57,7 +46,7 @@ async function pong(port: number): Promise<boolean> {
 export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: install Debian's redis-server (bash scripts/setup-system.sh does, as root)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), "ganscope-redis-"));
-  const port = opts.port ?? (await freeRedisPort());
+  const port = opts.port ?? (await freePort());
   let child: ChildProcess | undefined;
 
   const launch = async () => {
