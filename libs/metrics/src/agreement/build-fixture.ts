@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
+import { CLASS_SHARE_PREFIX, METRIC_KEYS } from "../evaluate.js";
 import { VERDICTS, type Verdict } from "../health.js";
 
 export const FIXTURE_DIR = fileURLToPath(new URL("./fixture/", import.meta.url));
@@ -31,21 +32,8 @@ const KEYS = [
   "d_fake",
   "d_grad_norm",
   "g_grad_norm",
-  "fid_lite",
-  "kid",
-  "kid_std",
-  "density",
-  "coverage",
-  "precision",
-  "recall",
-  "confidence",
-  "is_lite",
-  "modes",
-  "kl_uniform",
-  "max_class_share",
-  "diversity",
-  "collapsed",
-  ...Array.from({ length: 10 }, (_, k) => `class_share_${k}`),
+  ...METRIC_KEYS,
+  ...Array.from({ length: 10 }, (_, k) => `${CLASS_SHARE_PREFIX}${k}`),
 ];
 
 export interface FixtureLabel {
