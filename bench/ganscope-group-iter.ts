@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import type { RunConfig } from "@ganscope/dsl";
 import { batchIterator, loadDataset } from "@ganscope/data";
 import { createGan, createGanGroup, selectBackend, stackBatches, type BackendName } from "@ganscope/models";
-import { BENCH_CONFIG } from "./bench-config.js";
+import { BENCH_CONFIG, sampleLeak, type LeakSamples } from "./bench-config.js";
 
 const { values } = parseArgs({
   options: {
@@ -57,28 +57,13 @@ for (let r = 0; r < Number(values.repeats); r++) {
   msPerIter.push(w);
   cpuMsPerIter.push(c);
 }
-let leak: { iters: number; tensors: number[]; rssMiB: number[]; jsHeapMiB: number[]; wasmHeapMiB: number[] } | undefined;
-if (values.leak) {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const mib = (b: number) => Math.round(b / 2 ** 20);
-  const total = Number(values.leak);
-  leak = { iters: total, tensors: [], rssMiB: [], jsHeapMiB: [], wasmHeapMiB: [] };
-  const every = Math.max(1, Math.floor(total / 10));
-  for (let i = 1; i <= total; i++) {
-    step();
-    if (i % every === 0) {
+// A checkpoint's worth of syncing every sample too: sync must not leak either.
+const leak: LeakSamples | undefined = values.leak
+  ? await sampleLeak(Number(values.leak), step, async () => {
       await group.takeStats();
-      // A checkpoint's worth of syncing every sample too: sync must not leak either.
       await group.sync();
-      gc?.();
-      const m = process.memoryUsage();
-      leak.tensors.push(tf.memory().numTensors);
-      leak.rssMiB.push(mib(m.rss));
-      leak.jsHeapMiB.push(mib(m.heapUsed));
-      leak.wasmHeapMiB.push(0);
-    }
-  }
-}
+    })
+  : undefined;
 const sorted = [...msPerIter].sort((a, b) => a - b);
 const medianMs = sorted[Math.floor(sorted.length / 2)]!;
 console.log(

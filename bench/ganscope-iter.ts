@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { batchIterator, loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendName } from "@ganscope/models";
 
-import { BENCH_CONFIG } from "./bench-config.js";
+import { BENCH_CONFIG, sampleLeak, type LeakSamples } from "./bench-config.js";
 
 const { values } = parseArgs({
   options: {
@@ -67,36 +67,7 @@ for (let r = 0; r < repeats; r++) {
   cpuMsPerIter.push(cpu);
 }
 
-/** Live tensors, RSS, and (wasm) the backend's heap, sampled every tenth of the run after a full GC. */
-interface LeakSamples {
-  iters: number;
-  tensors: number[];
-  rssMiB: number[];
-  jsHeapMiB: number[];
-  wasmHeapMiB: number[];
-}
-let leak: LeakSamples | undefined;
-if (values.leak) {
-  // Run with NODE_OPTIONS=--expose-gc: without a forced GC, RSS mostly shows how lazily V8 collects.
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const wasmHeap = () => (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength ?? 0;
-  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
-  const total = Number(values.leak);
-  leak = { iters: total, tensors: [], rssMiB: [], jsHeapMiB: [], wasmHeapMiB: [] };
-  const every = Math.max(1, Math.floor(total / 10));
-  for (let i = 1; i <= total; i++) {
-    step();
-    if (i % every === 0) {
-      await gan.takeStats();
-      gc?.();
-      const m = process.memoryUsage();
-      leak.tensors.push(tf.memory().numTensors);
-      leak.rssMiB.push(mib(m.rss));
-      leak.jsHeapMiB.push(mib(m.heapUsed));
-      leak.wasmHeapMiB.push(mib(wasmHeap()));
-    }
-  }
-}
+const leak: LeakSamples | undefined = values.leak ? await sampleLeak(Number(values.leak), step, () => gan.takeStats()) : undefined;
 
 const sorted = [...msPerIter].sort((a, b) => a - b);
 console.log(
