@@ -325,12 +325,12 @@ program
 
 program
   .command("step-times")
-  .description("seconds per training step of every run in these experiment files, on this machine and backend: measured once per network shape, cached (~/.cache/ganscope/step-times.json), measured again when the cached figure was taken under a much heavier load")
+  .description("seconds per training step of every run in these experiment files, on this machine and backend: measured once per network shape, cached (.cache/ganscope/step-times.json, or $GANSCOPE_CACHE), measured again when the cached figure was taken under a much heavier load")
   .requiredOption("--file <path...>", "experiment files, e.g. experiments/seed/*.exp.ts")
   .option("--json", "print JSON (what the catalog reads) instead of a table")
   .option("--no-evaluation", "do not time an evaluation (it trains the metrics classifier first if it is not cached)")
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
-  .option("--cache <file>", "step-time cache file (default ~/.cache/ganscope/step-times.json)")
+  .option("--cache <file>", "step-time cache file (default .cache/ganscope/step-times.json)")
   .action(async (opts: { file: string[]; json?: boolean; evaluation: boolean; backend?: BackendName; cache?: string }) => {
     const plans = [];
     for (const file of opts.file) plans.push({ file, plan: await loadExperiment(file) });

@@ -60,8 +60,10 @@ export async function describeStudyCost(study: Study, budget: Budget, opts: Cost
     }
   }
   const workers = Math.max(1, Math.min(opts.concurrency, os.availableParallelism()));
+  const f = times.loadFactor;
   lines.push(
-    `total: ${runsToTrain} runs to train, ≈ ${duration(totalSecs)} of one worker; ≈ ${duration(totalSecs / workers)} wall on ${workers} worker(s)`,
+    `total: ${runsToTrain} runs to train, ≈ ${duration(totalSecs)} of one worker; ≈ ${duration(totalSecs / workers)} wall on ${workers} worker(s) at the cached figures' load`,
+    ...(f ? [`  at today's load (${f.loadavg}) a step takes ${f.factor.toFixed(2)}× its cached figure (${(f.nowSecs * 1000).toFixed(1)} ms now against ${(f.cachedSecs * 1000).toFixed(1)} ms, timed again on ${f.shape}): ≈ ${duration((totalSecs * f.factor) / workers)} wall`] : []),
     `  (step times: ${times.steps.size} shapes from ${times.cacheFile}: ${times.cached} cached, ${times.measured} measured now, ${times.remeasured} measured again (taken under a much heavier load); ` +
       `one evaluation ≈ ${times.evalSecs?.secs.toFixed(2) ?? "–"} s; worker start-up, dataset loading, checkpoints and sample grids not counted)`,
   );

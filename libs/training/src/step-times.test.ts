@@ -54,7 +54,7 @@ describe("stepTimes", () => {
   it("measures each distinct shape once, caches it, and reads it back at a similar load", async () => {
     const cacheFile = path.join(tmp, "a", "step-times.json");
     const first = await stepTimes([tiny, { ...tiny, seed: 3, gen_lr: 1e-3 }, deeper], { backend, cacheFile, loadNow: () => 1, cores: 2 });
-    expect(first).toMatchObject({ measured: 2, cached: 0, remeasured: 0, loadavg: 1 });
+    expect(first).toMatchObject({ measured: 2, cached: 0, remeasured: 0, loadavg: 1, loadFactor: undefined });
     expect(first.steps.size).toBe(2);
     for (const cfg of [tiny, deeper]) expect(first.secsPerStep(cfg)).toBeGreaterThan(0);
     expect(first.secsPerStep({ ...tiny, seed: 9 })).toBe(first.secsPerStep(tiny));
@@ -65,6 +65,11 @@ describe("stepTimes", () => {
     const again = await stepTimes([tiny, deeper], { backend, cacheFile, loadNow: () => 1.4, cores: 2 });
     expect(again).toMatchObject({ measured: 0, cached: 2, remeasured: 0 });
     expect(again.secsPerStep(deeper)).toBe(first.secsPerStep(deeper));
+    // The cheaper cached shape timed again now: the figures' slowdown at today's load, measured.
+    // (Which of two networks this small is cheaper is up to the load's jitter.)
+    const cheaper = first.secsPerStep(tiny) <= first.secsPerStep(deeper) ? tiny : deeper;
+    expect(again.loadFactor).toMatchObject({ shape: shapeKey(cheaper), cachedSecs: first.secsPerStep(cheaper), loadavg: 1.4 });
+    expect(again.loadFactor!.factor).toBeCloseTo(again.loadFactor!.nowSecs / again.loadFactor!.cachedSecs, 12);
   });
 
   it("measures again what was measured under a much heavier load, keeps what was measured under a lighter one, and keeps other machines' entries", async () => {
@@ -79,6 +84,9 @@ describe("stepTimes", () => {
     // The heavy-load figure is replaced by a real measurement of a network with a few hundred weights.
     expect(t.secsPerStep(tiny)).toBeLessThan(5);
     expect(t.secsPerStep(deeper)).toBe(0.5);
+    // Only `deeper` came from the cache, at a made-up 0.5 s: timed again it is far faster.
+    expect(t.loadFactor).toMatchObject({ shape: shapeKey(deeper), cachedSecs: 0.5 });
+    expect(t.loadFactor!.factor).toBeLessThan(1);
     expect(notes.join("\n")).toMatch(/measured at load 26 \(2026-12-01T09:00:00.000Z\); load is 4 now, measuring again/);
     const file = read(cacheFile);
     expect(file["other"]).toEqual(other);

@@ -10,7 +10,10 @@
  * taken while the machine was crowded (load 26 on 2 cores) came out 5× what
  * the same shapes took later. An entry measured under a much heavier load than
  * now is measured again (see {@link trusted}); one measured under a lighter
- * load is kept, since it is the better figure for the machine.
+ * load is kept, since it is the better figure for the machine. What today's
+ * load does to those figures is measured too, not modelled (the load average
+ * overstates it: load 26 on 2 cores slowed steps 5×, not 13×): the cheapest
+ * cached shape is timed again now, and its ratio is the {@link LoadFactor}.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { promises as fs } from "node:fs";
@@ -24,11 +27,10 @@ import { classifierFromEnv } from "./metrics-hook.js";
 
 const IMAGE_SIZE = 28 * 28;
 /** Steps before timing: the first steps build kernels and allocate. */
-const WARMUP_STEPS = 3;
+const WARMUP_STEPS = 2;
 /** Timed blocks per shape; the median block is the figure. */
 const BLOCKS = 3;
-/** Each timed block runs at least this many steps and at least {@link BLOCK_SECS}, so tiny networks are not one timer tick. */
-const MIN_BLOCK_STEPS = 3;
+/** Each timed block runs for at least this long (one step for the 20-layer networks, dozens for the baseline), so small networks are not timed by one step's jitter. */
 const BLOCK_SECS = 0.3;
 /**
  * How much heavier the contention at measurement may have been than now before
@@ -98,7 +100,7 @@ export async function timeSteps(cfg: RunConfig): Promise<number> {
     for (let b = 0; b < BLOCKS; b++) {
       const t0 = performance.now();
       let n = 0;
-      while (n < MIN_BLOCK_STEPS || (performance.now() - t0) / 1000 < BLOCK_SECS) {
+      while (n === 0 || (performance.now() - t0) / 1000 < BLOCK_SECS) {
         step();
         n++;
       }
@@ -137,7 +139,7 @@ export async function timeEvaluation(cfg: RunConfig): Promise<number> {
 
 export interface StepTimesOptions {
   readonly backend: BackendInfo;
-  /** Default: ~/.cache/ganscope/step-times.json (the metrics cache folder). */
+  /** Default: .cache/ganscope/step-times.json in the repo, or under $GANSCOPE_CACHE (the metrics cache folder). */
   readonly cacheFile?: string;
   /** Also time one evaluation (the classifier is trained first if it is not cached). */
   readonly evaluation?: boolean;
@@ -145,6 +147,16 @@ export interface StepTimesOptions {
   readonly loadNow?: () => number;
   readonly cores?: number;
   readonly log?: (line: string) => void;
+}
+
+/** How much slower a step is now than its cached figure: one cached shape timed again. */
+export interface LoadFactor {
+  readonly shape: string;
+  readonly cachedSecs: number;
+  readonly nowSecs: number;
+  /** nowSecs / cachedSecs; 1 when nothing cached was used (everything was measured now). */
+  readonly factor: number;
+  readonly loadavg: number;
 }
 
 export interface StepTimes {
@@ -162,6 +174,7 @@ export interface StepTimes {
   readonly measured: number;
   readonly remeasured: number;
   readonly cached: number;
+  readonly loadFactor: LoadFactor | undefined;
   /** Seconds per step of a config (its shape must have been among those asked for). */
   secsPerStep(cfg: RunConfig): number;
 }
@@ -188,12 +201,14 @@ export async function stepTimes(configs: readonly RunConfig[], opts: StepTimesOp
   let cached = 0;
   const used = new Map<string, { secsPerStep: number; measuredAt: string; loadavg: number }>();
   const byShape = new Map<string, RunConfig>();
+  const fromCache = new Set<string>();
   for (const cfg of configs) if (!byShape.has(shapeKey(cfg))) byShape.set(shapeKey(cfg), cfg);
   for (const [shape, cfg] of byShape) {
     const entry = timings.steps[shape];
     const load = loadNow();
     if (entry && trusted(entry.loadavg, load, cores)) {
       cached++;
+      fromCache.add(shape);
     } else {
       if (entry) {
         remeasured++;
@@ -202,6 +217,14 @@ export async function stepTimes(configs: readonly RunConfig[], opts: StepTimesOp
       timings.steps[shape] = { secsPerStep: await timeSteps(cfg), measuredAt: new Date().toISOString(), loadavg: round(load) };
     }
     used.set(shape, timings.steps[shape]!);
+  }
+  let loadFactor: LoadFactor | undefined;
+  const cachedUsed = [...used].filter(([shape]) => fromCache.has(shape));
+  if (cachedUsed.length > 0) {
+    const [shape, entry] = cachedUsed.reduce((a, b) => (b[1].secsPerStep < a[1].secsPerStep ? b : a));
+    const load = loadNow();
+    const nowSecs = await timeSteps(byShape.get(shape)!);
+    loadFactor = { shape, cachedSecs: entry.secsPerStep, nowSecs, factor: nowSecs / entry.secsPerStep, loadavg: round(load) };
   }
   let evalMeasured = false;
   if (opts.evaluation && configs.length > 0) {
@@ -227,6 +250,7 @@ export async function stepTimes(configs: readonly RunConfig[], opts: StepTimesOp
     measured,
     remeasured,
     cached,
+    loadFactor,
     secsPerStep(cfg) {
       const t = used.get(shapeKey(cfg));
       if (!t) throw new Error(`stepTimes: no step time for ${shapeKey(cfg)}; pass its config to stepTimes() first`);

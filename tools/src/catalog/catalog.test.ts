@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "@ganscope/dsl";
 import { workspaceRoot } from "../workspace.js";
 import { isExperiment, type RunPlan } from "@ganscope/dsl";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
 import { buildCatalog, catalogFiles, catalogMarkdown, type StepTimeTable } from "./catalog.js";
@@ -92,5 +95,20 @@ describe("catalog of the repo's experiments", async () => {
     for (const e of catalog.entries) expect(md).toContain(`| ${e.experiment} |`);
     expect(md).toContain("on **test (none)**");
     expect(md).toContain("| `shape` | 0.0010 |");
+  });
+});
+
+describe("catalog CLI", () => {
+  it("refuses a --step-times file that is not runner step-times' JSON in one line, naming the file", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "catalog-cli-"));
+    try {
+      const bad = path.join(dir, "times.json");
+      writeFileSync(bad, JSON.stringify({ secondsPerStep: 0.1 }));
+      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "main.ts"), "--step-times", bad, "--out", dir], { encoding: "utf8", timeout: 60_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(`error: --step-times ${bad}: no "runs" and "steps" objects; expected the JSON \`runner step-times --json\` prints`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,6 +36,8 @@ export interface StepTimeTable {
   readonly measured: number;
   readonly remeasured: number;
   readonly evalSecs?: (MeasuredTime & { readonly secs: number }) | undefined;
+  /** One cached shape timed again at the lookup: how much slower steps are now than their cached figures. */
+  readonly loadFactor?: { readonly shape: string; readonly cachedSecs: number; readonly nowSecs: number; readonly factor: number; readonly loadavg: number } | undefined;
   /** Network shape → its measured step time. */
   readonly steps: Readonly<Record<string, MeasuredTime & { readonly secsPerStep: number }>>;
   /** Run id → its shape's seconds per step and the evaluations it makes (every eval_every epochs and after the last). */
@@ -194,6 +196,12 @@ export function catalogMarkdown(c: Catalog, cores: number): string {
       `on **${c.stepTimes.backend}** (${c.stepTimes.machine}; load average ${c.stepTimes.loadavg} at the lookup; \`${c.stepTimes.command}\`, cache ${c.stepTimes.cacheFile}), ` +
       `and one evaluation ≈ ${c.stepTimes.evalSecs ? `${c.stepTimes.evalSecs.secs.toFixed(2)} s (load ${c.stepTimes.evalSecs.loadavg})` : "not measured (counted as 0)"}. ` +
       "Worker start-up, dataset loading, checkpoints and sample grids are not counted.",
+    "",
+    c.stepTimes.loadFactor
+      ? `At the lookup's load (${c.stepTimes.loadFactor.loadavg}) a step took **${c.stepTimes.loadFactor.factor.toFixed(2)}×** its cached figure ` +
+        `(${(c.stepTimes.loadFactor.nowSecs * 1000).toFixed(1)} ms against ${(c.stepTimes.loadFactor.cachedSecs * 1000).toFixed(1)} ms, \`${c.stepTimes.loadFactor.shape}\` timed again); ` +
+        `the hours below are at the cached figures' load: multiply by that factor for a machine as busy as it was then (unique runs: ${hours(t.uniqueCpuHours * c.stepTimes.loadFactor.factor)} CPU h).`
+      : "Every step time was measured during this lookup, at its load.",
     "",
     `Cost model: ${c.costModel}. CPU hours assume one worker process per run, as the runner schedules them; ` +
       `wall time on this machine is about CPU hours / ${cores} (one worker per core).`,
