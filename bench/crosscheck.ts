@@ -50,6 +50,8 @@ const { values: opts } = parseArgs({
     "report-only": { type: "boolean", default: false },
     // Train each seed's two runs at once (two processes, one thread each): the same CPU time, half the wall time on a crowded machine.
     parallel: { type: "boolean", default: false },
+    // A sentence for the report about this run of the cross-check (e.g. why a config was not run).
+    note: { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -231,7 +233,7 @@ async function runConfig(c: CheckConfig, seeds: number[], dir: string): Promise<
     }
   }
   const complete = seeds.length - missing.length;
-  if (complete < 2) throw new NotRun(`${complete} of ${seeds.length} seeds saved in ${dir} (${missing.join("; ")})`);
+  if (complete < 2) throw new NotRun(complete === 0 ? `no saved runs in ${dir}` : `${complete} of ${seeds.length} seeds saved in ${dir} (${missing.join("; ")})`);
   if (missing.length > 0) log(`${c.name}: reporting ${complete} of ${seeds.length} seeds (${missing.join("; ")})`);
   return results;
 }
@@ -323,7 +325,7 @@ function markdown(reports: ConfigReport[], notRun: ReadonlyMap<string, string>):
   const head = [
     `Budget: ${budget}. ` +
       `Wall time of the training: ${cost}. Load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${os.availableParallelism()} shared cores (${os.cpus()[0]?.model ?? "cpu"}), run under \`nice -n 10\`; ` +
-      `commit ${gitCommit()}, finished ${all.map((r) => r.finishedAt).sort().at(-1)}.`,
+      `report rendered at commit ${gitCommit()}, training finished ${all.map((r) => r.finishedAt).sort().at(-1)}.`,
     "",
     "Each cell: per epoch (the epoch's mean over its steps, as the run store records it) and ganscope seed, is its value inside the band PyTorch's seeds span? " +
       `"Twin" (in brackets) is what an implementation indistinguishable from PyTorch would score with as many seeds: ` +
@@ -335,6 +337,7 @@ function markdown(reports: ConfigReport[], notRun: ReadonlyMap<string, string>):
     const cfg = budgetOf(c);
     return `**Not run: ${name}** ${c.label} (${c.claim}) at ${cfg.epochs} epochs × ${cfg.limit} images: ${why}. Train it with \`nice -n 10 npx tsx bench/crosscheck.ts --only ${name}\`.`;
   });
+  if (opts.note) head.push("", `Note: ${opts.note}`);
   const summary = [...head, "", ...summaryTable(reports), ...(missing.length > 0 ? ["", ...missing] : [])].join("\n");
   const doc = [
     "# Is the trainer right? ganscope against PyTorch",
