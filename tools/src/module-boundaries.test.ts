@@ -14,7 +14,8 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/dsl": { ganscope: [], tfjs: false },
   "libs/data": { ganscope: ["dsl"], tfjs: false },
-  "libs/tracking": { ganscope: [], tfjs: false },
+  // Tracking and the dashboard read the record schema from the DSL (it loads nothing).
+  "libs/tracking": { ganscope: ["dsl"], tfjs: false },
   "libs/queue": { ganscope: ["dsl", "tracking"], tfjs: false },
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
@@ -22,7 +23,7 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   // Findings reads metrics' types only (verdict names, metric keys): `import type` loads no tfjs.
   "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
   "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
-  "apps/dashboard": { ganscope: ["tracking"], tfjs: false },
+  "apps/dashboard": { ganscope: ["tracking", "dsl"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };
 

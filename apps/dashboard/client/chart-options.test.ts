@@ -90,7 +90,10 @@ describe("metric vs hyperparameter and digit shares", () => {
     const option = hyperOption(exp, "final:d_loss", "gen_lr", undefined);
     expect((option.xAxis as { data: string[] }).data).toEqual(["0.001", "0.01"]);
     expect((option.series as { data: (number | null)[] }[])[0]!.data).toEqual([1.1, 0.7]);
-    expect((option.yAxis as { name: string }).name).toBe("final D loss (lower is better)");
+    // A GAN's losses have no better direction (the record schema's "neither"); quality metrics do.
+    expect((option.yAxis as { name: string }).name).toBe("final D loss");
+    expect((hyperOption(exp, "final:coverage", "gen_lr", undefined).yAxis as { name: string }).name).toBe("final coverage (higher is better)");
+    expect((hyperOption(exp, "best:fid_lite", "gen_lr", undefined).yAxis as { name: string }).name).toBe("best FID-lite (lower is better)");
   });
 
   it("the class-share heatmap has a cell per run and digit, from class_share_k", () => {

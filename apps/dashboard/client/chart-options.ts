@@ -4,11 +4,10 @@
  * (chart-options.test.ts) and the browser test only checks what a person sees.
  */
 import type { EChartsOption } from "echarts";
-import { CLASS_SHARE_PREFIX, HIGHER_IS_BETTER, TRAINING_KEYS, type ExperimentView, type RunView } from "../src/site-data.js";
+import { CLASS_COUNT, TRAINING_KEYS, classShareKey, directionOf, type ExperimentView, type RunView } from "../src/site-data.js";
 import { sortedDistinct, type RunStyle } from "./colours.js";
 import { fmt, label, runLabel, valueText } from "./format.js";
 
-const HIGHER = new Set<string>(HIGHER_IS_BETTER);
 const TRAINING: readonly string[] = TRAINING_KEYS;
 
 export function pairs(run: RunView, key: string): [number, number][] {
@@ -126,7 +125,9 @@ export function mean(xs: number[]): number | null {
 
 export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, yAxis: string | undefined): EChartsOption {
   const key = choice.split(":")[1] ?? "";
-  const better = HIGHER.has(key) ? "higher is better" : "lower is better";
+  // The record schema says which way is better; losses and D outputs have no better way.
+  const direction = directionOf(key);
+  const better = direction === "neither" ? "" : `${direction} is better`;
   const name = `${choice.replace(":", " ").replace(key, label(key))}`;
   const xs = sortedDistinct(exp.runs.map((r) => r.varied[xAxis]));
   if (!yAxis) {
@@ -143,7 +144,7 @@ export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, 
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 34, bottom: 44 },
       xAxis: { type: "category", data: xs.map((x) => valueText(x)), name: xAxis, nameLocation: "middle", nameGap: 26 },
-      yAxis: { type: "value", name: `${name} (${better})`, scale: true },
+      yAxis: { type: "value", name: better ? `${name} (${better})` : name, scale: true },
       series: [
         { type: "line", name: `mean ${name}`, data, connectNulls: true, symbolSize: 8, lineStyle: { width: 2 } },
         { type: "scatter", name: "runs", data: points, symbolSize: 6, itemStyle: { opacity: 0.55 } },
@@ -187,8 +188,8 @@ export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, 
       right: 10,
       top: "middle",
       formatter: (v) => fmt(Number(v)),
-      text: [HIGHER.has(key) ? "better" : "worse", HIGHER.has(key) ? "worse" : "better"],
-      inRange: { color: HIGHER.has(key) ? [...scale].reverse() : scale },
+      text: direction === "neither" ? ["high", "low"] : [direction === "higher" ? "better" : "worse", direction === "higher" ? "worse" : "better"],
+      inRange: { color: direction === "higher" ? [...scale].reverse() : scale },
     },
     series: [{ type: "heatmap", name, data: cells, label: { show: true, formatter: (p) => fmt((p as unknown as { data: [number, number, number] }).data[2]) }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }],
     ...(cells.length === 0 ? { graphic: emptyGraphic("no run has this metric yet") } : {}),
@@ -196,7 +197,7 @@ export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, 
 }
 
 export function classShares(run: RunView): number[] | undefined {
-  const shares = Array.from({ length: 10 }, (_, k) => run.final[`${CLASS_SHARE_PREFIX}${k}`]);
+  const shares = Array.from({ length: CLASS_COUNT }, (_, k) => run.final[classShareKey(k)]);
   return shares.every((v) => v === undefined) ? undefined : shares.map((v) => v ?? 0);
 }
 

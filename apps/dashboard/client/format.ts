@@ -1,5 +1,5 @@
 /** How numbers, durations, metric names and runs read on the page. Pure: unit-tested in Node. */
-import { METRIC_LABELS } from "../src/site-data.js";
+import { metricLabel } from "../src/site-data.js";
 import type { RunView } from "../src/site-data.js";
 
 export function fmt(v: number | null | undefined): string {
@@ -20,7 +20,7 @@ export function fmtSecs(s: number | null): string {
 }
 
 export function label(key: string): string {
-  return METRIC_LABELS[key] ?? key;
+  return metricLabel(key);
 }
 
 /** A varied value as the experiment file wrote it (0.0002, not 2.00e-4: it names the run). */

@@ -1,5 +1,5 @@
 /** The three pages: experiments, one experiment, runs compared. */
-import { TRAINING_KEYS, type ExperimentView, type SiteIndex } from "../src/site-data.js";
+import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type SiteIndex } from "../src/site-data.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
 import { classOption, classShares, curveOption, hyperOption, summaryMetricChoices } from "./chart-options.js";
 import { runStyles } from "./colours.js";
@@ -307,7 +307,8 @@ export async function renderCompare(exp: ExperimentView, runIds: readonly string
 
   // Distinct colours per run here: the point is telling a handful apart.
   const styles = runStyles(runs, undefined, undefined);
-  const metrics = ["fid_lite", "modes", "kl_uniform", "is_lite", "d_loss", "g_loss", "d_real", "d_fake"].filter((k) => runs.some((r) => r.final[k] !== undefined));
+  // The record schema's keys (a key it lacks fails to compile here).
+  const metrics = (["fid_lite", "modes", "kl_uniform", "is_lite", "d_loss", "g_loss", "d_real", "d_fake"] as const satisfies readonly FixedRecordKey[]).filter((k) => runs.some((r) => r.final[k] !== undefined));
   app.append(
     h("h2", {}, "Final values"),
     h(

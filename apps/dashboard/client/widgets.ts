@@ -1,6 +1,6 @@
 /** The page's building blocks: badges, tables, pickers, chart boxes and sample grids. */
 import type { ExperimentView, RunDisplayState, RunView } from "../src/site-data.js";
-import { KNOWN_VERDICTS } from "../src/site-data.js";
+import { KNOWN_VERDICTS, metricLabel, shortLabel } from "../src/site-data.js";
 import { isNumeric } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, valueText } from "./format.js";
@@ -84,10 +84,10 @@ export function runColumns(exp: ExperimentView): Column[] {
     numeric: true,
   });
   // Short titles keep a 16-run table with every metric within a laptop's width; the header's tooltip says it in full.
-  if (has("fid_lite")) cols.push(metric("fid_lite", "final", "FID-lite"), metric("fid_lite", "best", "best FID"));
-  const short: Record<string, string> = { modes: "modes", modes_covered: "modes", kl_uniform: "KL(unif)", is_lite: "IS-lite" };
-  for (const k of ["modes", "modes_covered", "kl_uniform", "is_lite"]) if (has(k)) cols.push(metric(k, "final", short[k]!));
-  cols.push(metric("d_loss", "final", "D loss"), metric("g_loss", "final", "G loss"));
+  // Titles are the record schema's column headers (its labels for the losses).
+  if (has("fid_lite")) cols.push(metric("fid_lite", "final", shortLabel("fid_lite")), metric("fid_lite", "best", "best FID"));
+  for (const k of ["modes", "kl_uniform", "is_lite"] as const) if (has(k)) cols.push(metric(k, "final", shortLabel(k)));
+  cols.push(metric("d_loss", "final", metricLabel("d_loss")), metric("g_loss", "final", metricLabel("g_loss")));
   cols.push(
     { key: "epochs", title: "epochs", value: (r) => r.epochsDone, cell: (r) => `${r.epochsDone}${r.epochs !== null ? ` / ${r.epochs}` : ""}`, numeric: true },
     { key: "wall", title: "wall time", value: (r) => r.wallSecs, cell: (r) => fmtSecs(r.wallSecs), numeric: true },

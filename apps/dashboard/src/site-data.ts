@@ -2,8 +2,23 @@
  * The data the static site is built from, as plain JSON. The build writes it
  * into JS files (`window.GANSCOPE…`) rather than JSON files because a page
  * opened from disk (file://) may not fetch() its neighbours but may load
- * scripts. The browser code imports these types only.
+ * scripts. The browser code imports these types, and the record schema's
+ * key lists through here (`@ganscope/dsl/record-schema` loads nothing).
  */
+import {
+  BOOKKEEPING_KEYS as SCHEMA_BOOKKEEPING_KEYS,
+  CLASS_COUNT,
+  CLASS_SHARE_PREFIX,
+  classShareKey,
+  RECORD_KEYS,
+  RECORD_SCHEMA,
+  STEP_STAT_KEYS,
+  directionOf,
+  metricLabel,
+  shortLabel,
+  type FixedRecordKey,
+  type StepStatKey,
+} from "@ganscope/dsl/record-schema";
 
 /** Where a run stands, as the dashboard shows it. */
 export type RunDisplayState =
@@ -124,31 +139,15 @@ export interface SiteIndex {
   warnings: string[];
 }
 
-/** Record keys that describe the training loop rather than the model's quality. */
-export const TRAINING_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
+/** Record keys that describe the training loop rather than the model's quality (the record schema's step statistics). */
+export const TRAINING_KEYS: readonly StepStatKey[] = STEP_STAT_KEYS;
 /** Record keys that are bookkeeping, never plotted. */
-export const BOOKKEEPING_KEYS = ["epoch", "steps", "secs"] as const;
-/** Evaluated metrics where a higher value is better; every other metric is better lower. */
-export const HIGHER_IS_BETTER = ["is_lite", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "diversity", "diversity_ratio", "accuracy"] as const;
+export const BOOKKEEPING_KEYS: readonly FixedRecordKey[] = SCHEMA_BOOKKEEPING_KEYS;
+/** Record keys where a higher value is better; `directionOf` says which way for any key. */
+export const HIGHER_IS_BETTER: readonly FixedRecordKey[] = RECORD_KEYS.filter((k) => RECORD_SCHEMA[k].direction === "higher");
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
-export const CLASS_SHARE_PREFIX = "class_share_";
-/** How the page names each record key (a key without a label is shown as itself). */
-export const METRIC_LABELS: Readonly<Record<string, string>> = {
-  d_loss: "D loss",
-  g_loss: "G loss",
-  d_real: "D(x)",
-  d_fake: "D(G(z))",
-  d_grad_norm: "D grad norm",
-  g_grad_norm: "G grad norm",
-  fid_lite: "FID-lite",
-  modes: "modes covered",
-  modes_covered: "modes covered",
-  kl_uniform: "KL to uniform",
-  is_lite: "IS-lite",
-  max_class_share: "largest class share",
-  diversity: "diversity ratio",
-  collapsed: "collapsed (0/1)",
-};
+export type { FixedRecordKey, RecordKey } from "@ganscope/dsl/record-schema";
+export { CLASS_COUNT, CLASS_SHARE_PREFIX, classShareKey, directionOf, metricLabel, shortLabel };
 /** Verdicts the page has a colour for; any other label gets the neutral badge. */
 export const KNOWN_VERDICTS: readonly string[] = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
 /** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */

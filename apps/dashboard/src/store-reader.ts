@@ -1,13 +1,13 @@
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { EVALUATION_KEYS, directionOf, valueAt } from "@ganscope/dsl/record-schema";
 import { RESULTS_FILES, type EpochRecord, type MlflowLinks, type PlanIndex, type RunStatus } from "@ganscope/tracking";
 import { lttbIndices } from "./downsample.js";
 import { processAlive } from "./liveness.js";
 import {
   BOOKKEEPING_KEYS,
   CLASS_SHARE_PREFIX,
-  HIGHER_IS_BETTER,
   TRAINING_KEYS,
   type ExperimentSummary,
   type ExperimentView,
@@ -152,9 +152,8 @@ function numericEntries(x: unknown): [string, number][] {
 
 const BOOKKEEPING = new Set<string>(BOOKKEEPING_KEYS);
 const TRAINING = new Set<string>(TRAINING_KEYS);
-const HIGHER = new Set<string>(HIGHER_IS_BETTER);
-/** The metrics lib's headline numbers come first in pickers and tables. */
-const METRIC_ORDER = ["fid_lite", "kid", "kid_std", "density", "coverage", "precision", "recall", "confidence", "modes", "modes_covered", "kl_uniform", "is_lite", "max_class_share", "diversity", "collapsed"];
+/** The evaluation's numbers in the record schema's order: the headline ones come first in pickers and tables. */
+const METRIC_ORDER: readonly string[] = EVALUATION_KEYS;
 
 export function orderMetricKeys(keys: Iterable<string>): string[] {
   // Class shares are shown as a histogram, not as ten more curves.
@@ -178,7 +177,7 @@ export function buildSeries(records: readonly EpochRecord[], maxPoints: number):
     const xs: number[] = [];
     const ys: number[] = [];
     for (const r of records) {
-      const v = finiteOrNull(r[key]);
+      const v = finiteOrNull(valueAt(r, key));
       if (v === null) continue;
       xs.push(r.epoch);
       ys.push(v);
@@ -299,8 +298,11 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
       if (x === null || BOOKKEEPING.has(k)) continue;
       final[k] = x;
       if (TRAINING.has(k)) continue;
+      // Best only where the schema says which way is better (not for kid_std, class shares, keys it does not know).
+      const direction = directionOf(k);
+      if (direction === "neither") continue;
       const prev = best[k];
-      best[k] = prev === undefined ? x : HIGHER.has(k) ? Math.max(prev, x) : Math.min(prev, x);
+      best[k] = prev === undefined ? x : direction === "higher" ? Math.max(prev, x) : Math.min(prev, x);
     }
   }
   // The summary speaks last. The metrics lib writes `metrics.final` (numbers

@@ -80,7 +80,7 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
     return { ...r, config, runId: runId(config) };
   });
   if (plan.halving) {
-    const problems = validateHalvingPolicy(plan.halving, { experiment: plan.experiment, method: "halving (with the command line's overrides)" }, runs.map((r) => r.config));
+    const problems = validateHalvingPolicy(plan.halving, { experiment: plan.experiment, method: "halving", via: "with the command line's overrides" }, runs.map((r) => r.config));
     if (problems.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(problems).message}`);
   }
   return { ...plan, runs };

@@ -15,7 +15,7 @@ import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
-import { PlanProgress, summaryTable, variedLabel, type StoredSummary } from "./progress.js";
+import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
@@ -195,7 +195,7 @@ program
         process.exitCode = 130;
         return;
       }
-      console.log(summaryTable(plan, outcomes));
+      console.log(summaryTable(plan, outcomes, { ascii: terminalIsAsciiOnly(process.stdout) }));
       console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       if ([...outcomes.values()].some((o) => o.status === "failed")) process.exitCode = 1;
       await pullFinished(store.root, plan.experiment, { only: new Set(plan.runs.map((r) => r.runId)) });
@@ -241,7 +241,7 @@ program
       const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
       if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
     }
-    console.log(summaryTable(plan, outcomes, { summaries, ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
+    console.log(summaryTable(plan, outcomes, { summaries, ascii: terminalIsAsciiOnly(process.stdout), ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);

@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
 import Table from "cli-table3";
-import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import { shortLabel, type FixedRecordKey, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import type { RunEvent, RunOutcome } from "@ganscope/training";
 import { EtaEstimator, formatEta } from "./eta.js";
 
@@ -24,6 +24,8 @@ export class PlanProgress {
   private readonly planEta = new EtaEstimator();
   private readonly runEtas = new Map<string, EtaEstimator>();
   private totalSteps = 0;
+  /** The ETA text; "…" (three bytes) as "..." on an ASCII-only terminal. */
+  private readonly eta: (secs: number | undefined) => string;
 
   /** @param stepsPerEpoch steps of one epoch for a run, for the plan's total */
   constructor(
@@ -31,7 +33,10 @@ export class PlanProgress {
     private readonly stepsPerEpoch: (spec: RunSpec) => number,
     stream: NodeJS.WriteStream = process.stderr,
     private readonly clock: () => number = () => performance.now() / 1000,
+    /** Bars in ASCII (see terminalIsAsciiOnly). */
+    ascii: boolean = terminalIsAsciiOnly(stream),
   ) {
+    this.eta = ascii ? (secs) => formatEta(secs).replace("…", "...") : formatEta;
     this.specs = new Map(plan.runs.map((r) => [r.runId, r]));
     this.tty = Boolean(stream.isTTY);
     this.totalSteps = plan.runs.reduce((s, r) => s + r.config.epochs * this.stepsPerEpoch(r), 0);
@@ -45,9 +50,10 @@ export class PlanProgress {
         // {eta} is ours (eta.ts): cli-progress's {eta_formatted} counts skipped steps as speed and prints "NFs".
         format: "{label} |{bar}| {percentage}% | {value}/{total} {unit} | ETA {eta} {info}",
       },
-      cliProgress.Presets.shades_classic,
+      // shades_classic's █ and ░ are three bytes each; legacy's = and - survive Nx's terminal.
+      ascii ? cliProgress.Presets.legacy : cliProgress.Presets.shades_classic,
     );
-    this.total = this.multibar.create(this.totalSteps, 0, { label: "plan".padEnd(28), unit: "steps", info: `${plan.runs.length} runs`, eta: formatEta(undefined) });
+    this.total = this.multibar.create(this.totalSteps, 0, { label: "plan".padEnd(28), unit: "steps", info: `${plan.runs.length} runs`, eta: this.eta(undefined) });
   }
 
   /** The plan's ETA now, from the steps trained in this process (see eta.ts). */
@@ -71,11 +77,11 @@ export class PlanProgress {
       if (!runEta) this.runEtas.set(runId, (runEta = new EtaEstimator()));
       runEta.trainedSteps(doneInRun - before, now);
     }
-    this.total?.increment(doneInRun - before, { eta: formatEta(this.planEtaSecs()) });
+    this.total?.increment(doneInRun - before, { eta: this.eta(this.planEtaSecs()) });
   }
 
   private runEta(runId: string, remaining: number): string {
-    return formatEta(this.runEtas.get(runId)?.eta(remaining));
+    return this.eta(this.runEtas.get(runId)?.eta(remaining));
   }
 
   /** A run that will not train (done earlier, or locked) counts as complete. */
@@ -96,7 +102,7 @@ export class PlanProgress {
           label: `${e.runId} ${variedLabel(spec)}`.slice(0, 28).padEnd(28),
           unit: "steps",
           info: `epoch ${e.fromEpoch + 1}/${e.epochs}`,
-          eta: formatEta(undefined),
+          eta: this.eta(undefined),
         });
         if (bar) this.bars.set(e.runId, bar);
         break;
@@ -124,7 +130,7 @@ export class PlanProgress {
         break;
       case "finish":
         this.advanceTotal(e.runId, spec.config.epochs * spe, false);
-        this.bars.get(e.runId)?.update({ eta: formatEta(0) });
+        this.bars.get(e.runId)?.update({ eta: this.eta(0) });
         if (e.outcome.status !== "done") this.log(`${e.runId} ${variedLabel(spec)}: ${describeOutcome(e.outcome)}`);
         break;
     }
@@ -172,22 +178,76 @@ export interface StoredSummary {
   secsPerEpoch?: unknown;
 }
 
-const BOX_CHARS = ["top", "top-mid", "top-left", "top-right", "bottom", "bottom-mid", "bottom-left", "bottom-right", "left", "left-mid", "mid", "mid-mid", "right", "right-mid", "middle"];
+const BOX_CHARS = ["top", "top-mid", "top-left", "top-right", "bottom", "bottom-mid", "bottom-left", "bottom-right", "left", "left-mid", "mid", "mid-mid", "right", "right-mid", "middle"] as const;
+
+/** cli-table3's frame in ASCII: for a terminal that cannot be trusted with multi-byte characters (see terminalIsAsciiOnly). */
+const ASCII_FRAME: Readonly<Record<(typeof BOX_CHARS)[number], string>> = {
+  top: "-",
+  "top-mid": "+",
+  "top-left": "+",
+  "top-right": "+",
+  bottom: "-",
+  "bottom-mid": "+",
+  "bottom-left": "+",
+  "bottom-right": "+",
+  left: "|",
+  "left-mid": "+",
+  mid: "-",
+  "mid-mid": "+",
+  right: "|",
+  "right-mid": "+",
+  middle: "|",
+};
+
+/**
+ * Whether the terminal is Nx's pseudo terminal, which corrupts multi-byte
+ * characters: `nx run` (the README's `nx run runner:exp`) runs the command in
+ * a pty and copies its output to the real terminal chunk by chunk, decoding
+ * each chunk as UTF-8 on its own (String::from_utf8_lossy in nx 24.0.6's
+ * pseudo_terminal.rs), so a box-drawing character cut by a chunk boundary
+ * prints as U+FFFD (nrwl/nx#32364). The table's borders and bars are all
+ * three-byte characters, so on Nx's terminal they are drawn in ASCII. Nx
+ * marks every task's environment with NX_TASK_TARGET_PROJECT, and only its pty
+ * makes the stream a terminal (piped, as in CI or a test, Nx decodes the
+ * stream whole and nothing is cut). GANSCOPE_ASCII=1 or 0 overrides.
+ */
+export function terminalIsAsciiOnly(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env["GANSCOPE_ASCII"] === "1") return true;
+  if (env["GANSCOPE_ASCII"] === "0") return false;
+  return Boolean(stream.isTTY) && env["NX_TASK_TARGET_PROJECT"] !== undefined;
+}
+
+/** The record's columns, in table order, with the digits each is shown to; headers are the record schema's short labels. */
+const STAT_COLUMNS = [
+  ["d_loss", 4],
+  ["g_loss", 4],
+  ["d_real", 3],
+  ["d_fake", 3],
+] as const satisfies readonly (readonly [FixedRecordKey, number])[];
+const METRIC_COLUMNS = [
+  ["fid_lite", 2],
+  ["kid", 3],
+  ["density", 3],
+  ["coverage", 3],
+  ["is_lite", 2],
+  ["modes", 0],
+] as const satisfies readonly (readonly [FixedRecordKey, number])[];
 
 /** Columns left out first when the table is wider than the terminal, least telling first. */
-const DROP_ORDER = ["D(x)", "D(G(z))", "IS-lite", "density", "g_loss", "KID", "epochs", "s/epoch", "d_loss", "modes", "coverage"];
+const DROP_ORDER = [shortLabel("d_real"), shortLabel("d_fake"), shortLabel("is_lite"), shortLabel("density"), shortLabel("g_loss"), shortLabel("kid"), "epochs", shortLabel("secs"), shortLabel("d_loss"), shortLabel("modes"), shortLabel("coverage")];
 
 /**
  * The end-of-plan table: one row per run, in plan order. FID-lite, IS-lite,
  * modes and verdict columns appear when the metrics hook measured them. A
  * skipped run shows the verdict and s/epoch its summary.json recorded when it
  * trained. Given a terminal width, columns are left out (DROP_ORDER, said
- * under the table) until it fits instead of wrapping.
+ * under the table) until it fits instead of wrapping. `ascii` draws the
+ * frame in ASCII (see terminalIsAsciiOnly).
  */
 export function summaryTable(
   plan: RunPlan,
   outcomes: ReadonlyMap<string, RunOutcome>,
-  options: { width?: number; summaries?: ReadonlyMap<string, StoredSummary> } = {},
+  options: { width?: number; summaries?: ReadonlyMap<string, StoredSummary>; ascii?: boolean } = {},
 ): string {
   const lastOf = (o: RunOutcome | undefined) => (o && "last" in o ? o.last : undefined);
   const stored = (runId: string) => options.summaries?.get(runId);
@@ -201,8 +261,16 @@ export function summaryTable(
     return typeof s === "number" ? s : lastOf(o)?.secs;
   };
   const runs = plan.runs.map((spec) => ({ spec, o: outcomes.get(spec.runId) }));
-  const withMetrics = runs.some(({ spec, o }) => lastOf(o)?.["fid_lite"] !== undefined || verdict(spec.runId, o) !== undefined);
-  const head = ["run", ...plan.axes.map(String), "status", "epochs", "d_loss", "g_loss", "D(x)", "D(G(z))", "s/epoch", ...(withMetrics ? ["FID-lite", "KID", "density", "coverage", "IS-lite", "modes", "verdict"] : [])];
+  const withMetrics = runs.some(({ spec, o }) => lastOf(o)?.fid_lite !== undefined || verdict(spec.runId, o) !== undefined);
+  const head = [
+    "run",
+    ...plan.axes.map(String),
+    "status",
+    "epochs",
+    ...STAT_COLUMNS.map(([k]) => shortLabel(k)),
+    shortLabel("secs"),
+    ...(withMetrics ? [...METRIC_COLUMNS.map(([k]) => shortLabel(k)), "verdict"] : []),
+  ];
   const rows = runs.map(({ spec, o }) => {
     const last = lastOf(o);
     return [
@@ -211,22 +279,9 @@ export function summaryTable(
       // A skip's reason was logged when it happened; the table keeps the column narrow.
       o ? (o.status === "skipped" ? "skipped" : describeOutcome(o).split(":")[0]!) : "not run",
       last ? `${last.epoch}/${spec.config.epochs}` : `0/${spec.config.epochs}`,
-      fmt(last?.d_loss),
-      fmt(last?.g_loss),
-      fmt(last?.d_real, 3),
-      fmt(last?.d_fake, 3),
+      ...STAT_COLUMNS.map(([k, digits]) => fmt(last?.[k], digits)),
       fmt(secsPerEpoch(spec.runId, o), 1),
-      ...(withMetrics
-        ? [
-            fmt(last?.["fid_lite"], 2),
-            fmt(last?.["kid"], 3),
-            fmt(last?.["density"], 3),
-            fmt(last?.["coverage"], 3),
-            fmt(last?.["is_lite"], 2),
-            last?.["modes"] === undefined ? "-" : String(last["modes"]),
-            verdict(spec.runId, o) ?? "-",
-          ]
-        : []),
+      ...(withMetrics ? [...METRIC_COLUMNS.map(([k, digits]) => (digits === 0 ? (last?.[k] === undefined ? "-" : String(last[k])) : fmt(last?.[k], digits))), verdict(spec.runId, o) ?? "-"] : []),
     ];
   });
   const render = (keep: readonly number[], borders = true) => {
@@ -234,7 +289,7 @@ export function summaryTable(
       head: keep.map((i) => head[i]!),
       style: { head: [], border: [], ...(borders ? {} : { "padding-left": 0, "padding-right": 2 }) },
       // Last resort on a narrow terminal: no box, which saves three columns per column.
-      ...(borders ? {} : { chars: Object.fromEntries(BOX_CHARS.map((c) => [c, ""])) }),
+      ...(borders ? (options.ascii ? { chars: ASCII_FRAME } : {}) : { chars: Object.fromEntries(BOX_CHARS.map((c) => [c, ""])) }),
     });
     for (const r of rows) table.push(keep.map((i) => r[i]!));
     return table.toString();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { experiment } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
-import { summaryTable } from "./progress.js";
+import { summaryTable, terminalIsAsciiOnly } from "./progress.js";
 
 describe("summaryTable", () => {
   const plan = experiment("table").fix({ limit: 128 }).vary("activation", ["relu", "elu"]).epochs(3).compile();
@@ -49,5 +49,36 @@ describe("summaryTable on a terminal and for skipped runs", () => {
       expect(table).toContain("FID-lite");
     }
     expect(summaryTable(plan, outcomes, { width: 400 })).toBe(wide);
+  });
+});
+
+describe("summaryTable on Nx's terminal", () => {
+  const plan = experiment("table").fix({ limit: 128 }).vary("activation", ["relu", "elu", "gelu"]).vary("gen_dropout", [0, 0.3]).epochs(3).compile();
+  const last = { epoch: 3, d_loss: 1.2, g_loss: 0.8, d_real: 0.6, d_fake: 0.4, d_grad_norm: 1, g_grad_norm: 1, secs: 9.9, steps: 4, fid_lite: 142.5, is_lite: 2.1, modes: 7 };
+  const outcomes = new Map<string, RunOutcome>(plan.runs.map((r) => [r.runId, { status: "done", epochs: 3, last, secsPerEpoch: 1, summary: { verdict: "converged" } }]));
+
+  it("draws the same table in ASCII: one byte per character, so no chunk boundary can cut one", () => {
+    for (const width of [undefined, 120, 60]) {
+      const box = summaryTable(plan, outcomes, width === undefined ? {} : { width });
+      const ascii = summaryTable(plan, outcomes, { ascii: true, ...(width === undefined ? {} : { width }) });
+      expect(/[^\x00-\x7f]/.test(ascii), ascii).toBe(false);
+      expect(Buffer.byteLength(ascii)).toBe(ascii.length);
+      // Character for character the same layout: only the frame's characters differ.
+      expect(ascii.split("\n").map((l) => l.length)).toEqual(box.split("\n").map((l) => [...l].length));
+      expect(ascii).toBe(box.replace(/─/g, "-").replace(/│/g, "|").replace(/[┼┌┐└┘├┤┬┴]/g, "+"));
+    }
+    expect(/[^\x00-\x7f]/.test(summaryTable(plan, outcomes))).toBe(true);
+  });
+
+  it("is ASCII only on a terminal that Nx runs (its pseudo terminal), or when GANSCOPE_ASCII says so", () => {
+    const tty = { isTTY: true };
+    const pipe = { isTTY: false };
+    const nx = { NX_TASK_TARGET_PROJECT: "runner", NX_TASK_TARGET_TARGET: "exp" };
+    expect(terminalIsAsciiOnly(tty, nx)).toBe(true);
+    // Piped (CI, a test under `nx run-many`), Nx decodes the stream whole: nothing to protect.
+    expect(terminalIsAsciiOnly(pipe, nx)).toBe(false);
+    expect(terminalIsAsciiOnly(tty, {})).toBe(false);
+    expect(terminalIsAsciiOnly(tty, { ...nx, GANSCOPE_ASCII: "0" })).toBe(false);
+    expect(terminalIsAsciiOnly(pipe, { GANSCOPE_ASCII: "1" })).toBe(true);
   });
 });

@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStore, mlflowMetricKey, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
+import { mlflowMetricName, valueAt } from "@ganscope/dsl";
+import { RunStore, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -135,11 +136,11 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     const keys = [...new Set(records.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
     expect(keys).toEqual(expect.arrayContaining(["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "steps", "secs"]));
     for (const key of keys) {
-      const h = await history(server, mlRun.info.run_id, mlflowMetricKey(key));
+      const h = await history(server, mlRun.info.run_id, mlflowMetricName(key));
       const want = records.filter((r) => key in r);
       expect(h.map((m) => m.step).sort((a, b) => a - b), `${entry.runId} ${key} steps`).toEqual(want.map((r) => r.epoch));
       for (const m of h) {
-        const v = want.find((r) => r.epoch === m.step)![key];
+        const v = valueAt(want.find((r) => r.epoch === m.step)!, key);
         if (typeof v !== "number" || !Number.isFinite(v)) continue;
         // An epoch logged live and then replayed after a kill trains to the same values bit for bit, but not in the same wall time:
         // MLflow keeps the first attempt's seconds (each epoch is logged once).

@@ -1,6 +1,6 @@
 import { DEFAULTS, type ParamKey, type RunConfig } from "./hyperparameters.js";
 import type { Axis, ExperimentDefinition, RecordedExperiment, RunFilter } from "./experiment-definition.js";
-import { formatValue, issue, PlanError } from "./plan-error.js";
+import { issue, PlanError } from "./plan-error.js";
 import { runId } from "./run-id.js";
 import { resolveStopPolicy, validateHalvingPolicy, type HalvingPolicy, type StopPolicy } from "./run-policies.js";
 import type { RunPlan, RunSpec } from "./run-plan.js";
@@ -65,13 +65,13 @@ export function compilePlan(recorded: RecordedExperiment): RunPlan {
   if (issues.length > 0) throw new PlanError(issues);
 
   const definition = describeExperiment(recorded);
-  const at = (method: string) => ({ experiment: definition.name, method });
+  const at = (method: "compile" | "where" | "halving") => ({ experiment: definition.name, method });
   const filters = recorded.steps.flatMap((s) => (s.kind === "where" ? [s.predicate as RunFilter] : []));
 
   const gridSize = definition.axes.reduce((n, axis) => n * axis.values.length, 1);
   if (gridSize > MAX_RUNS) {
     throw new PlanError([
-      issue(at("compile"), null, gridSize, `at most ${MAX_RUNS} runs`, `the axes give ${gridSize} runs, more than the ${MAX_RUNS} allowed; split the experiment`),
+      issue(at("compile"), "too-many-runs", [], gridSize, `at most ${MAX_RUNS} runs`, { runs: gridSize, max: MAX_RUNS }),
     ]);
   }
 
@@ -86,7 +86,7 @@ export function compilePlan(recorded: RecordedExperiment): RunPlan {
         // Report which run broke the filter rather than a bare stack from inside user code.
         const reason = error instanceof Error ? error.message : String(error);
         throw new PlanError([
-          issue(at("where"), null, point, "a filter that returns a boolean", `a filter threw on ${formatValue(point)}: ${reason}`),
+          issue(at("where"), "filter-threw", [], point, "a filter that returns a boolean", { reason }),
         ]);
       }
       if (!keep) break;
@@ -98,7 +98,7 @@ export function compilePlan(recorded: RecordedExperiment): RunPlan {
 
   if (runs.length === 0) {
     throw new PlanError([
-      issue(at("where"), null, gridSize, "filters that keep at least one run", `the filters remove all ${gridSize} runs of the grid; the plan would be empty`),
+      issue(at("where"), "filters-empty", [], gridSize, "filters that keep at least one run", { runs: gridSize }),
     ]);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_STOP_POLICY, PlanError, experiment } from "./index.js";
+import { DEFAULT_STOP_POLICY, PlanError, experiment, formatIssue } from "./index.js";
 
 const base = experiment("p").vary("gen_lr", [1e-4, 2e-4]).epochs(20);
 
@@ -8,7 +8,7 @@ function problems(compile: () => unknown): string[] {
   try {
     compile();
   } catch (e) {
-    if (e instanceof PlanError) return e.issues.map((i) => i.message);
+    if (e instanceof PlanError) return e.issues.map(formatIssue);
     throw e;
   }
   return [];

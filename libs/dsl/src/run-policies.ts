@@ -5,8 +5,9 @@
  * can be extended later, and its id does not change.
  */
 import type { RunConfig } from "./hyperparameters.js";
-import { formatValue, issue, type PlanIssue } from "./plan-error.js";
-import type { IssueContext } from "./validate.js";
+import { issue, type IssueContext, type PlanIssue } from "./plan-error.js";
+import { RECORD_SCHEMA, type RankedKey } from "./record-schema.js";
+
 
 /**
  * Stop a run early when it is dead. Each detector counts consecutive epochs
@@ -46,17 +47,15 @@ export interface StopPolicy {
  */
 export const DEFAULT_STOP_POLICY: Readonly<Required<Pick<StopPolicy, "saturated" | "collapsed">>> = Object.freeze({ saturated: 5, collapsed: false });
 
-/** Metrics successive halving can rank runs by, with which way is better. */
-export const HALVING_METRICS = {
-  fid_lite: "min",
-  kid: "min",
-  is_lite: "max",
-  modes: "max",
-  coverage: "max",
-  density: "max",
-  precision: "max",
-  recall: "max",
-} as const;
+/**
+ * Metrics successive halving can rank runs by, with which way is better
+ * (`min`/`max`, from the record schema's direction). The choice of metrics is
+ * this list's: sample quality and modes, not the collapse shares.
+ */
+const HALVING_KEYS = ["fid_lite", "kid", "is_lite", "modes", "coverage", "density", "precision", "recall"] as const satisfies readonly RankedKey[];
+export const HALVING_METRICS = Object.freeze(Object.fromEntries(HALVING_KEYS.map((k) => [k, RECORD_SCHEMA[k].direction === "lower" ? "min" : "max"]))) as {
+  readonly [K in (typeof HALVING_KEYS)[number]]: (typeof RECORD_SCHEMA)[K]["direction"] extends "lower" ? "min" : "max";
+};
 export type HalvingMetric = keyof typeof HALVING_METRICS;
 
 /**
@@ -81,15 +80,15 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "obje
 /** Issues of a `.stopWhen(...)` argument, from any caller. */
 export function validateStopPolicy(policy: unknown, at: IssueContext): PlanIssue[] {
   if (policy === false) return [];
-  if (!isPlain(policy)) return [issue(at, null, policy, "an object { saturated?, collapsed?, diverged? } or false", `expects { saturated?, collapsed?, diverged? } or false, got ${formatValue(policy)}`)];
+  if (!isPlain(policy)) return [issue(at, "not-an-object", [], policy, "an object { saturated?, collapsed?, diverged? } or false", { shape: "{ saturated?, collapsed?, diverged? } or false" })];
   const issues: PlanIssue[] = [];
   for (const [key, value] of Object.entries(policy)) {
     if (key === "saturated" || key === "collapsed") {
-      if (value !== false && !isPositiveInt(value)) issues.push(issue(at, key, value, "a positive integer or false", `${key} must be a positive integer (consecutive ${key === "saturated" ? "epochs" : "evaluations"}) or false, got ${formatValue(value)}`));
+      if (value !== false && !isPositiveInt(value)) issues.push(issue(at, "invalid-value", [key], value, "a positive integer or false", { must: `a positive integer (consecutive ${key === "saturated" ? "epochs" : "evaluations"}) or false` }));
     } else if (key === "diverged") {
-      if (value !== true) issues.push(issue(at, key, value, "true", `diverged must be true (a run with non-finite weights always stops), got ${formatValue(value)}`));
+      if (value !== true) issues.push(issue(at, "invalid-value", [key], value, "true", { must: "true (a run with non-finite weights always stops)" }));
     } else {
-      issues.push(issue(at, key, value, "saturated, collapsed or diverged", `unknown stop condition ${JSON.stringify(key)}; known: saturated, collapsed, diverged`));
+      issues.push(issue(at, "unknown-option", [key], value, "saturated, collapsed or diverged", { what: "stop condition", known: "saturated, collapsed, diverged" }));
     }
   }
   return issues;
@@ -97,26 +96,26 @@ export function validateStopPolicy(policy: unknown, at: IssueContext): PlanIssue
 
 /** Issues of a `.halving(...)` argument, checked against every run's config (rungs within epochs, an evaluation by the first rung). */
 export function validateHalvingPolicy(policy: unknown, at: IssueContext, configs: readonly Readonly<RunConfig>[]): PlanIssue[] {
-  if (!isPlain(policy)) return [issue(at, null, policy, "an object { metric, rungs, keep }", `expects { metric, rungs, keep }, got ${formatValue(policy)}`)];
+  if (!isPlain(policy)) return [issue(at, "not-an-object", [], policy, "an object { metric, rungs, keep }", { shape: "{ metric, rungs, keep }" })];
   const issues: PlanIssue[] = [];
   for (const key of Object.keys(policy)) {
-    if (!["metric", "rungs", "keep"].includes(key)) issues.push(issue(at, key, policy[key], "metric, rungs or keep", `unknown halving option ${JSON.stringify(key)}; known: metric, rungs, keep`));
+    if (!["metric", "rungs", "keep"].includes(key)) issues.push(issue(at, "unknown-option", [key], policy[key], "metric, rungs or keep", { what: "halving option", known: "metric, rungs, keep" }));
   }
   const { metric, rungs, keep } = policy;
   if (typeof metric !== "string" || !Object.hasOwn(HALVING_METRICS, metric)) {
-    issues.push(issue(at, "metric", metric, `one of ${Object.keys(HALVING_METRICS).join(", ")}`, `metric must be one of ${Object.keys(HALVING_METRICS).join(", ")}, got ${formatValue(metric)}`));
+    issues.push(issue(at, "invalid-value", ["metric"], metric, `one of ${Object.keys(HALVING_METRICS).join(", ")}`));
   }
   if (!Array.isArray(rungs) || rungs.length === 0 || !rungs.every(isPositiveInt)) {
-    issues.push(issue(at, "rungs", rungs, "a non-empty list of positive integers", `rungs must be a non-empty list of positive integer epochs, got ${formatValue(rungs)}`));
+    issues.push(issue(at, "invalid-value", ["rungs"], rungs, "a non-empty list of positive integers", { must: "a non-empty list of positive integer epochs" }));
   } else {
     const r = rungs as number[];
-    if (r.some((v, i) => i > 0 && v <= r[i - 1]!)) issues.push(issue(at, "rungs", rungs, "strictly increasing epochs", `rungs must be strictly increasing, got ${formatValue(rungs)}`));
+    if (r.some((v, i) => i > 0 && v <= r[i - 1]!)) issues.push(issue(at, "invalid-value", ["rungs"], rungs, "strictly increasing epochs", { must: "strictly increasing" }));
     const epochs = Math.min(...configs.map((c) => c.epochs));
-    if (configs.length > 0 && r.at(-1)! > epochs) issues.push(issue(at, "rungs", rungs, `rungs ≤ epochs (${epochs})`, `rungs must not go beyond the runs' epochs (${epochs}), got ${formatValue(rungs)}`));
+    if (configs.length > 0 && r.at(-1)! > epochs) issues.push(issue(at, "rungs-beyond-epochs", ["rungs"], rungs, `rungs ≤ epochs (${epochs})`, { epochs }));
     const evalEvery = Math.max(...configs.map((c) => c.eval_every));
-    if (configs.length > 0 && r[0]! < evalEvery) issues.push(issue(at, "rungs", rungs, `a first rung ≥ eval_every (${evalEvery})`, `the first rung (${r[0]}) comes before the first evaluation (eval_every ${evalEvery}): nothing to compare there`));
+    if (configs.length > 0 && r[0]! < evalEvery) issues.push(issue(at, "rung-before-evaluation", ["rungs"], rungs, `a first rung ≥ eval_every (${evalEvery})`, { rung: r[0]!, evalEvery }));
   }
-  if (typeof keep !== "number" || !(keep > 0 && keep < 1)) issues.push(issue(at, "keep", keep, "a number in (0, 1)", `keep must be in (0, 1), got ${formatValue(keep)}`));
+  if (typeof keep !== "number" || !(keep > 0 && keep < 1)) issues.push(issue(at, "invalid-value", ["keep"], keep, "a number in (0, 1)", { must: "in (0, 1)" }));
   return issues;
 }
 

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, type ParamKey, type RunConfig } from "./hyperparameters.js";
 import type { Axis } from "./experiment-definition.js";
 import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
+import { CLASS_COUNT, EVALUATION_KEYS, TRAINING_KEYS, classShareKey, type RecordValues, type TrainingKey } from "./record-schema.js";
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const small = (max: number) => fc.integer({ min: 1, max });
@@ -67,4 +68,18 @@ export function axesArb(options: { readonly maxAxes?: number; readonly maxValues
         ),
       ),
     );
+}
+
+/**
+ * Runs' records as the store holds them: consecutive epochs from 1, every
+ * training key, and on some epochs the evaluation keys and class shares;
+ * values any double, so NaN and ±Infinity (which the store writes as null) occur.
+ */
+export function epochRecordsArb(options: { readonly maxEpochs?: number } = {}): fc.Arbitrary<RecordValues[]> {
+  const value = fc.double();
+  const training = fc.record(Object.fromEntries(TRAINING_KEYS.filter((k) => k !== "epoch").map((k) => [k, value])) as Record<Exclude<TrainingKey, "epoch">, fc.Arbitrary<number>>);
+  const evaluation = fc.record(Object.fromEntries([...EVALUATION_KEYS, ...Array.from({ length: CLASS_COUNT }, (_, k) => classShareKey(k))].map((k) => [k, value])));
+  return fc
+    .array(fc.tuple(training, fc.option(evaluation, { nil: undefined })), { minLength: 1, maxLength: options.maxEpochs ?? 6 })
+    .map((epochs) => epochs.map(([t, e], i) => ({ epoch: i + 1, ...t, ...(e ?? {}) }) as RecordValues));
 }

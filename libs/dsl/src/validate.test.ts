@@ -7,6 +7,7 @@ import {
   PlanError,
   closestKey,
   experiment,
+  formatIssue,
   validateConfig,
   type ParamKey,
   type PlanIssue,
@@ -38,7 +39,7 @@ function issuesOf(e: Loose): readonly PlanIssue[] {
   }
   throw new Error("compile() did not throw");
 }
-const messagesOf = (e: Loose) => issuesOf(e).map((i) => i.message);
+const messagesOf = (e: Loose) => issuesOf(e).map(formatIssue);
 
 describe("error messages name the experiment, method, key, value and what is allowed", () => {
   test.each<[string, Loose, string]>([
@@ -132,16 +133,16 @@ describe("error messages name the experiment, method, key, value and what is all
     }
     expect(error).toBeInstanceOf(PlanError);
     const { issues, message } = error as PlanError;
-    expect(issues.map((i) => [i.method, i.key, i.value])).toEqual([
-      ["fix", "dis_dropot", 0.3],
-      ["fix", "gen_layers", 0],
-      ["vary", "dis_dropout", 1.2],
-      ["vary", "gen_layers", [1, 2]],
-      ["seeds", "seed", 1],
-      ["epochs", "epochs", -3],
+    expect(issues.map((i) => [i.code, i.path, i.value])).toEqual([
+      ["unknown-key", ["fix", "dis_dropot"], 0.3],
+      ["invalid-value", ["fix", "gen_layers"], 0],
+      ["invalid-value", ["vary", "dis_dropout", 1], 1.2],
+      ["varied-and-fixed", ["vary", "gen_layers"], [1, 2]],
+      ["duplicate-value", ["seeds", "seed", 1], 1],
+      ["invalid-value", ["epochs", "epochs"], -3],
     ]);
     expect(issues.every((i) => i.experiment === "lr" && i.expected.length > 0)).toBe(true);
-    expect(message.split("\n")).toEqual(["invalid experiment (6 problems):", ...issues.map((i) => `  - ${i.message}`)]);
+    expect(message.split("\n")).toEqual(["invalid experiment (6 problems):", ...issues.map((i) => `  - ${formatIssue(i)}`)]);
   });
 
   test("a valid experiment compiles", () => {
@@ -167,7 +168,7 @@ const BAD: { readonly [K in ParamKey]: readonly unknown[] } = {
 };
 
 describe("validateConfig", () => {
-  const at = { experiment: "lr", method: "override" };
+  const at = { experiment: "lr", method: "command line" } as const;
 
   test("accepts every valid config, and the defaults", () => {
     expect(validateConfig(DEFAULTS, at)).toEqual([]);
@@ -184,30 +185,30 @@ describe("validateConfig", () => {
       fc.property(runConfigArb(), badArb, (cfg, [key, value]) => {
         const issues = validateConfig({ ...cfg, [key]: value }, at);
         expect(issues).toHaveLength(1);
-        expect(issues[0]).toMatchObject({ experiment: "lr", method: "override", key, value });
-        expect(issues[0]?.message).toMatch(new RegExp(`^experiment\\("lr"\\)\\.override: ${key} must be .+, got `));
+        expect(issues[0]).toMatchObject({ experiment: "lr", code: "invalid-value", path: ["command line", key], value });
+        expect(formatIssue(issues[0]!)).toMatch(new RegExp(`^experiment\\("lr"\\)\\.command line: ${key} must be .+, got `));
       }),
     );
   });
 
   test("partial configs (the runner's overrides)", () => {
     expect(validateConfig({ epochs: 5 }, at, { partial: true })).toEqual([]);
-    expect(validateConfig({ epochs: 0 }, at, { partial: true }).map((i) => i.message)).toEqual([
-      'experiment("lr").override: epochs must be a positive integer, got 0',
+    expect(validateConfig({ epochs: 0 }, at, { partial: true }).map(formatIssue)).toEqual([
+      'experiment("lr").command line: epochs must be a positive integer, got 0',
     ]);
   });
 
   test("a complete config must have every key", () => {
     const { seed: _, ...rest } = DEFAULTS;
-    expect(validateConfig(rest, at).map((i) => i.message)).toEqual(['experiment("lr").override: seed is missing (must be a non-negative integer)']);
+    expect(validateConfig(rest, at).map(formatIssue)).toEqual(['experiment("lr").command line: seed is missing (must be a non-negative integer)']);
     expect(validateConfig({}, at)).toHaveLength(PARAM_KEYS.length);
   });
 
   test("unknown keys and non-objects", () => {
-    expect(validateConfig({ ...DEFAULTS, gen_lrr: 1 }, at).map((i) => i.message)).toEqual([
-      'experiment("lr").override: unknown hyperparameter "gen_lrr" (did you mean gen_lr?)',
+    expect(validateConfig({ ...DEFAULTS, gen_lrr: 1 }, at).map(formatIssue)).toEqual([
+      'experiment("lr").command line: unknown hyperparameter "gen_lrr" (did you mean gen_lr?)',
     ]);
-    expect(validateConfig([1], at).map((i) => i.message)).toEqual(['experiment("lr").override: expects an object of hyperparameters, got [1]']);
+    expect(validateConfig([1], at).map(formatIssue)).toEqual(['experiment("lr").command line: expects an object of hyperparameters, got [1]']);
   });
 
   test("issues become one PlanError", () => {
@@ -215,8 +216,8 @@ describe("validateConfig", () => {
     expect(new PlanError(issues).message).toBe(
       [
         "invalid experiment (2 problems):",
-        '  - experiment("lr").override: gen_lr must be a finite number > 0, got -1',
-        '  - experiment("lr").override: epochs must be a positive integer, got 0',
+        '  - experiment("lr").command line: gen_lr must be a finite number > 0, got -1',
+        '  - experiment("lr").command line: epochs must be a positive integer, got 0',
       ].join("\n"),
     );
   });

@@ -12,16 +12,11 @@ import {
   type ParamKey,
 } from "./hyperparameters.js";
 import type { RecordedExperiment } from "./experiment-definition.js";
-import { formatValue, issue, type PlanIssue } from "./plan-error.js";
+import { formatValue, issue, type IssueContext, type PlanIssue } from "./plan-error.js";
 import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
 import { validateStopPolicy } from "./run-policies.js";
 
-/** Where validated values came from; becomes the `experiment("…").method:` prefix of messages. */
-export interface IssueContext {
-  readonly experiment: string;
-  /** The API or source that supplied the values, e.g. `fix`, or `override` for the runner's CLI overrides. */
-  readonly method: string;
-}
+export type { IssueContext };
 
 interface Rule {
   /** What is accepted, phrased to follow "must be". */
@@ -106,24 +101,17 @@ export function isParamKey(key: unknown): key is ParamKey {
 /** The issue for an unknown key, with the closest known key as a hint. */
 function unknownKeyIssue(at: IssueContext, key: unknown, value: unknown): PlanIssue {
   const hint = typeof key === "string" ? closestKey(key) : undefined;
+  // A key that is not a string (plain JS) is shown as written, and its path names it that way too.
   const shown = typeof key === "string" ? JSON.stringify(key) : formatValue(key);
-  return issue(
-    at,
-    typeof key === "string" ? key : null,
-    value,
-    "a known hyperparameter",
-    hint === undefined
-      ? `unknown hyperparameter ${shown}; known: ${PARAM_KEYS.join(", ")}`
-      : `unknown hyperparameter ${shown} (did you mean ${hint}?)`,
-  );
+  return issue(at, "unknown-key", [typeof key === "string" ? key : shown], value, "a known hyperparameter", { shown, ...(hint !== undefined ? { hint } : {}) });
 }
 
-/** Checks one value of a known key. */
-function valueIssue(at: IssueContext, key: ParamKey, value: unknown): PlanIssue | undefined {
+/** Checks one value of a known key; `index` is its place in a `.vary` list. */
+function valueIssue(at: IssueContext, key: ParamKey, value: unknown, index?: number): PlanIssue | undefined {
   const rule = RULES[key];
   if (rule.ok(value)) return undefined;
-  const expected = rule.tooLarge?.(value) ?? (isNumber(value) && rule.range !== undefined ? rule.range : rule.expected);
-  return issue(at, key, value, rule.expected, `${key} must be ${expected}, got ${formatValue(value)}`);
+  const must = rule.tooLarge?.(value) ?? (isNumber(value) && rule.range !== undefined ? rule.range : rule.expected);
+  return issue(at, "invalid-value", index === undefined ? [key] : [key, index], value, rule.expected, { must });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -140,13 +128,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  *
  * @param options.partial - accept missing keys (overrides); by default every key must be present.
  * @example
- * const issues = validateConfig({ epochs: 0 }, { experiment: "lr", method: "override" }, { partial: true });
- * // [{ key: "epochs", message: 'experiment("lr").override: epochs must be a positive integer, got 0', … }]
+ * const issues = validateConfig({ epochs: 0 }, { experiment: "lr", method: "command line" }, { partial: true });
+ * // [{ code: "invalid-value", path: ["command line", "epochs"], value: 0, … }]; formatIssue(issues[0]):
+ * // 'experiment("lr").command line: epochs must be a positive integer, got 0'
  * if (issues.length > 0) throw new PlanError(issues);
  */
 export function validateConfig(config: unknown, context: IssueContext, options: { readonly partial?: boolean } = {}): PlanIssue[] {
   if (!isPlainObject(config)) {
-    return [issue(context, null, config, "an object of hyperparameters", `expects an object of hyperparameters, got ${formatValue(config)}`)];
+    return [issue(context, "not-an-object", [], config, "an object of hyperparameters")];
   }
   const issues: PlanIssue[] = [];
   for (const [key, value] of Object.entries(config)) {
@@ -156,7 +145,7 @@ export function validateConfig(config: unknown, context: IssueContext, options: 
   if (options.partial !== true) {
     for (const key of PARAM_KEYS) {
       if (!Object.hasOwn(config, key)) {
-        issues.push(issue(context, key, undefined, RULES[key].expected, `${key} is missing (must be ${RULES[key].expected})`));
+        issues.push(issue(context, "missing-key", [key], undefined, RULES[key].expected));
       }
     }
   }
@@ -185,7 +174,7 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
   };
 
   if (typeof recorded.name !== "string" || !NAME_PATTERN.test(recorded.name)) {
-    push(issue({ experiment, method: "experiment" }, null, recorded.name, NAME_EXPECTED, `the name must be ${NAME_EXPECTED}, got ${formatValue(recorded.name)}`));
+    push(issue({ experiment, method: "experiment" }, "invalid-name", [], recorded.name, NAME_EXPECTED));
   }
 
   // Which method fixed or varied each key, for messages that say where the clash is.
@@ -193,17 +182,17 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
   const variedBy = new Map<string, string>();
 
   for (const step of recorded.steps) {
-    const at: IssueContext = { experiment, method: step.method };
+    const at: IssueContext = { experiment, method: step.method as IssueContext["method"] };
     switch (step.kind) {
       case "fix": {
         if (!isPlainObject(step.values)) {
-          push(issue(at, null, step.values, "an object of hyperparameters", `expects an object of hyperparameters, got ${formatValue(step.values)}`));
+          push(issue(at, "not-an-object", [], step.values, "an object of hyperparameters"));
           break;
         }
         for (const [key, value] of Object.entries(step.values)) {
           if (!isParamKey(key)) push(unknownKeyIssue(at, key, value));
           else if (variedBy.has(key)) {
-            push(issue(at, key, value, "a key that is not varied", `${key} is already varied by .${variedBy.get(key)}(); a key is either fixed or varied`));
+            push(issue(at, "fixed-and-varied", [key], value, "a key that is not varied", { by: variedBy.get(key)! }));
           } else {
             push(valueIssue(at, key, value));
             fixedBy.set(key, step.method);
@@ -218,31 +207,29 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
           break;
         }
         if (fixedBy.has(key)) {
-          push(issue(at, key, values, "a key that is not fixed", `${key} is already fixed by .${fixedBy.get(key)}(); a key is either fixed or varied`));
+          push(issue(at, "varied-and-fixed", [key], values, "a key that is not fixed", { by: fixedBy.get(key)! }));
           break;
         }
         if (variedBy.has(key)) {
-          push(issue(at, key, values, "one axis per key", `${key} is already varied by .${variedBy.get(key)}(); give all its values in one call`));
+          push(issue(at, "duplicate-axis", [key], values, "one axis per key", { by: variedBy.get(key)! }));
           break;
         }
         variedBy.set(key, step.method);
         if ((SCHEDULE_KEYS as readonly string[]).includes(key)) {
-          push(
-            issue(at, key, values, "a hyperparameter that decides the run", `${key} is a schedule, not part of a run: one run trained to the largest value holds every smaller value's records (keyed by epoch); fix it instead`),
-          );
+          push(issue(at, "schedule-varied", [key], values, "a hyperparameter that decides the run"));
           break;
         }
         if (!Array.isArray(values)) {
-          push(issue(at, key, values, "a list of values", `${key} needs a list of values, got ${formatValue(values)}`));
+          push(issue(at, "not-a-list", [key], values, "a list of values"));
           break;
         }
         if (values.length === 0) {
-          push(issue(at, key, values, "at least one value", `${key} needs at least one value, got []`));
+          push(issue(at, "empty-axis", [key], values, "at least one value"));
           break;
         }
         const seen = new Set<string>();
-        for (const value of values as unknown[]) {
-          const problem = valueIssue(at, key, value);
+        for (const [index, value] of (values as unknown[]).entries()) {
+          const problem = valueIssue(at, key, value, index);
           if (problem !== undefined) {
             push(problem);
             continue;
@@ -250,7 +237,7 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
           // Compare canonical forms, so that 0 and -0 (one run id) count as the same value.
           const canonical = canonicalJson(value);
           if (seen.has(canonical)) {
-            push(issue(at, key, value, "distinct values", `${key} lists ${formatValue(value)} more than once; each value gives one run`));
+            push(issue(at, "duplicate-value", [key, index], value, "distinct values"));
           }
           seen.add(canonical);
         }
@@ -258,12 +245,12 @@ export function validateExperiment(recorded: RecordedExperiment): PlanIssue[] {
       }
       case "where":
         if (typeof step.predicate !== "function") {
-          push(issue(at, null, step.predicate, "a function (config) => boolean", `expects a function (config) => boolean, got ${formatValue(step.predicate)}`));
+          push(issue(at, "not-a-function", [], step.predicate, "a function (config) => boolean"));
         }
         break;
       case "describe":
         if (typeof step.text !== "string") {
-          push(issue(at, null, step.text, "a string", `expects a string, got ${formatValue(step.text)}`));
+          push(issue(at, "not-a-string", [], step.text, "a string"));
         }
         break;
       case "stopWhen":

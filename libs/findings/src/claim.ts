@@ -4,8 +4,8 @@
  * that is not on its axis, fails to compile (and, for files the compiler
  * never saw, fails at load with a line naming the experiment and key).
  */
-import type { AxisValues, Experiment, ParamKey } from "@ganscope/dsl";
-import type { METRIC_KEYS, Verdict } from "@ganscope/metrics";
+import type { AxisValues, EvaluationKey, Experiment, ParamKey, StepStatKey } from "@ganscope/dsl";
+import type { Verdict } from "@ganscope/metrics";
 
 /** A type whose name reads as the compile error (as the DSL's `DslTypeError`). */
 export interface FindingsTypeError<Message extends string> {
@@ -22,7 +22,7 @@ export type SelectableKey<A> = Exclude<keyof A, "seed"> & ParamKey;
 export type Selection<A> = { readonly [K in SelectableKey<A>]?: A[K] | readonly [A[K], ...A[K][]] };
 
 /** Runs a metric is read from; the last evaluation of the run (its final epoch at the budget). */
-export type MetricKey = (typeof METRIC_KEYS)[number] | "d_loss" | "g_loss" | "d_real" | "d_fake" | `verdict:${Verdict}`;
+export type MetricKey = EvaluationKey | StepStatKey | `verdict:${Verdict}`;
 
 /** Which way is better on a metric. */
 export type Direction = "higher" | "lower";

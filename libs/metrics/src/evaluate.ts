@@ -5,6 +5,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { shuffledIndices, type BatchSource } from "@ganscope/data";
+import { CLASS_SHARE_PREFIX, EVALUATION_KEYS, classShareKey, type ClassShareKey, type EvaluationKey } from "@ganscope/dsl";
 import type { DigitClassifier } from "./digit-classifier.js";
 import { compareToReference, featureReference, type FeatureReference } from "./feature-metrics.js";
 import { frechetParts, gaussianStats, type GaussianStats } from "./fid-lite.js";
@@ -136,30 +137,15 @@ export async function evaluateImages(
   };
 }
 
-/** Record keys an evaluation adds to a run's per-epoch record. */
-export const METRIC_KEYS = [
-  "fid_lite",
-  "kid",
-  "kid_std",
-  "density",
-  "coverage",
-  "precision",
-  "recall",
-  "confidence",
-  "is_lite",
-  "modes",
-  "kl_uniform",
-  "max_class_share",
-  "diversity",
-  "collapsed",
-] as const;
+/** Record keys an evaluation adds to a run's per-epoch record (the record schema's `evaluation` keys), class shares aside. */
+export const METRIC_KEYS: readonly EvaluationKey[] = EVALUATION_KEYS;
 
-/** Prefix of the per-class share keys (`class_share_0` … `class_share_9`). */
-export const CLASS_SHARE_PREFIX = "class_share_";
+export { CLASS_SHARE_PREFIX };
 
 /** An evaluation as the flat numbers of a run record (`collapsed` as 0/1). */
 export function evaluationRecord(e: SampleEvaluation): Record<string, number> {
-  const out: Record<string, number> = {
+  // Every evaluation key of the record schema, and only those: a key added there and not here fails to compile.
+  const out: { [K in EvaluationKey]: number } & Record<ClassShareKey, number> = {
     fid_lite: e.fidLite,
     kid: e.kid,
     kid_std: e.kidStd,
@@ -175,6 +161,6 @@ export function evaluationRecord(e: SampleEvaluation): Record<string, number> {
     diversity: e.diversity,
     collapsed: e.collapsed ? 1 : 0,
   };
-  e.histogram.forEach((p, k) => (out[`${CLASS_SHARE_PREFIX}${k}`] = p));
+  e.histogram.forEach((p, k) => (out[classShareKey(k)] = p));
   return out;
 }

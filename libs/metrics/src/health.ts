@@ -20,23 +20,15 @@
  * 5. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
  * 6. `not_converged`: none of the above — rough digits, still improving (or stuck).
  */
-import { CLASS_SHARE_PREFIX } from "./evaluate.js";
+import { CLASS_SHARE_PREFIX, STEP_STAT_KEYS, type RecordValues, type StepStatKey } from "@ganscope/dsl";
 import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, klFromUniform, maxClassShare, modesCovered, type CollapseThresholds } from "./mode-collapse.js";
 
-/** What the detectors read from one epoch; the runner's EpochRecord fits. */
-export interface TrainingRecord {
-  readonly epoch: number;
-  readonly d_loss: number;
-  readonly g_loss: number;
-  /** Mean D(x) on real images. */
-  readonly d_real: number;
-  /** Mean D(G(z)) on generated images. */
-  readonly d_fake: number;
-  readonly d_grad_norm: number;
-  readonly g_grad_norm: number;
-  /** Evaluation metrics (fid_lite, modes, …) on the epochs that were evaluated. */
-  readonly [metric: string]: number | undefined;
-}
+/**
+ * What the detectors read from one epoch: the epoch and the step statistics,
+ * and on evaluated epochs the evaluation keys (fid_lite, modes, …) and class
+ * shares. Derived from the record schema, so the runner's EpochRecord fits.
+ */
+export type TrainingRecord = Readonly<Pick<RecordValues, "epoch" | StepStatKey>> & Readonly<Partial<Omit<RecordValues, "epoch" | StepStatKey>>>;
 
 export const VERDICTS = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -90,7 +82,6 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
   noDigitsCoverage: 0.013,
 });
 
-const CORE_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
 
 /** The numbers a verdict rests on. */
 export interface HealthEvidence {

@@ -1,19 +1,6 @@
+import { RANKED_KEYS, RECORD_SCHEMA } from "@ganscope/dsl";
 import { METRIC_KEYS } from "./evaluate.js";
 import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordHistogram, type HealthEvidence, type HealthThresholds, type TrainingRecord, type Verdict } from "./health.js";
-
-/** Which way is better for each evaluation metric, for "best" values. */
-const BETTER: Readonly<Record<string, "min" | "max">> = {
-  fid_lite: "min",
-  kid: "min",
-  coverage: "max",
-  precision: "max",
-  recall: "max",
-  is_lite: "max",
-  modes: "max",
-  kl_uniform: "min",
-  max_class_share: "min",
-  diversity: "max",
-};
 
 /** What the metrics add to a run's summary.json. */
 export interface MetricsSummary {
@@ -38,12 +25,14 @@ export function summarizeRun(records: readonly TrainingRecord[], thresholds: Hea
   const evals = records.filter((r) => typeof r["fid_lite"] === "number");
   const last = evals.at(-1);
   const best: Record<string, { epoch: number; value: number }> = {};
-  for (const key of Object.keys(BETTER)) {
+  // Best values of the evaluation metrics that have a better direction (the record schema's RANKED_KEYS).
+  for (const key of RANKED_KEYS) {
+    const lower = RECORD_SCHEMA[key].direction === "lower";
     for (const r of evals) {
       const value = r[key];
       if (value === undefined || !Number.isFinite(value)) continue;
       const current = best[key];
-      const better = BETTER[key] === "min" ? (current?.value ?? Infinity) > value : (current?.value ?? -Infinity) < value;
+      const better = lower ? (current?.value ?? Infinity) > value : (current?.value ?? -Infinity) < value;
       if (better) best[key] = { epoch: r.epoch, value };
     }
   }

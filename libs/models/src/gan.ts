@@ -2,28 +2,26 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core registers no gradients; the tfjs package's Node bundle registers them all
 // (tfjs-core's own register_all_gradients is ESM that Node cannot import).
 import "@tensorflow/tfjs";
-import { discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/dsl";
+import { discriminatorSizes, generatorSizes, type RunConfig, type StepStatKey } from "@ganscope/dsl";
 import { FusedAdamOptimizer } from "./fused-adam.js";
 import { buildMlp, type Mlp } from "./mlp.js";
 import { sumOfSquares } from "./tensorflow-ops.js";
 
-/** Per-epoch means of what one training step measures. */
-export interface StepStats {
-  d_loss: number;
-  g_loss: number;
-  /** Mean D(x) on real images (sigmoid of the logit). */
-  d_real: number;
-  /** Mean D(G(z)) on generated images, measured in the discriminator step. */
-  d_fake: number;
-  /** Global L2 norm of the discriminator's gradient. */
-  d_grad_norm: number;
-  /** Global L2 norm of the generator's gradient. */
-  g_grad_norm: number;
-  /** Steps the means are over. */
-  steps: number;
-}
+/**
+ * Per-epoch means of what one training step measures (the record schema's
+ * `train_step` keys: d_loss, g_loss, d_real, d_fake, d_grad_norm,
+ * g_grad_norm), and the steps the means are over.
+ */
+export type StepStats = { [K in StepStatKey]: number } & { steps: number };
 
-export const STAT_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
+/**
+ * The row a training step stacks, in its order. The order is the tensor's
+ * layout, so it is spelled out here; the types hold it to the record schema
+ * (no key it lacks, none of its step stats missing).
+ */
+export const STAT_KEYS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const satisfies readonly StepStatKey[];
+const statKeysCoverSchema: Exclude<StepStatKey, (typeof STAT_KEYS)[number]> extends never ? true : false = true;
+void statKeysCoverSchema;
 
 export interface Gan {
   readonly config: RunConfig;

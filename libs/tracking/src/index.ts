@@ -43,7 +43,6 @@ export {
   MLFLOW_TAGS,
   MlflowSync,
   metricsOf,
-  mlflowMetricKey,
   summaryMetricsOf,
   mlflowRunName,
   mlflowStatusOf,
@@ -51,4 +50,4 @@ export {
   type RunSyncReport,
   type SyncRunOptions,
 } from "./mlflow-sync.js";
-export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, serverCheckpointEpoch, type PullReport } from "./mlflow-pull.js";
+export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, recordsFromHistories, serverCheckpointEpoch, type MetricHistory, type PullReport } from "./mlflow-pull.js";

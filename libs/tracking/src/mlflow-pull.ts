@@ -11,10 +11,43 @@
  * died mid-upload leaves the previous checkpoint in force, never a torn one.
  */
 import path from "node:path";
+import { compareRecordKeys, recordKeyOfMlflow } from "@ganscope/dsl";
 import { writeFileAtomic } from "./atomic-file.js";
 import { MlflowClient, type MlflowRun } from "./mlflow-client.js";
 import { MLFLOW_TAGS } from "./mlflow-sync.js";
 import { RESULTS_FILES, RunStore, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./run-store.js";
+
+/** One MLflow metric's history: its name on the server and its (step, value) points. */
+export interface MetricHistory {
+  readonly name: string;
+  readonly points: readonly { readonly step: number; readonly value: number | string }[];
+}
+
+/**
+ * Epoch records from MLflow metric histories (step = epoch), the inverse of
+ * metricsOf: each metric name is mapped back to its record key through the
+ * record schema (`class_share/3` → `class_share_3`); names that are not
+ * record keys are left out. Keys come in record order. A NaN (how a non-finite value is logged) is
+ * stored as null, as the run store writes it.
+ */
+export function recordsFromHistories(histories: readonly MetricHistory[], upToEpoch = Infinity): EpochRecord[] {
+  const byEpoch = new Map<number, Record<string, number | null>>();
+  for (const { name, points } of [...histories].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const key = recordKeyOfMlflow(name);
+    if (key === undefined) continue;
+    for (const m of points) {
+      if (m.step > upToEpoch || m.step < 1) continue;
+      const rec = byEpoch.get(m.step) ?? {};
+      const value = typeof m.value === "number" ? m.value : Number(m.value);
+      // The first value logged wins: a later duplicate (a replay) is the same number or a mistake.
+      if (!(key in rec)) rec[key] = Number.isFinite(value) ? value : null;
+      byEpoch.set(m.step, rec);
+    }
+  }
+  // Keys in record order, so a pulled metrics.jsonl reads like one the run wrote.
+  const ordered = (rec: Record<string, number | null>) => Object.fromEntries(Object.keys(rec).sort(compareRecordKeys).map((k) => [k, rec[k]]));
+  return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, rec]) => ({ epoch, ...ordered(rec) }) as EpochRecord);
+}
 
 /** Where a run's checkpoints go in its MLflow artifacts. */
 export const CHECKPOINT_ARTIFACTS = "checkpoints";
@@ -70,18 +103,10 @@ export class MlflowPull {
 
   /** Every epoch record the server has, rebuilt from metric histories (step = epoch). */
   async records(run: MlflowRun, upToEpoch = Infinity): Promise<EpochRecord[]> {
-    const keys = (run.data.metrics ?? []).map((m) => m.key).sort();
-    const byEpoch = new Map<number, Record<string, number>>();
-    for (const key of keys) {
-      for (const m of await this.client.getMetricHistory(run.info.run_id, key)) {
-        if (m.step > upToEpoch || m.step < 1) continue;
-        const rec = byEpoch.get(m.step) ?? {};
-        // The first value logged wins: a later duplicate (a replay) is the same number or a mistake.
-        if (!(key in rec)) rec[key] = typeof m.value === "number" ? m.value : Number(m.value);
-        byEpoch.set(m.step, rec);
-      }
-    }
-    return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, rec]) => ({ epoch, ...rec }) as EpochRecord);
+    const histories: MetricHistory[] = [];
+    // Only the record's keys: the summary's `final/…` and `best/…` metrics (and anything else logged to the run) are not epochs.
+    for (const { key } of run.data.metrics ?? []) if (recordKeyOfMlflow(key) !== undefined) histories.push({ name: key, points: await this.client.getMetricHistory(run.info.run_id, key) });
+    return recordsFromHistories(histories, upToEpoch);
   }
 
   /**

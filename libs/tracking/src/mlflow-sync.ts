@@ -10,6 +10,7 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { mlflowMetricName, valueAt } from "@ganscope/dsl";
 import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
 import { RESULTS_FILES, RunStore, type EpochRecord, type IndexedRunState, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
@@ -36,29 +37,19 @@ export const MLFLOW_TAGS = {
 /** Experiment tags: MLflow 3's UI opens an experiment of this kind on its training runs, not on the GenAI overview. */
 export const MLFLOW_EXPERIMENT_KIND = { key: "mlflow.experimentKind", value: "custom_model_development" } as const;
 
-/**
- * The MLflow key of a record key: the per-class shares go under one prefix
- * (`class_share/0` … `class_share/9`), which MLflow's chart view groups into
- * one section instead of ten charts in its first rows.
- */
-export function mlflowMetricKey(key: string): string {
-  const m = /^class_share_(\d+)$/.exec(key);
-  return m ? `class_share/${m[1]}` : key;
-}
-
 /** A run's summary values as MLflow metrics: `final/<key>` and `best/<key>`, each at the epoch it was reached. */
 export function summaryMetricsOf(summary: Record<string, unknown> | undefined, lastEpoch: number, timestamp: number): MlflowMetric[] {
   const metrics = summary && typeof summary["metrics"] === "object" && summary["metrics"] !== null ? (summary["metrics"] as Record<string, unknown>) : {};
   const out: MlflowMetric[] = [];
   const final = metrics["final"];
   if (final && typeof final === "object") {
-    for (const [k, v] of Object.entries(final)) if (k !== "epoch" && typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricKey(k)}`, value: v, timestamp, step: lastEpoch });
+    for (const [k, v] of Object.entries(final)) if (k !== "epoch" && typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricName(k)}`, value: v, timestamp, step: lastEpoch });
   }
   const best = metrics["best"];
   if (best && typeof best === "object") {
     for (const [k, v] of Object.entries(best)) {
       const b = typeof v === "number" ? { value: v, epoch: lastEpoch } : v && typeof v === "object" ? (v as { value?: unknown; epoch?: unknown }) : {};
-      if (typeof b.value === "number" && Number.isFinite(b.value)) out.push({ key: `best/${mlflowMetricKey(k)}`, value: b.value, timestamp, step: typeof b.epoch === "number" ? b.epoch : lastEpoch });
+      if (typeof b.value === "number" && Number.isFinite(b.value)) out.push({ key: `best/${mlflowMetricName(k)}`, value: b.value, timestamp, step: typeof b.epoch === "number" ? b.epoch : lastEpoch });
     }
   }
   return out;
@@ -118,7 +109,7 @@ export function paramsOf(config: Record<string, unknown>): MlflowParam[] {
 export function metricsOf(record: EpochRecord, timestamp: number): MlflowMetric[] {
   return Object.entries(record)
     .filter(([k, v]) => k !== "epoch" && (typeof v === "number" || v === null))
-    .map(([key, v]) => ({ key: mlflowMetricKey(key), value: typeof v === "number" ? v : NaN, timestamp, step: record.epoch }));
+    .map(([key, v]) => ({ key: mlflowMetricName(key), value: typeof v === "number" ? v : NaN, timestamp, step: record.epoch }));
 }
 
 /** The MLflow status a run store state maps to; undefined for a run not started. */
@@ -279,9 +270,9 @@ export class MlflowSync {
     const onServer = new Set((mlRun.data.metrics ?? []).map((m) => m.key));
     const historyOf = async (key: string) => (onServer.has(key) ? await this.client.getMetricHistory(runId, key) : []);
     for (const key of keys) {
-      const steps = new Set((await historyOf(mlflowMetricKey(key))).map((m) => m.step));
+      const steps = new Set((await historyOf(mlflowMetricName(key))).map((m) => m.step));
       steps.forEach((s) => serverEpochs.add(s));
-      for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: r[key] } as EpochRecord, now));
+      for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: valueAt(r, key) } as EpochRecord, now));
     }
     report.serverEpochs = [...serverEpochs].sort((a, b) => a - b);
     // Final and best values (summary.json), each once at its epoch: sortable columns in the runs table.

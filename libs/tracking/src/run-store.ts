@@ -3,25 +3,17 @@ import { randomUUID } from "node:crypto";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { RecordValues } from "@ganscope/dsl";
 import { processAlive } from "./process-alive.js";
 import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 
-/** One line of metrics.jsonl: what an epoch measured. Metrics added by evaluation are extra numeric keys. */
-export interface EpochRecord {
-  /** 1-based epoch number. */
-  epoch: number;
-  d_loss: number;
-  g_loss: number;
-  d_real: number;
-  d_fake: number;
-  d_grad_norm: number;
-  g_grad_norm: number;
-  /** Training steps in this epoch. */
-  steps: number;
-  /** Wall-clock seconds the epoch took (training only). */
-  secs: number;
-  [metric: string]: number;
-}
+/**
+ * One line of metrics.jsonl: what an epoch measured. Its keys, what each
+ * means and which way is better are declared once, in the DSL's record
+ * schema (RECORD_SCHEMA); evaluation keys and class shares appear on
+ * evaluated epochs only.
+ */
+export type EpochRecord = RecordValues;
 
 /** `stopped`: ended early by a stop policy or successive halving; it keeps its checkpoint and can be extended. */
 export type RunState = "running" | "done" | "failed" | "stopped";

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { experiment, type RunPlan } from "@ganscope/dsl";
+import { CLASS_COUNT, RECORD_KEYS, classShareKey, experiment, isRecordKey, type RunPlan } from "@ganscope/dsl";
 import { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, VERDICTS } from "@ganscope/metrics";
 import { loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendInfo } from "@ganscope/models";
@@ -42,12 +42,17 @@ describe("MetricsHook", () => {
       expect(r["modes"]).toBeGreaterThanOrEqual(0);
       expect(r["modes"]).toBeLessThanOrEqual(10);
       expect(r["is_lite"]).toBeGreaterThanOrEqual(1);
-      const shares = Array.from({ length: 10 }, (_, k) => r[`class_share_${k}`]!);
+      const shares = Array.from({ length: 10 }, (_, k) => r[classShareKey(k)]!);
       expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
       // KID, density/coverage, precision/recall and confidence beside FID-lite (issue 13).
-      for (const key of ["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"]) expect(r[key], key).toBeTypeOf("number");
-      for (const key of ["coverage", "precision", "recall", "confidence"]) expect(r[key]! >= 0 && r[key]! <= 1, `${key} = ${r[key]}`).toBe(true);
+      for (const key of ["kid", "kid_std", "density", "coverage", "precision", "recall", "confidence"] as const) expect(r[key], key).toBeTypeOf("number");
+      for (const key of ["coverage", "precision", "recall", "confidence"] as const) expect(r[key]! >= 0 && r[key]! <= 1, `${key} = ${r[key]}`).toBe(true);
     }
+    // The record schema and a real run agree: no key written that the schema lacks, no schema key that no record carries.
+    const written = new Set(records.flatMap((r) => Object.keys(r)));
+    expect([...written].filter((k) => !isRecordKey(k)), "keys the record schema does not know").toEqual([]);
+    const declared = [...RECORD_KEYS, ...Array.from({ length: CLASS_COUNT }, (_, k) => classShareKey(k))];
+    expect(declared.filter((k) => !written.has(k)), "schema keys no record carries").toEqual([]);
     expect(VERDICTS).toContain(summary["verdict"]);
     expect((summary["verdict_reasons"] as string[]).length).toBeGreaterThan(0);
     expect(summary).toMatchObject({ metrics: { final: { epoch: 3, fid_lite: records[2]!["fid_lite"], kid: records[2]!["kid"], coverage: records[2]!["coverage"] }, evaluations: 2, samples: 500 } });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, promises as fs } from "node:fs";
-import type { HalvingPolicy, ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
 import { CorruptFileError, RunStore, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
@@ -123,7 +123,7 @@ function realRow(test: Dataset): Float32Array {
 }
 
 function hasNonFinite(r: EpochRecord): boolean {
-  return [r.d_loss, r.g_loss, r.d_real, r.d_fake, r.d_grad_norm, r.g_grad_norm].some((v) => !Number.isFinite(v));
+  return STEP_STAT_KEYS.some((k) => !Number.isFinite(r[k]));
 }
 
 /** One epoch's training statistics: the GAN's step means plus the epoch's wall time. */

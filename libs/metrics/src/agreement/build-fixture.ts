@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
-import { CLASS_SHARE_PREFIX, METRIC_KEYS } from "../evaluate.js";
+import { BOOKKEEPING_KEYS, CLASS_COUNT, RECORD_KEYS, classShareKey, type RecordKey } from "@ganscope/dsl";
 import { VERDICTS, type Verdict } from "../health.js";
 
 export const FIXTURE_DIR = fileURLToPath(new URL("./fixture/", import.meta.url));
@@ -24,16 +24,10 @@ const KEEP_ROWS = 5;
 /** Grey levels kept: speckle compresses poorly at 256, and 16 still show every stroke. */
 const LEVELS = 16;
 /** What the verdict and the README read from a record; the rest (timings, steps) stays behind. */
-const KEYS = [
+const KEYS: readonly RecordKey[] = [
   "epoch",
-  "d_loss",
-  "g_loss",
-  "d_real",
-  "d_fake",
-  "d_grad_norm",
-  "g_grad_norm",
-  ...METRIC_KEYS,
-  ...Array.from({ length: 10 }, (_, k) => `${CLASS_SHARE_PREFIX}${k}`),
+  ...RECORD_KEYS.filter((k) => !BOOKKEEPING_KEYS.includes(k)),
+  ...Array.from({ length: CLASS_COUNT }, (_, k) => classShareKey(k)),
 ];
 
 export interface FixtureLabel {
