@@ -9,6 +9,9 @@ the device as ganscope keeps its statistics.
 Modes (JSON on stdout, one line):
   iter   --threads T --iters N --repeats R   ms per iteration, peak RSS
   sweep  --threads T --runs 0,1 --epochs E --limit L   trains sweep runs in turn
+  train  --config FILE   trains one run config as ganscope does (bench/crosscheck.ts
+         writes FILE from a resolved RunConfig: layer sizes, activation, dropout,
+         lrs, betas, batch, limit, epochs, seed) and prints its per-epoch means
 """
 import argparse
 import json
@@ -41,24 +44,43 @@ def read_images(path, limit=0):
     return torch.from_numpy(x.astype(np.float32) / 127.5 - 1.0)
 
 
-def mlp(sizes, dropout):
+# libs/models/src/mlp.ts `activate`: the same five, with the config's leaky slope;
+# ELU's alpha is 1 in both (tf.elu, nn.ELU), GELU is the exact x·Φ(x) in both.
+def activation(name, leaky_slope):
+    return {
+        "relu": lambda: nn.ReLU(),
+        "leaky_relu": lambda: nn.LeakyReLU(leaky_slope),
+        "elu": lambda: nn.ELU(),
+        "gelu": lambda: nn.GELU(),
+        "relu6": lambda: nn.ReLU6(),
+    }[name]()
+
+
+def mlp(sizes, dropout, act="relu", leaky_slope=0.2):
+    """(linear → activation → dropout) × hidden, then linear — libs/models buildMlp.
+    nn.Linear's default init is U(-1/√fanIn, 1/√fanIn) for weights and biases, as buildMlp's;
+    nn.Dropout is inverted dropout (kept units × 1/(1-p)), as ganscope's."""
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
+            layers.append(activation(act, leaky_slope))
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
 class Gan:
-    def __init__(self, gen_dropout=0.0, dis_dropout=0.0, seed=1, lr=2e-4):
+    def __init__(self, gen_dropout=0.0, dis_dropout=0.0, seed=1, lr=2e-4, gen_sizes=(100, 256, 512, 784),
+                 dis_sizes=(784, 512, 256, 1), act="relu", leaky_slope=0.2, gen_lr=None, dis_lr=None,
+                 betas=(0.5, 0.999)):
         torch.manual_seed(seed)
-        self.G = mlp([100, 256, 512, 784], gen_dropout)
-        self.D = mlp([784, 512, 256, 1], dis_dropout)
-        self.optG = torch.optim.Adam(self.G.parameters(), lr=lr, betas=(0.5, 0.999), eps=1e-8)
-        self.optD = torch.optim.Adam(self.D.parameters(), lr=lr, betas=(0.5, 0.999), eps=1e-8)
+        self.latent = gen_sizes[0]
+        self.G = mlp(list(gen_sizes), gen_dropout, act, leaky_slope)
+        self.D = mlp(list(dis_sizes), dis_dropout, act, leaky_slope)
+        # ganscope's FusedAdamOptimizer passes ε̂ = ε·√(1−β₂ᵗ) to TensorFlow so its update is PyTorch's with eps 1e-8.
+        self.optG = torch.optim.Adam(self.G.parameters(), lr=gen_lr or lr, betas=betas, eps=1e-8)
+        self.optD = torch.optim.Adam(self.D.parameters(), lr=dis_lr or lr, betas=betas, eps=1e-8)
         self.bce = nn.BCEWithLogitsLoss()
         self.acc = torch.zeros(6)
         self.steps = 0
@@ -70,7 +92,7 @@ class Gan:
     def step(self, real):
         n = real.shape[0]
         ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
-        z = torch.randn(n, 100)
+        z = torch.randn(n, self.latent)
         with torch.no_grad():
             fake = torch.tanh(self.G(z))
         self.optD.zero_grad(set_to_none=True)
@@ -145,9 +167,39 @@ def cmd_sweep(a):
     print(json.dumps({"secs": time.perf_counter() - t0, "peakRssMiB": peak_rss_mib()}))
 
 
+def cmd_train(a):
+    """One run as libs/training trainEpoch trains it: the first `limit` training images, each epoch
+    shuffled and cut into batches of `batch_size` with the last, partial batch kept; one D step then
+    one G step per batch; the epoch's record is the mean over its steps of each step's statistics."""
+    with open(a.config) as f:
+        c = json.load(f)
+    images = read_images(os.path.join(DATA, "train-images-idx3-ubyte"), c["limit"])
+    gan = Gan(c["gen_dropout"], c["dis_dropout"], seed=c["seed"], gen_sizes=c["gen_sizes"], dis_sizes=c["dis_sizes"],
+              act=c["activation"], leaky_slope=c["leaky_slope"], gen_lr=c["gen_lr"], dis_lr=c["dis_lr"],
+              betas=(c["beta1"], c["beta2"]))
+    g = torch.Generator().manual_seed(c["seed"])
+    batch = c["batch_size"]
+    records = []
+    keys = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"]
+    for epoch in range(1, c["epochs"] + 1):
+        t0 = time.perf_counter()
+        order = torch.randperm(images.shape[0], generator=g)
+        steps = 0
+        for s in range(0, images.shape[0], batch):
+            gan.step(images[order[s:s + batch]])
+            steps += 1
+        rec = dict(zip(keys, gan.take_stats()))
+        rec.update(epoch=epoch, steps=steps, secs=time.perf_counter() - t0)
+        records.append(rec)
+        print(json.dumps({"progress": rec}), file=sys.stderr, flush=True)
+    print(json.dumps({"impl": "pytorch", "provider": f"torch@{torch.__version__}", "seed": c["seed"], "records": records,
+                      "peakRssMiB": peak_rss_mib()}))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["iter", "sweep"])
+    p.add_argument("mode", choices=["iter", "sweep", "train"])
+    p.add_argument("--config", help="train: a JSON file with the run's sizes and hyperparameters")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--iters", type=int, default=200)
     p.add_argument("--repeats", type=int, default=5)
@@ -159,7 +211,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
-    {"iter": cmd_iter, "sweep": cmd_sweep}[a.mode](a)
+    {"iter": cmd_iter, "sweep": cmd_sweep, "train": cmd_train}[a.mode](a)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
-import { BACKENDS, fusionKey, type BackendName } from "@ganscope/models";
-import { chooseK, planGroups, type FusionMeasurement } from "@ganscope/training";
+import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
+import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
 import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
@@ -321,6 +321,38 @@ program
     console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
     console.log(`report: ${md}\n        ${json}`);
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+program
+  .command("step-times")
+  .description("seconds per training step of every run in these experiment files, on this machine and backend: measured once per network shape, cached (.cache/ganscope/step-times.json, or $GANSCOPE_CACHE), measured again when the cached figure was taken under a much heavier load")
+  .requiredOption("--file <path...>", "experiment files, e.g. experiments/seed/*.exp.ts")
+  .option("--json", "print JSON (what the catalog reads) instead of a table")
+  .option("--no-evaluation", "do not time an evaluation (it trains the metrics classifier first if it is not cached)")
+  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--cache <file>", "step-time cache file (default .cache/ganscope/step-times.json)")
+  .action(async (opts: { file: string[]; json?: boolean; evaluation: boolean; backend?: BackendName; cache?: string }) => {
+    const plans = [];
+    for (const file of opts.file) plans.push({ file, plan: await loadExperiment(file) });
+    const backend = await selectBackend(opts.backend);
+    const notices: string[] = [];
+    const times = await stepTimes(
+      plans.flatMap(({ plan }) => plan.runs.map((r) => r.config)),
+      { backend, evaluation: opts.evaluation, log: (l) => (opts.json ? notices.push(l) : console.error(l)), ...(opts.cache ? { cacheFile: opts.cache } : {}) },
+    );
+    const runs: Record<string, { secsPerStep: number; steps: number; evaluations: number }> = {};
+    for (const { plan } of plans) {
+      for (const r of plan.runs) runs[r.runId] = { secsPerStep: times.secsPerStep(r.config), steps: r.config.epochs * stepsPerEpochOf(r), evaluations: evaluationsOf(r.config) };
+    }
+    const { steps, ...rest } = times;
+    const summary = { ...rest, steps: Object.fromEntries(steps), notices, runs };
+    if (opts.json) {
+      console.log(JSON.stringify(summary));
+      return;
+    }
+    console.log(`backend ${times.backend}; machine ${times.machine}; load average ${times.loadavg}; cache ${times.cacheFile}`);
+    console.log(`${steps.size} shapes: ${times.cached} cached, ${times.measured} measured now, ${times.remeasured} measured again; one evaluation ≈ ${times.evalSecs?.secs.toFixed(2) ?? "–"} s`);
+    for (const [shape, t] of steps) console.log(`  ${(t.secsPerStep * 1000).toFixed(1).padStart(8)} ms/step  (load ${t.loadavg}, ${t.measuredAt})  ${shape}`);
   });
 
 program

@@ -11,3 +11,5 @@ export { evaluateFinding, evaluateStudy, excludedByBudget, loadStudyRuns, plansO
 export type { EvaluateOptions, ExcludedRun, StudyOptions } from "./study-runs.js";
 export { claimHeadline, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";
+export { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
+export type { BandAgreement, BandVerdict, EpochBand, SeedBand } from "./band.js";

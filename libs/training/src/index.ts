@@ -16,3 +16,5 @@ export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOption
 export { MlflowHook, mlflowHooks } from "./mlflow-hook.js";
 export { trainGroup, type FusionRecord } from "./train-group.js";
 export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";
+export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, machineId, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
+export type { MachineTimings, Measured, StepTimes, StepTimesOptions } from "./step-times.js";

@@ -1,7 +1,10 @@
 /**
  * The experiment catalog: for every `*.exp.ts`, its runs, epochs, training
- * steps and estimated CPU time on this machine (the measured seconds per
- * step of one config, scaled per run by the cost model in cost-model.ts).
+ * steps and estimated CPU time on this machine: each run's steps × the
+ * measured seconds per step of its network shape on the backend in use, plus
+ * its evaluations × one measured evaluation. The times come from
+ * `runner step-times` (@ganscope/training step-times.ts, the study's dry run
+ * uses the same), since measuring needs the backend and tools stay free of tfjs.
  * Plans come from `compile()` (exact, filters included); the static reading
  * is attached so the catalog also shows what tooling can see without running
  * a file.
@@ -9,23 +12,36 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { batchesPerEpoch, datasetInfo } from "@ganscope/data";
-import { DEFAULTS, isExperiment, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { isExperiment, type RunConfig, type RunPlan } from "@ganscope/dsl";
 import { createReaderProject, readExperimentFile, type StaticIssue } from "../experiment-reader.js";
 import { findExperimentFiles } from "../workspace.js";
-import { secondsPerStep, stepCost } from "./cost-model.js";
+import { networkParameters } from "./cost-model.js";
 
-/** One measured training epoch, the anchor of every estimate. */
-export interface Calibration {
-  /** The command that produced the measurement. */
-  readonly command: string;
+/** One measurement, with the load it was taken under. */
+export interface MeasuredTime {
   readonly measuredAt: string;
+  readonly loadavg: number;
+}
+
+/** What `runner step-times --json` prints: measured times per shape, and per run id the figure that applies. */
+export interface StepTimeTable {
+  /** The command that produced it. */
+  readonly command: string;
   readonly backend: string;
-  /** Where and under what load it was measured; estimates are only as good as this. */
   readonly machine: string;
-  /** The measured run's hyperparameters that the cost model reads (the rest are DEFAULTS). */
-  readonly config: Partial<RunConfig>;
-  readonly steps: number;
-  readonly seconds: number;
+  /** Load average when the lookup began. */
+  readonly loadavg: number;
+  readonly cacheFile: string;
+  readonly cached: number;
+  readonly measured: number;
+  readonly remeasured: number;
+  readonly evalSecs?: (MeasuredTime & { readonly secs: number }) | undefined;
+  /** One cached shape timed again at the lookup: how much slower steps are now than their cached figures. */
+  readonly loadFactor?: { readonly shape: string; readonly cachedSecs: number; readonly nowSecs: number; readonly factor: number; readonly loadavg: number } | undefined;
+  /** Network shape → its measured step time. */
+  readonly steps: Readonly<Record<string, MeasuredTime & { readonly secsPerStep: number }>>;
+  /** Run id → its shape's seconds per step and the evaluations it makes (every eval_every epochs and after the last). */
+  readonly runs: Readonly<Record<string, { readonly secsPerStep: number; readonly evaluations: number }>>;
 }
 
 export interface CatalogRun {
@@ -35,6 +51,8 @@ export interface CatalogRun {
   readonly steps: number;
   readonly params: number;
   readonly secondsPerStep: number;
+  /** Evaluations the run makes (every eval_every epochs and after the last). */
+  readonly evaluations: number;
   readonly cpuHours: number;
   /** Whether an earlier experiment in the catalog has the same run (same id: trained once). */
   readonly shared: boolean;
@@ -71,7 +89,7 @@ export interface CatalogTotals {
 
 export interface Catalog {
   readonly generatedAt: string;
-  readonly calibration: Calibration & { readonly secondsPerStep: number };
+  readonly stepTimes: StepTimeTable;
   readonly costModel: string;
   readonly entries: readonly CatalogEntry[];
   readonly totals: CatalogTotals;
@@ -109,13 +127,13 @@ async function loadPlan(file: string): Promise<RunPlan> {
 }
 
 /**
- * Builds the catalog of `files` (default: every experiment under `root`).
+ * Builds the catalog of `files` (default: every experiment under `root`),
+ * costing each run from `times` (`runner step-times --json --file <the same files>`).
  * Entries are sorted by file; a run shared by several experiments is costed
  * in each, and counted once in the `unique` totals.
  */
-export async function buildCatalog(root: string, calibration: Calibration, files: readonly string[] = catalogFiles(root)): Promise<Catalog> {
-  const measuredConfig = { ...DEFAULTS, ...calibration.config } as RunConfig;
-  const measured = { config: measuredConfig, secondsPerStep: calibration.seconds / calibration.steps };
+export async function buildCatalog(root: string, times: StepTimeTable, files: readonly string[] = catalogFiles(root)): Promise<Catalog> {
+  const evalSecs = times.evalSecs?.secs ?? 0;
   const project = createReaderProject();
   const seen = new Set<string>();
   const entries: CatalogEntry[] = [];
@@ -127,11 +145,13 @@ export async function buildCatalog(root: string, calibration: Calibration, files
     const runList = plan.runs.map((r): CatalogRun => {
       const count = r.config.limit || datasetInfo(r.config.dataset).train.count;
       const steps = r.config.epochs * batchesPerEpoch(count, r.config.batch_size);
-      const sps = secondsPerStep(r.config, measured);
-      const cost = stepCost(r.config);
+      const measured = times.runs[r.runId];
+      if (measured === undefined) throw new Error(`${file}: run ${r.runId} has no step time in the table from \`${times.command}\`; measure this file too`);
+      const { secsPerStep: sps, evaluations } = measured;
+      const cost = networkParameters(r.config);
       const shared = seen.has(r.runId);
       seen.add(r.runId);
-      return { runId: r.runId, varied: r.varied, epochs: r.config.epochs, steps, params: cost.generatorParams + cost.discriminatorParams, secondsPerStep: sps, cpuHours: (steps * sps) / 3600, shared };
+      return { runId: r.runId, varied: r.varied, epochs: r.config.epochs, steps, params: cost.generatorParams + cost.discriminatorParams, secondsPerStep: sps, evaluations, cpuHours: (steps * sps + evaluations * evalSecs) / 3600, shared };
     });
     const sum = (rs: readonly CatalogRun[], f: (r: CatalogRun) => number) => rs.reduce((s, r) => s + f(r), 0);
     const fresh = runList.filter((r) => !r.shared);
@@ -155,8 +175,8 @@ export async function buildCatalog(root: string, calibration: Calibration, files
   }
   return {
     generatedAt: new Date().toISOString(),
-    calibration: { ...calibration, secondsPerStep: measured.secondsPerStep },
-    costModel: "seconds/step = measured seconds/step × cost(config) / cost(measured config); cost = batch × (4·P_G + 8·P_D) + 10·(P_G + P_D), P = dense parameters (tools/src/catalog/cost-model.ts)",
+    stepTimes: times,
+    costModel: "CPU seconds of a run = steps × the measured seconds per step of its network shape + evaluations × the measured seconds of one evaluation (@ganscope/training step-times.ts)",
     entries,
     totals: totalsOf(entries),
     folders,
@@ -171,9 +191,17 @@ export function catalogMarkdown(c: Catalog, cores: number): string {
   const lines = [
     "# Experiment catalog",
     "",
-    `Generated ${c.generatedAt} by \`npx nx run tools:catalog\`. Estimates scale one measured epoch: ` +
-      `${c.calibration.steps} steps in ${c.calibration.seconds.toFixed(1)} s = **${c.calibration.secondsPerStep.toFixed(4)} s/step** ` +
-      `(${c.calibration.backend}; ${c.calibration.machine}; \`${c.calibration.command}\`, ${c.calibration.measuredAt}).`,
+    `Generated ${c.generatedAt} by \`npx nx run tools:catalog\`. Estimates use step times measured on this machine per network shape ` +
+      `(${Object.keys(c.stepTimes.steps).length} shapes; ${c.stepTimes.cached} cached, ${c.stepTimes.measured} measured now, ${c.stepTimes.remeasured} measured again because the cached figure was taken under a much heavier load) ` +
+      `on **${c.stepTimes.backend}** (${c.stepTimes.machine}; load average ${c.stepTimes.loadavg} at the lookup; \`${c.stepTimes.command}\`, cache ${c.stepTimes.cacheFile}), ` +
+      `and one evaluation ≈ ${c.stepTimes.evalSecs ? `${c.stepTimes.evalSecs.secs.toFixed(2)} s (load ${c.stepTimes.evalSecs.loadavg})` : "not measured (counted as 0)"}. ` +
+      "Worker start-up, dataset loading, checkpoints and sample grids are not counted.",
+    "",
+    c.stepTimes.loadFactor
+      ? `At the lookup's load (${c.stepTimes.loadFactor.loadavg}) a step took **${c.stepTimes.loadFactor.factor.toFixed(2)}×** its cached figure ` +
+        `(${(c.stepTimes.loadFactor.nowSecs * 1000).toFixed(1)} ms against ${(c.stepTimes.loadFactor.cachedSecs * 1000).toFixed(1)} ms, \`${c.stepTimes.loadFactor.shape}\` timed again); ` +
+        `the hours below are at the cached figures' load: multiply by that factor for a machine as busy as it was then (unique runs: ${hours(t.uniqueCpuHours * c.stepTimes.loadFactor.factor)} CPU h).`
+      : "Every step time was measured during this lookup, at its load.",
     "",
     `Cost model: ${c.costModel}. CPU hours assume one worker process per run, as the runner schedules them; ` +
       `wall time on this machine is about CPU hours / ${cores} (one worker per core).`,
@@ -200,12 +228,15 @@ export function catalogMarkdown(c: Catalog, cores: number): string {
   ];
   for (const e of c.entries) {
     lines.push(`### ${e.experiment}`, "", e.description ? `${e.description}` : "(no description)", "");
-    lines.push("| run | varied | epochs | steps | parameters | est. s/step | est. CPU h | shared |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    lines.push("| run | varied | epochs | steps | parameters | measured s/step | evaluations | est. CPU h | shared |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     for (const r of e.runList) {
       const varied = Object.entries(r.varied).map(([k, v]) => `${k}=${String(v)}`).join(", ") || "—";
-      lines.push(`| ${r.runId} | ${varied} | ${r.epochs} | ${r.steps} | ${r.params} | ${r.secondsPerStep.toFixed(3)} | ${hours(r.cpuHours)} | ${r.shared ? "yes" : ""} |`);
+      lines.push(`| ${r.runId} | ${varied} | ${r.epochs} | ${r.steps} | ${r.params} | ${r.secondsPerStep.toFixed(4)} | ${r.evaluations} | ${hours(r.cpuHours)} | ${r.shared ? "yes" : ""} |`);
     }
     lines.push("");
   }
+  lines.push("## Step times", "", "| network shape | s/step | measured at | load average then |", "| --- | ---: | --- | ---: |");
+  for (const [shape, t] of Object.entries(c.stepTimes.steps)) lines.push(`| \`${shape}\` | ${t.secsPerStep.toFixed(4)} | ${t.measuredAt} | ${t.loadavg} |`);
+  lines.push("");
   return lines.join("\n");
 }

@@ -2,70 +2,68 @@
 /**
  * `npx nx run tools:catalog` lands here: writes dist/catalog/catalog.{md,json}.
  *
- *   npx tsx tools/src/catalog/main.ts [--out dist/catalog] [--calibration <file>]
- *   npx tsx tools/src/catalog/main.ts --measure   # first re-measure: train the seed baseline for 1 epoch
+ *   npx tsx tools/src/catalog/main.ts [--out dist/catalog] [--backend tensorflow]
+ *   npx tsx tools/src/catalog/main.ts --step-times saved.json   # cost from a saved `runner step-times --json`
+ *
+ * Step times are measured by the runner (`runner step-times`, cached per
+ * machine and backend), in a child process: measuring needs the training
+ * backend, and tools stay free of tfjs (module boundaries).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { workspaceRoot } from "../workspace.js";
-import { buildCatalog, catalogMarkdown, type Calibration } from "./catalog.js";
+import { buildCatalog, catalogFiles, catalogMarkdown, type StepTimeTable } from "./catalog.js";
 
 const root = workspaceRoot();
-const DEFAULT_CALIBRATION = path.join(root, "tools/src/catalog/calibration.json");
-const MEASURE_FILE = "experiments/seed/baseline.exp.ts";
 
-/** Trains the seed baseline for one epoch in a scratch run store and reads its epoch time. */
-function measure(): Calibration {
-  const results = mkdtempSync(path.join(os.tmpdir(), "cat-measure-"));
-  const args = ["apps/runner/src/main.ts", "exp", `--file=${MEASURE_FILE}`, "--epochs", "1", "--results", results];
+/** `runner step-times --json` over the catalog's files; its notices (shapes measured again) go to stderr. */
+function measure(files: readonly string[], backend: string | undefined): StepTimeTable {
+  const args = ["apps/runner/src/main.ts", "step-times", "--json", ...(backend ? ["--backend", backend] : []), "--file", ...files];
+  console.error(`measuring step times of ${files.length} experiment files (cached shapes are reused) …`);
+  const out = execFileSync(process.execPath, ["--import", "tsx", ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } });
+  const table = JSON.parse(out.trim().split("\n").at(-1)!) as Omit<StepTimeTable, "command"> & { notices?: string[] };
+  for (const n of table.notices ?? []) console.error(n);
+  return { ...table, command: `npx tsx apps/runner/src/main.ts step-times --json${backend ? ` --backend ${backend}` : ""} --file <${files.length} files>` };
+}
+
+function readSaved(file: string): StepTimeTable {
+  let table: unknown;
   try {
-    const output = execFileSync(process.execPath, ["--import", "tsx", ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const dir = path.join(results, "seed-baseline");
-    const run = readdirSync(dir, { withFileTypes: true }).find((e) => e.isDirectory())!;
-    const record = JSON.parse(readFileSync(path.join(dir, run.name, "metrics.jsonl"), "utf8").trim().split("\n")[0]!) as { steps: number; secs: number };
-    const config = JSON.parse(readFileSync(path.join(dir, run.name, "config.json"), "utf8")) as Record<string, unknown>;
-    const backend = /backend: (\S+)/.exec(output)?.[1] ?? String((config as { backend?: string }).backend ?? "unknown");
-    const [load1] = os.loadavg();
-    return {
-      command: `npx tsx ${args.join(" ").replace(results, "<tmp>")}`,
-      measuredAt: new Date().toISOString(),
-      backend,
-      machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "cpu"}), load average ${load1?.toFixed(1)} at the end`,
-      config: { gen_layers: 3, dis_layers: 2, batch_size: 128 },
-      steps: record.steps,
-      seconds: record.secs,
-    };
-  } finally {
-    rmSync(results, { recursive: true, force: true });
+    table = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new CatalogInputError(`--step-times ${file}: ${(e as Error).message}; expected the JSON \`runner step-times --json\` prints`);
   }
+  const t = table as Partial<StepTimeTable>;
+  if (typeof t !== "object" || t === null || typeof t.runs !== "object" || typeof t.steps !== "object") {
+    throw new CatalogInputError(`--step-times ${file}: no "runs" and "steps" objects; expected the JSON \`runner step-times --json\` prints`);
+  }
+  return { command: `--step-times ${file}`, ...t } as StepTimeTable;
+}
+
+class CatalogInputError extends Error {
+  override readonly name = "CatalogInputError";
 }
 
 const program = new Command()
   .name("catalog")
-  .description("write a catalog of every experiment: runs, epochs, steps, estimated CPU hours")
+  .description("write a catalog of every experiment: runs, epochs, steps, estimated CPU hours from step times measured on this machine")
   .option("--out <dir>", "output folder", path.join(root, "dist/catalog"))
-  .option("--calibration <file>", "measured seconds per epoch (JSON)", DEFAULT_CALIBRATION)
-  .option("--measure", `re-measure first: train ${MEASURE_FILE} for 1 epoch and overwrite the calibration file`)
-  .action(async (opts: { out: string; calibration: string; measure?: boolean }) => {
-    let calibration: Calibration;
-    if (opts.measure) {
-      calibration = measure();
-      writeFileSync(opts.calibration, `${JSON.stringify(calibration, null, 2)}\n`);
-      console.error(`measured ${calibration.steps} steps in ${calibration.seconds.toFixed(1)} s; wrote ${path.relative(root, opts.calibration)}`);
-    } else {
-      calibration = JSON.parse(readFileSync(opts.calibration, "utf8")) as Calibration;
-    }
-    const catalog = await buildCatalog(root, calibration);
+  .option("--backend <name>", "backend to measure on (default: the runner's, the fastest available)")
+  .option("--step-times <file>", "use a saved `runner step-times --json` instead of measuring")
+  .action(async (opts: { out: string; backend?: string; stepTimes?: string }) => {
+    const files = catalogFiles(root);
+    const times = opts.stepTimes ? readSaved(opts.stepTimes) : measure(files, opts.backend);
+    const catalog = await buildCatalog(root, times, files);
     mkdirSync(opts.out, { recursive: true });
     writeFileSync(path.join(opts.out, "catalog.json"), `${JSON.stringify(catalog, null, 2)}\n`);
     writeFileSync(path.join(opts.out, "catalog.md"), `${catalogMarkdown(catalog, os.availableParallelism())}\n`);
     const t = catalog.totals;
     console.log(
       `${t.experiments} experiments: ${t.runs} runs (${t.uniqueRuns} unique), ${t.epochs} epochs (${t.uniqueEpochs} unique), ${t.steps} steps, ` +
-        `est. ${t.cpuHours.toFixed(1)} CPU h (${t.uniqueCpuHours.toFixed(1)} CPU h for unique runs) at ${catalog.calibration.secondsPerStep.toFixed(4)} s/step measured`,
+        `est. ${t.cpuHours.toFixed(1)} CPU h (${t.uniqueCpuHours.toFixed(1)} CPU h for unique runs) from ${Object.keys(times.steps).length} measured shapes on ${times.backend} (load ${times.loadavg})`,
     );
     for (const [dir, f] of Object.entries(catalog.folders)) {
       console.log(`  ${dir}/: ${f.experiments} experiments, ${f.runs} runs (${f.uniqueRuns} unique), ${f.epochs} epochs (${f.uniqueEpochs} unique), est. ${f.cpuHours.toFixed(1)} CPU h (${f.uniqueCpuHours.toFixed(1)} for unique runs)`);
@@ -73,4 +71,11 @@ const program = new Command()
     console.log(`wrote ${path.relative(root, path.join(opts.out, "catalog.md"))} and catalog.json`);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CatalogInputError) {
+    console.error(`error: ${e.message}`);
+    process.exitCode = 2;
+  } else throw e;
+}
