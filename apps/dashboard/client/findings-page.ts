@@ -63,7 +63,7 @@ function effectRows(c: ClaimView): HTMLElement[] {
         "div",
         { class: "effect-row", "data-claim": c.kind },
         h("div", { class: "effect-text" }, findingBadge(c.verdict), " ", h("span", {}, `${c.a.label} ${c.direction} than ${c.b.label} on ${metricName(c.metric)}`), h("div", { class: "muted small" }, c.reason)),
-        c.lo !== undefined && c.hi !== undefined ? intervalSvg(compareSpec(c), `${text}; 95% bootstrap interval of mean(${c.a.label}) − mean(${c.b.label})`) : h("span", { class: "no-interval muted" }, "no interval: too few seeds"),
+        c.lo !== undefined && c.hi !== undefined ? intervalSvg(compareSpec(c), `${text}; 95% bootstrap interval of mean(${c.a.label}) − mean(${c.b.label})`) : h("span", { class: "no-interval muted" }, "no interval: too few seeds with a value"),
         h(
           "div",
           { class: "effect-numbers" },
@@ -93,7 +93,7 @@ function effectRows(c: ClaimView): HTMLElement[] {
   ];
 }
 
-function runLinks(a: ArmView, query: URLSearchParams): HTMLElement {
+function runLinks(a: ArmView, query: URLSearchParams, experiments: ReadonlyMap<string, ExperimentView>): HTMLElement {
   const byExp = new Map<string, string[]>();
   for (const r of a.runs) byExp.set(r.experiment, [...(byExp.get(r.experiment) ?? []), r.runId]);
   const grouped = new URLSearchParams(query);
@@ -101,7 +101,7 @@ function runLinks(a: ArmView, query: URLSearchParams): HTMLElement {
   return h(
     "span",
     { class: "run-links" },
-    ...[...byExp.entries()].flatMap(([exp, ids]) => [
+    ...[...byExp.entries()].flatMap(([exp, ids]): (HTMLElement | string)[] => !experiments.has(exp) ? [h("span", { class: "muted", title: "this experiment is not in the run store the site was built from" }, `${ids.length} run(s) of ${exp}, not in this build `)] : [
       h("a", { href: compareHash(exp, ids), "data-arm-runs": exp, title: `the arm's ${ids.length} run(s) of ${exp}, side by side` }, `${ids.length} run(s) of ${exp}`),
       " (",
       h("a", { href: `${compareHash(exp, ids)}?${grouped.toString()}`, title: "the same runs grouped over seeds" }, "over seeds"),
@@ -141,7 +141,7 @@ function armTable(arms: readonly ArmView[], colours: Map<string, string>, query:
             h("td", { class: "num" }, fmt(a.iqm)),
             h("td", {}, verdictChips(armRuns(a, experiments))),
             h("td", {}, a.medianRun ? h("a", { href: compareHash(a.medianRun.experiment, [a.medianRun.runId]) }, h("code", {}, a.medianRun.runId)) : "—"),
-            h("td", {}, runLinks(a, query), a.runsInferred ? h("span", { class: "muted", title: "report.json lists no runs for this arm (written before it did): these are the median run's config over every seed" }, " (inferred)") : null),
+            h("td", {}, runLinks(a, query, experiments), a.runsInferred ? h("span", { class: "muted", title: "report.json lists no runs for this arm (written before it did): these are the median run's config over every seed" }, " (inferred)") : null),
           ),
         ),
       ),
@@ -204,6 +204,10 @@ function findingCard(f: FindingView, experiments: ReadonlyMap<string, Experiment
     let key = curveKey(c);
     if (!keys.includes(key)) key = keys.includes("fid_lite") ? "fid_lite" : (keys[0] ?? key);
     const name = `finding-${f.id}-${ci}`;
+    if ([...runsOf.values()].every((r) => r.length === 0)) {
+      chartsHost.append(h("p", { class: "muted no-curves", "data-no-curves": name }, `${c.kind === "compare" ? metricName(c.metric) : "curves"}: no run of ${arms.map((a) => a.label).join(", ")} is in this build yet.`));
+      return;
+    }
     const picker = keys.length > 1 ? select(`${name}-metric`, keys.map((k) => ({ value: k, text: label(k) })), key, (v) => ((key = v), void chart(name, box.el, draw()))) : null;
     const box = chartBox(`${c.kind === "compare" ? metricName(c.metric) : c.kind === "rate" ? "runs of the arm" : "ranked arms"}: over epochs, mean and ${BAND_LABELS[kind]}`, name, [picker]);
     const draw = () => {
@@ -216,7 +220,9 @@ function findingCard(f: FindingView, experiments: ReadonlyMap<string, Experiment
   card.append(h("h3", {}, "Curves over seeds"), chartsHost);
   card.append(
     h("h3", {}, "Final sample grids (each arm's median run)"),
-    h("div", { class: "grids arm-grids" }, ...allArms.map((a) => gridOf(a, colours.get(a.label)!))),
+    allArms.some((a) => a.medianRun)
+      ? h("div", { class: "grids arm-grids" }, ...allArms.map((a) => gridOf(a, colours.get(a.label)!)))
+      : h("p", { class: "muted" }, "No arm has a run with a value yet."),
   );
   return card;
 }

@@ -94,6 +94,8 @@ export function setView(view: string, ...breadcrumbs: Child[]): void {
 
 export function ready(): void {
   document.documentElement.dataset.ready = "1";
+  // Which link this view answers: a test (or script) waiting on a hash change waits for this to catch up.
+  document.documentElement.dataset.hash = location.hash;
 }
 
 export function renderIndex(index: SiteIndex): void {
