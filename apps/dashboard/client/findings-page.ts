@@ -136,7 +136,7 @@ function armTable(arms: readonly ArmView[], colours: Map<string, string>, query:
             h("td", { class: "num", "data-arm-n": a.n }, a.n),
             h("td", { class: "num" }, a.strata),
             h("td", { class: "num" }, `≥ ${a.minSeeds}`),
-            h("td", { class: "num" }, a.missing || ""),
+            h("td", { class: "num" }, a.missing || "", a.notTrained?.length ? h("span", { class: "muted", "data-not-trained": "1", title: a.notTrained.join("; ") }, `${a.missing ? "; " : ""}${a.notTrained.length} config(s) not trained at this budget`) : null),
             h("td", { class: "num" }, fmt(a.mean)),
             h("td", { class: "num" }, fmt(a.iqm)),
             h("td", {}, verdictChips(armRuns(a, experiments))),

@@ -143,6 +143,8 @@ export interface ArmView {
   mean?: number;
   iqm?: number;
   runs: ArmRunRef[];
+  /** Why configs of the arm are not trained at the report's budget (the findings lib's notTrained). */
+  notTrained?: string[];
   /** True when report.json lists no runs for the arm (written before it did) and they were taken as the median run's config over every seed. */
   runsInferred?: boolean;
   medianRun?: { experiment: string; runId: string; value: number; sample?: SampleRef };

@@ -69,7 +69,7 @@ describe("readStudies", () => {
             },
           ],
         },
-        { id: "2", title: "deep", quote: "q", verdict: "not_tested", reason: "networks above 12M parameters are not trained at this budget", claims: [] },
+        { id: "2", title: "deep", quote: "q", verdict: "untested", reason: "networks above 12M parameters are not trained at this budget", claims: [] },
       ],
     });
     const warnings: string[] = [];

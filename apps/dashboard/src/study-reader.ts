@@ -120,6 +120,7 @@ function arm(raw: unknown, at: string, ctx: Context): ArmView {
     ...(mean !== undefined ? { mean } : {}),
     ...(iqm !== undefined ? { iqm } : {}),
     runs,
+    ...(Array.isArray(raw.notTrained) && raw.notTrained.length > 0 ? { notTrained: raw.notTrained.filter((x): x is string => typeof x === "string") } : {}),
     ...(listed === undefined && runs.length > 0 ? { runsInferred: true } : {}),
     ...(medianRun ? { medianRun } : {}),
   };
@@ -127,7 +128,8 @@ function arm(raw: unknown, at: string, ctx: Context): ArmView {
 
 function verdictOf(raw: Json, at: string, ctx: Context): string {
   const v = raw.verdict;
-  if (typeof v === "string" && v !== "") return v.replace(/_/g, " ");
+  // The findings lib writes "untested" for what its budget could not train; the page says "not tested".
+  if (typeof v === "string" && v !== "") return /^(untested|not[ _]tested)$/.test(v) ? "not tested" : v.replace(/_/g, " ");
   ctx.f.problem(`${at}.verdict`, "confirmed | refuted | inconclusive | not tested", v);
   return "inconclusive";
 }
