@@ -141,10 +141,18 @@ function linePixels(page: Page, chart: string): Promise<number> {
     const c = window.__ganscope?.charts[name];
     const canvas = c?.getDom().querySelector("canvas");
     if (!c || !canvas) return 0;
+    // Categorical colours are hex, viridis ones (a numeric axis) rgb().
+    const parse = (x: string): number[] | undefined => {
+      const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(x);
+      if (hex) return hex.slice(1).map((v) => parseInt(v, 16));
+      const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(x);
+      return rgb ? rgb.slice(1, 4).map(Number) : undefined;
+    };
     const colours = ((c.getOption() as { series?: { lineStyle?: { color?: string } }[] }).series ?? [])
       .map((s) => s.lineStyle?.color)
-      .filter((x): x is string => typeof x === "string" && /^#[0-9a-f]{6}$/i.test(x))
-      .map((x) => [1, 3, 5].map((i) => parseInt(x.slice(i, i + 2), 16)));
+      .filter((x): x is string => typeof x === "string")
+      .map(parse)
+      .filter((x): x is number[] => x !== undefined);
     const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < data.length; i += 4) {
