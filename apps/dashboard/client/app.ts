@@ -5,12 +5,17 @@
  *   #/                          experiments
  *   #/e/<name>                  one experiment
  *   #/e/<name>/compare/<a,b,…>  runs side by side
+ *   #/findings                  study reports
+ *   #/findings/<study>          one study's findings
+ * A query after the path (`?seeds=grouped&band=ci95`) keeps a view's
+ * toggles, so a link reproduces what it showed.
  * Modules: format/colours/chart-options (pure, unit-tested in Node), dom,
  * charts (the current view's charts), widgets, pages, and this router.
  */
-import { BUILD_STAMP_SCRIPT, type ExperimentView, type SiteIndex } from "../src/site-data.js";
+import { BUILD_STAMP_SCRIPT, type ExperimentView, type SiteIndex, type StudyView } from "../src/site-data.js";
 import { loadScript } from "./dom.js";
 import type {} from "./globals.js";
+import { renderFindingsIndex, renderStudy } from "./findings-page.js";
 import { renderCompare, renderError, renderExperiment, renderIndex } from "./pages.js";
 
 const footer = document.getElementById("footer")!;
@@ -20,6 +25,13 @@ async function loadExperiment(index: SiteIndex, name: string): Promise<Experimen
   if (!entry) return undefined;
   if (!window.GANSCOPE_EXPERIMENTS?.[name]) await loadScript(entry.dataScript);
   return window.GANSCOPE_EXPERIMENTS?.[name];
+}
+
+async function loadStudy(index: SiteIndex, name: string): Promise<StudyView | undefined> {
+  const entry = index.studies.find((s) => s.name === name);
+  if (!entry) return undefined;
+  if (!window.GANSCOPE_STUDIES?.[name]) await loadScript(entry.dataScript);
+  return window.GANSCOPE_STUDIES?.[name];
 }
 
 let routeSeq = 0;
@@ -33,9 +45,25 @@ async function route(): Promise<void> {
   }
   footer.textContent = `Built ${index.generatedAt.replace("T", " ").slice(0, 19)} UTC from ${index.resultsDir} · charts by Apache ECharts`;
   watchForRebuilds(index);
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [pathPart = "", queryPart = ""] = location.hash.replace(/^#\/?/, "").split("?", 2);
+  const parts = pathPart.split("/").filter(Boolean).map(decodeURIComponent);
+  const query = new URLSearchParams(queryPart);
   if (parts.length === 0) {
     renderIndex(index);
+    return;
+  }
+  if (parts[0] === "findings") {
+    if (parts[1] === undefined) {
+      renderFindingsIndex(index);
+      return;
+    }
+    const study = await loadStudy(index, parts[1]);
+    if (seq !== routeSeq) return;
+    if (!study) {
+      renderError(`No study report named "${parts[1]}" in this build.`);
+      return;
+    }
+    await renderStudy(study, (name) => loadExperiment(index, name), query);
     return;
   }
   if (parts[0] === "e" && parts[1] !== undefined) {
@@ -45,8 +73,8 @@ async function route(): Promise<void> {
       renderError(`No experiment named "${parts[1]}" in this build.`);
       return;
     }
-    if (parts[2] === "compare") await renderCompare(exp, (parts[3] ?? "").split(",").filter(Boolean));
-    else await renderExperiment(exp);
+    if (parts[2] === "compare") await renderCompare(exp, (parts[3] ?? "").split(",").filter(Boolean), query);
+    else await renderExperiment(exp, query);
     return;
   }
   renderError(`Unknown page ${location.hash}`);

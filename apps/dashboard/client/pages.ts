@@ -1,27 +1,89 @@
-/** The three pages: experiments, one experiment, runs compared. */
-import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type SiteIndex } from "../src/site-data.js";
+/** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
+import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
+import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
+import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
 import { classOption, classShares, curveOption, hyperOption, summaryMetricChoices } from "./chart-options.js";
-import { runStyles } from "./colours.js";
+import { runStyles, type RunStyle } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, runLabel } from "./format.js";
-import { chartBox, gridCard, mlflowLink, runTable, select, stateBadge, verdictBadge, verdictClass } from "./widgets.js";
+import { studyTable } from "./findings-widgets.js";
+import { chartBox, gridCard, groupTable, mlflowLink, runTable, select, stateBadge, verdictBadge, verdictClass } from "./widgets.js";
 
 const TRAINING: readonly string[] = TRAINING_KEYS;
 
-export function experimentHash(name: string): string {
-  return `#/e/${encodeURIComponent(name)}`;
+export function experimentHash(name: string, query?: URLSearchParams): string {
+  return `#/e/${encodeURIComponent(name)}${queryText(query)}`;
 }
 
-export function compareHash(name: string, runIds: readonly string[]): string {
-  return `${experimentHash(name)}/compare/${runIds.map(encodeURIComponent).join(",")}`;
+export function compareHash(name: string, runIds: readonly string[], query?: URLSearchParams): string {
+  return `#/e/${encodeURIComponent(name)}/compare/${runIds.map(encodeURIComponent).join(",")}${queryText(query)}`;
+}
+
+function queryText(query: URLSearchParams | undefined): string {
+  const text = query?.toString() ?? "";
+  return text === "" ? "" : `?${text}`;
+}
+
+/**
+ * Grouping over seeds, as the URL says (`?seeds=grouped&band=ci95`), so a
+ * link reproduces the view: runs that differ only in seed become one row and
+ * one curve (mean and band, n shown).
+ */
+export interface SeedView {
+  grouped: boolean;
+  band: BandKind;
+}
+
+export function seedViewOf(query: URLSearchParams): SeedView {
+  return { grouped: query.get("seeds") === "grouped", band: BAND_KINDS.find((k) => k === query.get("band")) ?? "ci95" };
+}
+
+/** The toggle and, when grouped, the band's kind; each change rewrites the hash (the router redraws). */
+function seedToolbar(query: URLSearchParams, hashFor: (q: URLSearchParams) => string, runs: readonly RunView[]): HTMLElement {
+  const view = seedViewOf(query);
+  const box = h("input", { type: "checkbox", id: "group-seeds" }) as HTMLInputElement;
+  box.checked = view.grouped;
+  box.addEventListener("change", () => {
+    const q = new URLSearchParams(query);
+    if (box.checked) q.set("seeds", "grouped");
+    else q.delete("seeds");
+    location.hash = hashFor(q);
+  });
+  const groups = groupBySeeds(runs);
+  const seeds = new Set(runs.map((r) => r.varied[SEED_AXIS] ?? null));
+  return h(
+    "div",
+    { class: "toolbar seed-toolbar" },
+    h("label", { title: "runs that differ only in seed collapse into one row and one curve" }, box, ` group runs over seeds (${groups.length} group(s) of ${runs.length} runs, ${seeds.size} seed(s))`),
+    view.grouped
+      ? h(
+          "label",
+          {},
+          "band ",
+          select("band-kind", BAND_KINDS.map((k) => ({ value: k, text: BAND_LABELS[k] })), view.band, (v) => {
+            const q = new URLSearchParams(query);
+            q.set("band", v);
+            location.hash = hashFor(q);
+          }),
+        )
+      : null,
+  );
+}
+
+/** Band curves of a key over each group, styled like the group's runs would be. */
+function groupCurves(groups: readonly RunGroup[], key: string, axes: readonly string[], styles: Map<string, RunStyle>, band: BandKind): BandCurve[] {
+  return groups.map((g) => {
+    const st = styles.get(g.key)!;
+    return { name: `${runLabel(groupedRun(g), axes)} (n = ${g.runs.length})`, color: st.color, dash: st.dash, points: bandOverSeeds(g.runs, key, band) };
+  });
 }
 
 const app = document.getElementById("app")!;
 const crumbs = document.getElementById("crumbs")!;
 const footer = document.getElementById("footer")!;
 
-function setView(view: string, ...breadcrumbs: Child[]): void {
+export function setView(view: string, ...breadcrumbs: Child[]): void {
   disposeCharts();
   app.replaceChildren();
   crumbs.replaceChildren(...breadcrumbs.filter((c): c is Node | string => c !== null && c !== undefined && c !== false).map((c) => (typeof c === "number" ? String(c) : c)));
@@ -30,13 +92,16 @@ function setView(view: string, ...breadcrumbs: Child[]): void {
   window.__ganscope = { view, get charts() { return currentCharts(); } };
 }
 
-function ready(): void {
+export function ready(): void {
   document.documentElement.dataset.ready = "1";
+  // Which link this view answers: a test (or script) waiting on a hash change waits for this to catch up.
+  document.documentElement.dataset.hash = location.hash;
 }
 
 export function renderIndex(index: SiteIndex): void {
   setView("experiments");
   document.title = "ganscope · experiments";
+  if (index.studies.length > 0) app.append(h("h1", {}, "Findings"), studyTable(index));
   app.append(h("h1", {}, "Experiments"));
   if (index.experiments.length === 0) {
     app.append(
@@ -150,28 +215,39 @@ function filterBar(exp: ExperimentView, onChange: () => void): HTMLElement | nul
   );
 }
 
-export async function renderExperiment(full: ExperimentView): Promise<void> {
+export async function renderExperiment(full: ExperimentView, query: URLSearchParams = new URLSearchParams()): Promise<void> {
   setView("experiment", "/ ", h("a", { href: experimentHash(full.name) }, full.name));
   document.title = `ganscope · ${full.name}`;
   if (!full.files.includes(runFilter.file)) runFilter = { ...runFilter, file: "" };
   const exp = filterRuns(full, runFilter);
+  const seedView = seedViewOf(query);
+  const groups = groupBySeeds(exp.runs);
+  // Grouped, the seed is what is collapsed: labels and colours follow the other axes.
+  const axes = seedView.grouped ? exp.axes.filter((a) => a !== SEED_AXIS) : exp.axes;
+  const groupRuns = groups.map(groupedRun);
   app.append(experimentHeader(full));
-  const bar = filterBar(full, () => void renderExperiment(full));
+  const bar = filterBar(full, () => void renderExperiment(full, query));
   if (bar) app.append(bar);
+  app.append(seedToolbar(query, (q) => experimentHash(full.name, q), exp.runs));
 
   const selected = new Set<string>();
   const compareBtn = h("button", { type: "button", id: "compare-btn", disabled: true }, "Compare selected") as HTMLButtonElement;
   const onSelect = () => {
     compareBtn.disabled = selected.size === 0;
-    compareBtn.textContent = `Compare selected (${selected.size})`;
+    compareBtn.textContent = `Compare selected (${selected.size}${seedView.grouped ? " runs" : ""})`;
   };
   compareBtn.addEventListener("click", () => {
-    location.hash = compareHash(exp.name, exp.runs.filter((r) => selected.has(r.runId)).map((r) => r.runId));
+    location.hash = compareHash(exp.name, exp.runs.filter((r) => selected.has(r.runId)).map((r) => r.runId), seedView.grouped ? query : undefined);
   });
   app.append(
-    h("h2", {}, "Runs"),
-    h("div", { class: "toolbar" }, compareBtn, h("span", { class: "muted" }, "Click a column to sort; tick runs to compare them.")),
-    runTable(exp, selected, onSelect),
+    h("h2", {}, seedView.grouped ? "Runs, grouped over seeds" : "Runs"),
+    h(
+      "div",
+      { class: "toolbar" },
+      compareBtn,
+      h("span", { class: "muted" }, seedView.grouped ? `One row per config: the mean over its seeds and its ${BAND_LABELS[seedView.band]} (hover a value for the interval); tick groups to compare their runs.` : "Click a column to sort; tick runs to compare them."),
+    ),
+    seedView.grouped ? groupTable(exp, groups, seedView.band, selected, onSelect) : runTable(exp, selected, onSelect),
   );
   if (exp.runs.length === 0) {
     app.append(h("p", { class: "empty" }, full.runs.length === 0 ? "This plan has no runs." : "No run matches the filter."));
@@ -180,7 +256,7 @@ export async function renderExperiment(full: ExperimentView): Promise<void> {
   }
 
   // Loss curves, colour-coded by a varied value.
-  let colourAxis = exp.axes[0];
+  let colourAxis = axes[0];
   const curvesHost = h("div", { class: "charts" });
   const lossD = chartBox("D loss", "d_loss");
   const lossG = chartBox("G loss", "g_loss");
@@ -195,52 +271,61 @@ export async function renderExperiment(full: ExperimentView): Promise<void> {
   const other = chartBox("over epochs", "other", [otherSelect]);
   curvesHost.append(lossD.box, lossG.box, ...(otherKey ? [other.box] : []));
   const colourSelect =
-    exp.axes.length > 1
-      ? select("colour-axis", exp.axes.map((a) => ({ value: a, text: a })), colourAxis, (v) => {
+    axes.length > 1
+      ? select("colour-axis", axes.map((a) => ({ value: a, text: a })), colourAxis, (v) => {
           colourAxis = v;
           void drawCurves();
         })
       : null;
+  const curveHint = axes.length > 1 ? "line style follows the other varied value; scroll on a chart to zoom" : axes.length === 1 ? `colour follows ${axes[0]}; scroll on a chart to zoom` : "scroll on a chart to zoom";
   app.append(
     h("h2", {}, "Training curves"),
     h(
       "div",
       { class: "toolbar" },
       colourSelect ? h("label", {}, "colour by ", colourSelect) : null,
-      h("span", { class: "muted" }, exp.axes.length > 1 ? "line style follows the other varied value; scroll on a chart to zoom" : exp.axes.length === 1 ? `colour follows ${exp.axes[0]}; scroll on a chart to zoom` : "scroll on a chart to zoom"),
+      h("span", { class: "muted" }, seedView.grouped ? `mean over seeds with the ${BAND_LABELS[seedView.band]} shaded; ${curveHint}` : curveHint),
     ),
     curvesHost,
   );
   const drawCurves = async () => {
-    const dashAxis = exp.axes.find((a) => a !== colourAxis);
+    const dashAxis = axes.find((a) => a !== colourAxis);
+    if (seedView.grouped) {
+      const styles = runStyles(groupRuns, colourAxis, dashAxis);
+      const draw = (key: string) => bandOption(groupCurves(groups, key, axes, styles, seedView.band), BAND_LABELS[seedView.band]);
+      await chart("d_loss", lossD.el, draw("d_loss"));
+      await chart("g_loss", lossG.el, draw("g_loss"));
+      if (otherKey) await chart("other", other.el, draw(otherKey));
+      return;
+    }
     const styles = runStyles(exp.runs, colourAxis, dashAxis);
-    await chart("d_loss", lossD.el, curveOption(exp.runs, "d_loss", exp.axes, styles));
-    await chart("g_loss", lossG.el, curveOption(exp.runs, "g_loss", exp.axes, styles));
-    if (otherKey) await chart("other", other.el, curveOption(exp.runs, otherKey, exp.axes, styles));
+    await chart("d_loss", lossD.el, curveOption(exp.runs, "d_loss", axes, styles));
+    await chart("g_loss", lossG.el, curveOption(exp.runs, "g_loss", axes, styles));
+    if (otherKey) await chart("other", other.el, curveOption(exp.runs, otherKey, axes, styles));
   };
 
   // Metric vs hyperparameter: a line for one axis, a heatmap for two.
   const choices = summaryMetricChoices(exp);
   let choice = choices.find((c) => c.value === "final:fid_lite")?.value ?? choices.find((c) => c.value === "final:d_loss")?.value ?? choices[0]?.value;
-  let xAxis = exp.axes[0];
-  let yAxis = exp.axes[1];
+  let xAxis = axes[0];
+  let yAxis = axes[1];
   const hyperHost = h("div", { class: "charts" });
-  if (exp.axes.length === 0 || !choice) {
-    hyperHost.append(h("p", { class: "muted" }, exp.axes.length === 0 ? "Nothing is varied in this experiment." : "No run has recorded an epoch yet."));
+  if (axes.length === 0 || !choice) {
+    hyperHost.append(h("p", { class: "muted" }, axes.length === 0 ? "Nothing is varied in this experiment." : "No run has recorded an epoch yet."));
   }
   const hyper = chartBox("", "hyper", [], true);
   const drawHyper = async () => {
     if (!choice || !xAxis) return;
     await chart("hyper", hyper.el, hyperOption(exp, choice, xAxis, yAxis));
   };
-  if (exp.axes.length > 0 && choice) {
-    const axisOptions = exp.axes.map((a) => ({ value: a, text: a }));
+  if (axes.length > 0 && choice) {
+    const axisOptions = axes.map((a) => ({ value: a, text: a }));
     const controls = h(
       "div",
       { class: "toolbar" },
       h("label", {}, "metric ", select("hyper-metric", choices, choice, (v) => ((choice = v), void drawHyper()))),
-      h("label", {}, exp.axes.length > 1 ? "x " : "against ", select("hyper-x", axisOptions, xAxis, (v) => ((xAxis = v), void drawHyper()))),
-      exp.axes.length > 1
+      h("label", {}, axes.length > 1 ? "x " : "against ", select("hyper-x", axisOptions, xAxis, (v) => ((xAxis = v), void drawHyper()))),
+      axes.length > 1
         ? h("label", {}, "y ", select("hyper-y", [{ value: "", text: "(none: line)" }, ...axisOptions], yAxis, (v) => ((yAxis = v === "" ? undefined : v), void drawHyper())))
         : null,
     );
@@ -250,28 +335,46 @@ export async function renderExperiment(full: ExperimentView): Promise<void> {
     app.append(h("h2", {}, "Metric vs hyperparameter"), hyperHost);
   }
 
-  // Class histogram, when the metrics lib evaluated the runs.
-  const classRuns = exp.runs.filter((r) => classShares(r) !== undefined);
-  const classes = chartBox("share of samples per digit, last evaluation", "classes");
+  // Class histogram, when the metrics lib evaluated the runs (grouped: the mean share over each config's seeds).
+  const classSource = seedView.grouped ? groupRuns : exp.runs;
+  const classRuns = classSource.filter((r) => classShares(r) !== undefined);
+  const classes = chartBox(seedView.grouped ? "share of samples per digit, last evaluation, mean over seeds" : "share of samples per digit, last evaluation", "classes");
   if (classRuns.length > 0) {
     classes.el.style.height = `${Math.max(200, 70 + 26 * classRuns.length)}px`;
     app.append(h("h2", {}, "Digits generated"), h("div", { class: "charts" }, classes.box));
   }
 
-  // Sample grids.
+  // Sample grids; grouped, each config's seeds side by side.
   app.append(
     h("h2", {}, "Sample grids"),
     h("p", { class: "muted" }, "Nine rows of generated digits from fixed noise; the bottom row is real digits. Step through the saved epochs under each grid; click a grid to enlarge it."),
-    h("div", { class: "grids", id: "grids" }, ...exp.runs.map((r) => gridCard(r, runLabel(r, exp.axes)))),
   );
+  if (seedView.grouped) {
+    app.append(
+      h(
+        "div",
+        { id: "grids" },
+        ...groups.map((g, i) =>
+          h(
+            "section",
+            { class: "grid-group", "data-group": g.key },
+            h("h3", {}, `${runLabel(groupRuns[i]!, axes)} `, h("span", { class: "muted" }, `n = ${g.runs.length}, seeds ${g.seeds.map(String).join(", ")}`)),
+            h("div", { class: "grids" }, ...g.runs.map((r) => gridCard(r, `seed ${String(r.varied[SEED_AXIS] ?? "—")}`))),
+          ),
+        ),
+      ),
+    );
+  } else {
+    app.append(h("div", { class: "grids", id: "grids" }, ...exp.runs.map((r) => gridCard(r, runLabel(r, exp.axes)))));
+  }
 
   await drawCurves();
   await drawHyper();
-  if (classRuns.length > 0) await chart("classes", classes.el, classOption(exp.runs, exp.axes));
+  if (classRuns.length > 0) await chart("classes", classes.el, classOption(classSource, axes));
   ready();
 }
 
-export async function renderCompare(exp: ExperimentView, runIds: readonly string[]): Promise<void> {
+export async function renderCompare(exp: ExperimentView, runIds: readonly string[], query: URLSearchParams = new URLSearchParams()): Promise<void> {
   setView(
     "compare",
     "/ ",
@@ -281,7 +384,9 @@ export async function renderCompare(exp: ExperimentView, runIds: readonly string
   document.title = `ganscope · ${exp.name} · compare`;
   const picked = new Set(runIds.filter((id) => exp.runs.some((r) => r.runId === id)));
   const runs = exp.runs.filter((r) => picked.has(r.runId));
+  const seedView = seedViewOf(query);
   app.append(h("h1", {}, `Compare runs of ${exp.name}`));
+  app.append(seedToolbar(query, (q) => compareHash(exp.name, [...picked], q), runs));
 
   // Picking here rewrites the hash, so a comparison is a link one can share.
   const picker = h(
@@ -293,7 +398,7 @@ export async function renderCompare(exp: ExperimentView, runIds: readonly string
       box.addEventListener("change", () => {
         if (box.checked) picked.add(r.runId);
         else picked.delete(r.runId);
-        location.hash = compareHash(exp.name, exp.runs.filter((x) => picked.has(x.runId)).map((x) => x.runId));
+        location.hash = compareHash(exp.name, exp.runs.filter((x) => picked.has(x.runId)).map((x) => x.runId), query);
       });
       return h("label", {}, box, " ", runLabel(r, exp.axes), " ", h("code", {}, r.runId));
     }),
@@ -309,7 +414,11 @@ export async function renderCompare(exp: ExperimentView, runIds: readonly string
   const styles = runStyles(runs, undefined, undefined);
   // The record schema's keys (a key it lacks fails to compile here).
   const metrics = (["fid_lite", "modes", "kl_uniform", "is_lite", "d_loss", "g_loss", "d_real", "d_fake"] as const satisfies readonly FixedRecordKey[]).filter((k) => runs.some((r) => r.final[k] !== undefined));
-  app.append(
+  const groups = groupBySeeds(runs);
+  const groupRuns = groups.map(groupedRun);
+  const axes = seedView.grouped ? exp.axes.filter((a) => a !== SEED_AXIS) : exp.axes;
+  if (seedView.grouped) app.append(h("h2", {}, "Final values, grouped over seeds"), groupTable({ ...exp, runs }, groups, seedView.band, undefined, () => undefined));
+  else app.append(
     h("h2", {}, "Final values"),
     h(
       "div",
@@ -357,10 +466,19 @@ export async function renderCompare(exp: ExperimentView, runIds: readonly string
   app.append(h("h2", {}, "Curves"), h("div", { class: "charts" }, lossD.box, lossG.box, extra?.box, classes?.box));
   app.append(h("h2", {}, "Final sample grids"), h("div", { class: "grids compare-grids", id: "grids" }, ...runs.map((r) => gridCard(r, runLabel(r, exp.axes)))));
 
-  await chart("d_loss", lossD.el, curveOption(runs, "d_loss", exp.axes, styles));
-  await chart("g_loss", lossG.el, curveOption(runs, "g_loss", exp.axes, styles));
-  if (extra) await chart("fid_lite", extra.el, curveOption(runs, "fid_lite", exp.axes, styles));
-  if (classes) await chart("classes", classes.el, classOption(runs, exp.axes));
+  if (seedView.grouped) {
+    const gStyles = runStyles(groupRuns, undefined, undefined);
+    const draw = (key: string) => bandOption(groupCurves(groups, key, axes, gStyles, seedView.band), BAND_LABELS[seedView.band]);
+    await chart("d_loss", lossD.el, draw("d_loss"));
+    await chart("g_loss", lossG.el, draw("g_loss"));
+    if (extra) await chart("fid_lite", extra.el, draw("fid_lite"));
+    if (classes) await chart("classes", classes.el, classOption(groupRuns, axes));
+  } else {
+    await chart("d_loss", lossD.el, curveOption(runs, "d_loss", exp.axes, styles));
+    await chart("g_loss", lossG.el, curveOption(runs, "g_loss", exp.axes, styles));
+    if (extra) await chart("fid_lite", extra.el, curveOption(runs, "fid_lite", exp.axes, styles));
+    if (classes) await chart("classes", classes.el, classOption(runs, exp.axes));
+  }
   ready();
 }
 

@@ -1,6 +1,7 @@
 /** The page's building blocks: badges, tables, pickers, chart boxes and sample grids. */
 import type { ExperimentView, RunDisplayState, RunView } from "../src/site-data.js";
 import { KNOWN_VERDICTS, metricLabel, shortLabel } from "../src/site-data.js";
+import { BAND_LABELS, SEED_AXIS, groupValue, type BandKind, type RunGroup } from "./aggregate.js";
 import { isNumeric } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, valueText } from "./format.js";
@@ -219,4 +220,56 @@ export function openLightbox(src: string, caption: string): void {
 export function chartBox(title: string, name: string, controls: Child[] = [], tall = false): { box: HTMLElement; el: HTMLElement } {
   const el = h("div", { class: tall ? "chart tall" : "chart", id: `chart-${name}` });
   return { box: h("div", { class: "chart-box" }, h("h3", {}, h("span", {}, title), h("span", {}, ...controls)), el), el };
+}
+
+/** A group's value of a metric: its mean over seeds, the band in brackets when it has more than one. */
+function groupCell(g: RunGroup, band: BandKind, value: (r: RunView) => number | undefined): HTMLElement | string {
+  const s = groupValue(g, band, value);
+  if (!s) return "—";
+  return h("span", { title: `mean over ${s.n} seed(s); ${BAND_LABELS[band]} [${fmt(s.lo)}, ${fmt(s.hi)}]` }, fmt(s.mean), s.n > 1 ? h("span", { class: "band" }, band === "range" ? ` [${fmt(s.lo)}, ${fmt(s.hi)}]` : ` ± ${fmt(s.hi - s.mean)}`) : null);
+}
+
+function counted(values: readonly string[], cls: (v: string) => string, attr: string): HTMLElement {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return h("span", { class: "chips" }, ...[...counts.entries()].map(([v, n]) => h("span", { class: `badge ${cls(v)}`, [attr]: v }, `${v.replace(/_/g, " ")}${counts.size > 1 || n > 1 ? ` ${n}` : ""}`)));
+}
+
+/**
+ * The run table grouped over seeds: one row per config (the varied values
+ * less the seed) with n, its seeds, the states and verdicts of its runs, and
+ * each metric's mean with its band. Ticking a row picks all its runs.
+ */
+export function groupTable(exp: ExperimentView, groups: readonly RunGroup[], band: BandKind, selected: Set<string> | undefined, onSelect: () => void): HTMLElement {
+  const axes = exp.axes.filter((a) => a !== SEED_AXIS);
+  const has = (k: string) => exp.runs.some((r) => r.final[k] !== undefined);
+  const metrics: { title: string; value: (r: RunView) => number | undefined }[] = [];
+  if (has("fid_lite")) metrics.push({ title: "FID-lite", value: (r) => r.final["fid_lite"] }, { title: "best FID", value: (r) => r.best["fid_lite"] });
+  for (const [k, t] of [["modes", "modes"], ["kl_uniform", "KL(unif)"], ["max_class_share", "largest class"]] as const) if (has(k)) metrics.push({ title: t, value: (r) => r.final[k] });
+  metrics.push({ title: "D loss", value: (r) => r.final["d_loss"] }, { title: "G loss", value: (r) => r.final["g_loss"] });
+  const rows = groups.map((g) => {
+    const box = h("input", { type: "checkbox", "aria-label": "select this group's runs", "data-select-group": g.key }) as HTMLInputElement;
+    box.checked = selected !== undefined && g.runs.every((r) => selected.has(r.runId));
+    box.addEventListener("change", () => {
+      for (const r of g.runs) (box.checked ? selected?.add(r.runId) : selected?.delete(r.runId));
+      onSelect();
+    });
+    const epochs = g.runs.map((r) => r.epochsDone);
+    const lo = Math.min(...epochs);
+    const hi = Math.max(...epochs);
+    return h(
+      "tr",
+      { "data-group": g.key, "data-n": g.runs.length },
+      selected ? h("td", {}, box) : null,
+      ...axes.map((a) => h("td", { "data-col": `axis:${a}` }, valueText(g.varied[a]))),
+      h("td", { class: "num", "data-col": "n" }, g.runs.length),
+      h("td", { "data-col": "seeds" }, g.seeds.map(String).join(", ")),
+      h("td", {}, counted(g.runs.map((r) => r.state), (v) => `state-${v}`, "data-state")),
+      h("td", {}, g.runs.some((r) => r.verdict) ? counted(g.runs.map((r) => r.verdict?.label ?? "no verdict"), verdictClass, "data-verdict") : "—"),
+      ...metrics.map((m) => h("td", { class: "num" }, groupCell(g, band, m.value))),
+      h("td", { class: "num" }, lo === hi ? String(lo) : `${lo}–${hi}`),
+    );
+  });
+  const head = [...(selected ? [""] : []), ...axes, "n", "seeds", "states", "verdicts", ...metrics.map((m) => m.title), "epochs"];
+  return h("div", { class: "table-wrap" }, h("table", { class: "data", id: "runs-grouped" }, h("thead", {}, h("tr", {}, ...head.map((t) => h("th", {}, t)))), h("tbody", {}, ...rows)));
 }

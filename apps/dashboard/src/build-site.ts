@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { prepareOutDir } from "./out-dir.js";
 import { readStore, type ReadOptions } from "./store-reader.js";
-import { BUILD_STAMP_SCRIPT, type ExperimentSummary, type SiteIndex } from "./site-data.js";
+import { BUILD_STAMP_SCRIPT, type ExperimentSummary, type SiteIndex, type StudySummary } from "./site-data.js";
+import { readStudies } from "./study-reader.js";
 
 const CLIENT_DIR = fileURLToPath(new URL("../client/", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -21,6 +22,8 @@ export interface BuildOptions extends ReadOptions {
 export interface BuildReport {
   outDir: string;
   experiments: number;
+  /** Study reports (report.json) found in the store. */
+  studies: number;
   runs: number;
   samples: number;
   /** Bytes written, by kind, for the page-weight note. */
@@ -28,11 +31,11 @@ export interface BuildReport {
   warnings: string[];
 }
 
-/** A data file name that is safe on every file system and unique per experiment name. */
-function dataScriptName(experiment: string): string {
-  const safe = experiment.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
-  const tag = safe === experiment ? "" : `-${createHash("sha256").update(experiment).digest("hex").slice(0, 8)}`;
-  return `data/exp-${safe}${tag}.js`;
+/** A data file name that is safe on every file system and unique per experiment (or study) name. */
+function dataScriptName(name: string, prefix = "exp"): string {
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
+  const tag = safe === name ? "" : `-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+  return `data/${prefix}-${safe}${tag}.js`;
 }
 
 /**
@@ -108,10 +111,31 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
     bytes.data += await write(path.join(outDir, dataScriptPath), dataScript("GANSCOPE_EXPERIMENTS", view.name, view));
     summaries.push({ ...summary, dataScript: dataScriptPath });
   }
+  // Study reports: their arms name runs of the experiments above, whose grids are now at site paths.
+  const views = snapshot.experiments.map((e) => e.view);
+  const byExperiment = new Map(views.map((v) => [v.name, new Map(v.runs.map((r) => [r.runId, r.samples]))]));
+  const studies = await readStudies(path.resolve(options.resultsDir), (exp, runId) => byExperiment.get(exp)?.get(runId), views, snapshot.warnings);
+  const studySummaries: StudySummary[] = [];
+  for (const study of studies) {
+    const script = dataScriptName(study.name, "study");
+    bytes.data += await write(path.join(outDir, script), dataScript("GANSCOPE_STUDIES", study.name, study));
+    const verdicts: Record<string, number> = {};
+    for (const f of study.findings) verdicts[f.verdict] = (verdicts[f.verdict] ?? 0) + 1;
+    studySummaries.push({
+      name: study.name,
+      description: study.description,
+      budgetLine: study.budgetLine,
+      ...(study.generatedAt ? { generatedAt: study.generatedAt } : {}),
+      findings: study.findings.length,
+      verdicts,
+      dataScript: script,
+    });
+  }
   const index: SiteIndex = {
     generatedAt: new Date().toISOString(),
     resultsDir: options.resultsDir,
     experiments: summaries,
+    studies: studySummaries,
     warnings: snapshot.warnings,
   };
   bytes.data += await write(path.join(outDir, "data", "index.js"), dataScript("GANSCOPE_INDEX", undefined, index));
@@ -132,6 +156,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildReport> {
   return {
     outDir,
     experiments: summaries.length,
+    studies: studySummaries.length,
     runs: summaries.reduce((n, e) => n + e.runCount, 0),
     samples: snapshot.samples.length,
     bytes,

@@ -39,7 +39,7 @@ async function build(results: string, out: string): Promise<void> {
   const b = report.bytes;
   const shell = b.html + b.app + b.css + b.echarts;
   console.log(
-    `dashboard: ${report.experiments} experiment(s), ${report.runs} run(s), ${report.samples} sample grid(s) from ${results} → ${path.relative(process.cwd(), report.outDir) || "."} in ${secs.toFixed(2)} s`,
+    `dashboard: ${report.experiments} experiment(s), ${report.runs} run(s), ${report.studies} study report(s), ${report.samples} sample grid(s) from ${results} → ${path.relative(process.cwd(), report.outDir) || "."} in ${secs.toFixed(2)} s`,
   );
   console.log(`  page weight: shell ${kib(shell)} (echarts ${kib(b.echarts)}, app ${kib(b.app)}), data ${kib(b.data)}, sample grids ${kib(b.samples)}`);
   for (const w of report.warnings) console.warn(`  warning: ${w}`);

@@ -130,11 +130,133 @@ export interface ExperimentSummary {
   createdAt?: string;
 }
 
+/**
+ * A study's verdict on a finding, as report.json says it: the findings lib
+ * writes confirmed | refuted | inconclusive, and "not tested" for a finding
+ * its budget could not train; any other word is shown as it is.
+ */
+export type FindingVerdictView = "confirmed" | "refuted" | "inconclusive" | "not tested" | (string & {});
+
+export const FINDING_VERDICTS: readonly string[] = ["confirmed", "refuted", "inconclusive", "not tested"];
+
+/** One run an arm of a claim names, as the findings lib lists it (report.json's `runs` of each arm). */
+export interface ArmRunRef {
+  experiment: string;
+  runId: string;
+  seed: number | null;
+  /** The value the claim read from it at the budget; absent for a run unfinished or without the value. */
+  value?: number;
+}
+
+/** An arm of a claim: the findings lib's ArmSummary, with the median run's grid as a site path. */
+export interface ArmView {
+  label: string;
+  n: number;
+  strata: number;
+  minSeeds: number;
+  missing: number;
+  mean?: number;
+  iqm?: number;
+  runs: ArmRunRef[];
+  /** Why configs of the arm are not trained at the report's budget (the findings lib's notTrained). */
+  notTrained?: string[];
+  /** True when report.json lists no runs for the arm (written before it did) and they were taken as the median run's config over every seed. */
+  runsInferred?: boolean;
+  medianRun?: { experiment: string; runId: string; value: number; sample?: SampleRef };
+}
+
+export interface CompareClaimView {
+  kind: "compare";
+  statement: string;
+  /** A record key (fid_lite, max_class_share, …) or `verdict:<label>` (1 when the run was judged so, else 0). */
+  metric: string;
+  direction: "lower" | "higher";
+  a: ArmView;
+  b: ArmView;
+  /** mean(a) − mean(b) and its 95% stratified bootstrap interval. */
+  effect?: number;
+  lo?: number;
+  hi?: number;
+  probabilityOfImprovement?: number;
+  verdict: FindingVerdictView;
+  reason: string;
+}
+
+export interface RateClaimView {
+  kind: "rate";
+  statement: string;
+  arm: ArmView;
+  verdicts: string[];
+  successes: number;
+  n: number;
+  rate?: number;
+  /** Wilson 95% interval of the rate. */
+  lo: number;
+  hi: number;
+  bound: { atLeast: number } | { atMost: number };
+  verdict: FindingVerdictView;
+  reason: string;
+}
+
+export interface RankClaimView {
+  kind: "rank";
+  statement: string;
+  pairs: CompareClaimView[];
+  verdict: FindingVerdictView;
+  reason: string;
+}
+
+export type ClaimView = CompareClaimView | RateClaimView | RankClaimView;
+
+export interface FindingView {
+  id: string;
+  title: string;
+  quote: string;
+  assumptions?: string;
+  budgetLine: string;
+  verdict: FindingVerdictView;
+  /** Why it was not tested, when the report says. */
+  reason?: string;
+  claims: ClaimView[];
+}
+
+/** A study's report.json (`runner:study` writes it to `<results>/<study>/`), as the Findings page reads it. */
+export interface StudyView {
+  name: string;
+  description: string;
+  budgetLine: string;
+  budgetName: string;
+  budgetPurpose?: string;
+  generatedAt?: string;
+  commit?: string;
+  command?: string;
+  runs?: { planned: number; finished: number };
+  findings: FindingView[];
+  /** Experiments whose runs the arms name: the page loads their data for the curves. */
+  experiments: string[];
+  /** report.json's path in the store, for the page to name. */
+  reportFile: string;
+}
+
+export interface StudySummary {
+  name: string;
+  description: string;
+  budgetLine: string;
+  generatedAt?: string;
+  findings: number;
+  /** Findings per verdict. */
+  verdicts: Record<string, number>;
+  /** Script holding this study's StudyView, relative to the site root. */
+  dataScript: string;
+}
+
 export interface SiteIndex {
   generatedAt: string;
   /** The results folder, as given to the build, for the page footer. */
   resultsDir: string;
   experiments: ExperimentSummary[];
+  /** Study reports found in the store (`<results>/<study>/report.json`). */
+  studies: StudySummary[];
   /** Problems met while reading the store (unreadable files …), shown on the page rather than failing the build. */
   warnings: string[];
 }

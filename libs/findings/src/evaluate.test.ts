@@ -47,6 +47,12 @@ describe("comparisons", () => {
     const r = evaluateClaim(eluBeatsRelu, runs);
     expect(r.kind === "compare" && [r.a.n, r.a.missing]).toEqual([1, 2]);
     expect(r.verdict).toBe("inconclusive");
+    // Every run the arm names travels with it (for the dashboard's curves over seeds), a value only where it has one.
+    expect(r.kind === "compare" && r.a.runs).toEqual([
+      { experiment: "act", runId: "elu-0", seed: 0, value: 10 },
+      { experiment: "act", runId: "elu-1", seed: 1 },
+      { experiment: "act", runId: "elu-2", seed: 2 },
+    ]);
   });
 
   it("read verdicts as 0/1 metrics", () => {

@@ -45,6 +45,8 @@ export interface ArmSummary {
   readonly notTrained: readonly string[];
   readonly mean?: number;
   readonly iqm?: number;
+  /** Every run the arm names, with its seed and its value when it has one: what a reader (the dashboard) aggregates over seeds. */
+  readonly runs: readonly { readonly experiment: string; readonly runId: string; readonly seed: number; readonly value?: number }[];
   /** The run whose value is the arm's median (lower middle for even n), with its grid. */
   readonly medianRun?: { readonly experiment: string; readonly runId: string; readonly value: number; readonly sample?: string };
 }
@@ -127,10 +129,12 @@ function valueOf(run: StudyRun, metric: MetricKey): number | undefined {
 function summarise(label: string, named: readonly StudyRun[], value: (r: StudyRun) => number | undefined): { summary: ArmSummary; observations: Observation[] } {
   const observations: Observation[] = [];
   const withValue: { run: StudyRun; value: number }[] = [];
+  const runs: ArmSummary["runs"][number][] = [];
   const perStratum = new Map<string, number>();
   for (const r of named) perStratum.set(strataKey(r.config), 0);
   for (const r of named) {
     const v = value(r);
+    runs.push({ experiment: r.experiment, runId: r.runId, seed: r.config.seed, ...(v !== undefined ? { value: v } : {}) });
     if (v === undefined) continue;
     const stratum = strataKey(r.config);
     observations.push({ stratum, value: v });
@@ -147,6 +151,7 @@ function summarise(label: string, named: readonly StudyRun[], value: (r: StudyRu
     minSeeds: perStratum.size === 0 ? 0 : Math.min(...perStratum.values()),
     missing: named.filter((r) => r.notTrained === undefined).length - observations.length,
     notTrained: named.flatMap((r) => (r.notTrained !== undefined ? [r.notTrained] : [])),
+    runs,
     ...(values.length > 0 ? { mean: mean(values), iqm: iqm(values) } : {}),
     ...(mid ? { medianRun: { experiment: mid.run.experiment, runId: mid.run.runId, value: mid.value, ...(mid.run.sample ? { sample: mid.run.sample } : {}) } } : {}),
   };
