@@ -2,14 +2,15 @@
 /**
  * Builds the verdict-agreement fixture from real runs and a person's labels:
  * for each labelled (experiment, epoch) it keeps the sample grid (greyscale,
- * cropped to its first six rows of generated digits: 302 × 182 px) and, per
+ * cropped to its first five rows of generated digits: 302 × 152 px) and, per
  * run, the per-epoch records the verdict reads (losses and evaluation
  * metrics, rounded to 6 significant digits), so the agreement test judges
  * the same numbers without retraining anything.
  *
- *   npx tsx libs/metrics/src/agreement/build-fixture.ts --results /tmp/verdicts-runs --results /tmp/calib-runs --labels labels.txt
+ *   npx tsx libs/metrics/src/agreement/build-fixture.ts --results /tmp/verdicts-runs --results /tmp/calib-runs --labels libs/metrics/src/agreement/labels.txt
  *
- * labels.txt: one `<experiment> <epoch> <label>` per line, label from VERDICTS.
+ * labels.txt (committed beside this file): one `<experiment> <epoch> <label>` per
+ * line, label from VERDICTS; `#` starts a comment.
  * `--results` may be given more than once (calibration runs made in
  * different sessions live in different stores); an experiment is looked up
  * in each in turn and must be in exactly one.
