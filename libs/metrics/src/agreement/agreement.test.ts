@@ -15,11 +15,11 @@ const runs = JSON.parse(readFileSync(path.join(FIXTURE_DIR, "runs.json"), "utf8"
 
 /**
  * Share of grids where verdict and label agree, as measured when the fixture
- * was last labelled: 162 of 176 (README: "Agreement with a person", the
+ * was last labelled: 164 of 178 (README: "Agreement with a person", the
  * confusion matrix). A change to the rules or thresholds that lowers it
  * fails; so does a fixture that falls under the issue's 90%.
  */
-const MEASURED_AGREEMENT = 162 / 176;
+const MEASURED_AGREEMENT = 164 / 178;
 const TARGET_AGREEMENT = 0.9;
 
 function verdictAt(run: string, epoch: number): Verdict {
