@@ -42,10 +42,12 @@ export interface HealthThresholds extends CollapseThresholds {
   readonly saturatedDLoss: number;
   /**
    * FID-lite at or below this is `converged`. Calibrated for the default
-   * classifier at N = 2000, where real-vs-real scores 1.6, real digits
-   * blurred by σ = 0.5 px 4.3, shifted 1 px 6.7, shifted 2 px 23.5, blurred by
-   * σ = 1 px 34.5, and uniform noise 190: "converged" means the samples
-   * are as close to real digits as real digits shifted by two pixels. Other
+   * classifier at N = 2000, where real-vs-real scores 1.57, real digits
+   * blurred by σ = 0.5 px 4.03, shifted 1 px 6.43, shifted 2 px 22.93, blurred
+   * by σ = 1 px 33.16, and uniform noise 190.6: "converged" means the samples
+   * are as close to real digits as real digits shifted by two pixels (the
+   * README's corruption ladder). Every real grid a person called rough or
+   * not-yet-clean digits reads ≥ 27.6 (README, "Calibration on real runs"). Other
    * classifiers need their own value (FID-lite is in feature units).
    */
   readonly convergedFid: number;

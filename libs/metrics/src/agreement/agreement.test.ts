@@ -15,10 +15,12 @@ const runs = JSON.parse(readFileSync(path.join(FIXTURE_DIR, "runs.json"), "utf8"
 
 /**
  * Share of grids where verdict and label agree, as measured when the fixture
- * was labelled: 147 of 160 (README: the confusion matrix). A change to the
- * rules or thresholds that lowers it fails.
+ * was last labelled: 164 of 178 (README: "Agreement with a person", the
+ * confusion matrix). A change to the rules or thresholds that lowers it
+ * fails; so does a fixture that falls under the issue's 90%.
  */
-const MEASURED_AGREEMENT = 147 / 160;
+const MEASURED_AGREEMENT = 164 / 178;
+const TARGET_AGREEMENT = 0.9;
 
 function verdictAt(run: string, epoch: number): Verdict {
   const records = runs[run]!.records.filter((r) => r["epoch"]! <= epoch) as unknown as TrainingRecord[];
@@ -61,6 +63,7 @@ describe("verdicts agree with a person's labels of real sample grids", () => {
     const report = `agreement ${agree}/${pairs.length} = ${((100 * agree) / pairs.length).toFixed(1)}%\n${matrix}\ndisagreements:\n${misses.join("\n")}`;
     console.info(report);
     expect(agree / pairs.length, report).toBeGreaterThanOrEqual(MEASURED_AGREEMENT);
+    expect(agree / pairs.length, report).toBeGreaterThanOrEqual(TARGET_AGREEMENT);
   });
 
   it("the quickstart configuration after 3 epochs (speckle the classifier files under one digit) is no_digits, not mode_collapse", () => {

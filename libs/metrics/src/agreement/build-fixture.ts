@@ -2,14 +2,18 @@
 /**
  * Builds the verdict-agreement fixture from real runs and a person's labels:
  * for each labelled (experiment, epoch) it keeps the sample grid (greyscale,
- * cropped to its first six rows of generated digits: 302 × 182 px) and, per
+ * cropped to its first five rows of generated digits: 302 × 152 px) and, per
  * run, the per-epoch records the verdict reads (losses and evaluation
  * metrics, rounded to 6 significant digits), so the agreement test judges
  * the same numbers without retraining anything.
  *
- *   npx tsx libs/metrics/src/agreement/build-fixture.ts --results /tmp/verdicts-runs --labels labels.txt
+ *   npx tsx libs/metrics/src/agreement/build-fixture.ts --results /tmp/verdicts-runs --results /tmp/calib-runs --labels libs/metrics/src/agreement/labels.txt
  *
- * labels.txt: one `<experiment> <epoch> <label>` per line, label from VERDICTS.
+ * labels.txt (committed beside this file): one `<experiment> <epoch> <label>` per
+ * line, label from VERDICTS; `#` starts a comment.
+ * `--results` may be given more than once (calibration runs made in
+ * different sessions live in different stores); an experiment is looked up
+ * in each in turn and must be in exactly one.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -46,15 +50,18 @@ export interface FixtureRun {
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (!v) throw new Error(`--${name} is required`);
-  return v;
+/** Every value of a repeatable `--name v` flag; at least one is required. */
+function args(name: string): string[] {
+  const out = process.argv.flatMap((a, i) => (a === `--${name}` && process.argv[i + 1] ? [process.argv[i + 1]!] : []));
+  if (out.length === 0) throw new Error(`--${name} is required`);
+  return out;
 }
 
-/** The one run folder of a single-run experiment. */
-function runDir(results: string, exp: string): string {
+/** The one run folder of a single-run experiment, in whichever of the stores holds it. */
+function runDir(stores: readonly string[], exp: string): string {
+  const holding = stores.filter((s) => existsSync(path.join(s, exp)));
+  if (holding.length !== 1) throw new Error(`${exp}: expected in exactly one of ${stores.join(", ")}, found in ${holding.length}`);
+  const results = holding[0]!;
   const dirs = readdirSync(path.join(results, exp), { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(path.join(results, exp, d.name, "config.json")));
   if (dirs.length !== 1) throw new Error(`${exp}: expected one run folder, found ${dirs.length}`);
   return path.join(results, exp, dirs[0]!.name);
@@ -71,8 +78,8 @@ function cropGrey(file: string): Buffer {
 }
 
 function main(): void {
-  const results = arg("results");
-  const lines = readFileSync(arg("labels"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const results = args("results");
+  const lines = readFileSync(args("labels")[0]!, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   const labels: FixtureLabel[] = [];
   const runs: Record<string, FixtureRun> = {};
   mkdirSync(path.join(FIXTURE_DIR, "grids"), { recursive: true });
