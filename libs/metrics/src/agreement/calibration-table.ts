@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import type { RecordKey } from "@ganscope/dsl";
 import { judgeRun, type TrainingRecord } from "../health.js";
 
 const dir = process.argv[2];
@@ -26,7 +27,10 @@ const records = readFileSync(path.join(dir, runs[0]!.name, "metrics.jsonl"), "ut
   .split("\n")
   .filter(Boolean)
   .map((l) => JSON.parse(l) as TrainingRecord);
-const f = (r: TrainingRecord, k: string, digits: number) => (typeof r[k] === "number" ? r[k].toFixed(digits) : "–");
+const f = (r: TrainingRecord, k: RecordKey, digits: number) => {
+  const v = r[k];
+  return typeof v === "number" ? v.toFixed(digits) : "–";
+};
 console.log(`${path.basename(dir)}/${runs[0]!.name}`);
 console.log("| epoch | steps | FID-lite | KID ± std | coverage | density | precision | recall | confidence | wall time | verdict |");
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
