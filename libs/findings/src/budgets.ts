@@ -5,7 +5,7 @@
  * every run of every experiment in a study, overriding what the experiment
  * files say (the seed's 100 epochs × 60k are the `full` budget).
  */
-import { runId, type RunConfig, type RunPlan, type RunSpec } from "@ganscope/dsl";
+import { discriminatorSizes, generatorSizes, runId, type RunConfig, type RunPlan, type RunSpec } from "@ganscope/dsl";
 
 export interface Budget {
   readonly name: string;
@@ -17,18 +17,64 @@ export interface Budget {
   readonly seeds: readonly [number, number, ...number[]];
   /** Why this budget exists. */
   readonly purpose: string;
+  /**
+   * A step of a 20-layer network at 1024 wide costs ~70× one of the baseline's:
+   * configs with more than `params` dense parameters get these (fewer) seeds,
+   * so a budget can afford them at all. Still at least two, so they decide.
+   */
+  readonly large?: { readonly params: number; readonly seeds: readonly [number, number, ...number[]] };
+  /** Configs with more dense parameters than this are not trained at this budget; the findings that need them say so. */
+  readonly maxParams?: number;
 }
 
 export const BUDGETS = {
   /** CI: a few seconds a run; checks the pipeline end to end, decides nothing about GANs. */
   smoke: { name: "smoke", epochs: 2, limit: 512, seeds: [0, 1], purpose: "CI: the whole pipeline in minutes; at 8 steps a run no GAN has learned digits, so verdicts say little" },
-  /** What the shared 2-core machine trains for the study in about an hour. */
-  cpu: { name: "cpu", epochs: 5, limit: 3000, seeds: [0, 1, 2], purpose: "the study on a 2-core CPU in about an hour: 5 epochs × 3,000 digits, 3 seeds" },
+  /** What the shared 2-core machine trains for the study in about two hours. */
+  cpu: {
+    name: "cpu",
+    epochs: 8,
+    limit: 6400,
+    seeds: [0, 1, 2],
+    large: { params: 4e6, seeds: [0, 1] },
+    maxParams: 8e6,
+    purpose: "the study on the 2-core CPU in about two hours: 400 steps of 128 a run; 2 seeds for networks above 4M parameters, none above 8M (a 20-layer step costs ~70 baseline steps)",
+  },
   /** More epochs of the cpu budget's runs: the same run ids, extended rather than retrained. */
-  "cpu-long": { name: "cpu-long", epochs: 20, limit: 3000, seeds: [0, 1, 2], purpose: "the cpu budget's runs extended to 20 epochs (same configs, only epochs grow)" },
+  "cpu-long": {
+    name: "cpu-long",
+    epochs: 40,
+    limit: 6400,
+    seeds: [0, 1, 2],
+    large: { params: 4e6, seeds: [0, 1] },
+    maxParams: 8e6,
+    purpose: "the cpu budget's runs extended to 40 epochs (same configs and run ids, only epochs grow)",
+  },
   /** The seed report's own budget, over 5 seeds. */
   full: { name: "full", epochs: 100, limit: 0, seeds: [0, 1, 2, 3, 4], purpose: "the seed's 100 epochs × 60,000 digits, over 5 seeds" },
 } as const satisfies Record<string, Budget>;
+
+const IMAGE_SIZE = 28 * 28;
+
+/** Weights and biases of the generator and discriminator of a config (MNIST-sized images). */
+export function denseParams(config: Readonly<RunConfig>): number {
+  const dense = (sizes: readonly number[]): number => sizes.slice(1).reduce((sum, out, i) => sum + sizes[i]! * out + out, 0);
+  return dense(generatorSizes(config, IMAGE_SIZE)) + dense(discriminatorSizes(config, IMAGE_SIZE));
+}
+
+const millions = (n: number): string => `${(n / 1e6).toFixed(1)}M`;
+
+/** Why a config is not trained at a budget, or undefined when it is. */
+export function budgetExcludes(config: Readonly<RunConfig>, budget: Budget): string | undefined {
+  if (budget.maxParams === undefined) return undefined;
+  const p = denseParams(config);
+  return p > budget.maxParams ? `(${config.gen_layers}, ${config.dis_layers}) has ${millions(p)} parameters, above the ${budget.name} budget's ${millions(budget.maxParams)}` : undefined;
+}
+
+/** The seeds a config is trained with at a budget. */
+export function seedsFor(config: Readonly<RunConfig>, budget: Budget): readonly number[] {
+  return budget.large && denseParams(config) > budget.large.params ? budget.large.seeds : budget.seeds;
+}
 
 export type BudgetName = keyof typeof BUDGETS;
 
@@ -38,10 +84,12 @@ export function isBudgetName(name: string): name is BudgetName {
   return Object.hasOwn(BUDGETS, name);
 }
 
-/** "5 epochs × 3,000 images × 3 seeds (cpu)": the line every report row carries. */
+/** "cpu: 8 epochs × 6,400 images × 3 seeds (0, 1, 2); …": the line every report row carries. */
 export function describeBudget(b: Budget): string {
   const images = b.limit === 0 ? "all training images" : `${b.limit.toLocaleString("en-US")} images`;
-  return `${b.name}: ${b.epochs} epochs × ${images} × ${b.seeds.length} seeds (${b.seeds.join(", ")})`;
+  const large = b.large ? `; ${b.large.seeds.length} seeds above ${millions(b.large.params)} parameters` : "";
+  const max = b.maxParams !== undefined ? `; nothing above ${millions(b.maxParams)} trained` : "";
+  return `${b.name}: ${b.epochs} epochs × ${images} × ${b.seeds.length} seeds (${b.seeds.join(", ")})${large}${max}`;
 }
 
 /** The config less its seed: the stratum a run belongs to. */
@@ -52,7 +100,8 @@ export function strataKey(config: Readonly<RunConfig>): string {
 
 /**
  * The plan at a budget: epochs and limit set on every run, and every config
- * (less its seed) trained once per budget seed. Seed becomes an axis; ids are
+ * (less its seed) trained once per budget seed (fewer for large networks;
+ * none above the budget's `maxParams`, see {@link budgetExcludes}). Seed becomes an axis; ids are
  * recomputed from the configs, so the same config at the same budget is the
  * same run in every experiment that names it.
  */
@@ -63,8 +112,9 @@ export function applyBudget(plan: RunPlan, budget: Budget): RunPlan {
     const key = strataKey(r.config);
     if (seen.has(key)) continue;
     seen.add(key);
+    if (budgetExcludes(r.config, budget) !== undefined) continue;
     const { seed: _drop, ...varied } = r.varied;
-    for (const seed of budget.seeds) {
+    for (const seed of seedsFor(r.config, budget)) {
       const config: RunConfig = { ...r.config, epochs: budget.epochs, limit: budget.limit, seed };
       runs.push({ runId: runId(config), config, varied: { ...varied, seed } });
     }

@@ -8,7 +8,8 @@ import type { Arm, Claim, Comparison, Direction, Finding, MetricKey, RateClaim, 
 import { describeBudget, strataKey, type Budget } from "./budgets.js";
 import { effectInterval, iqm, mean, wilsonInterval, type Observation } from "./statistics.js";
 
-export type FindingVerdict = "confirmed" | "refuted" | "inconclusive";
+/** "untested": an arm's every config is one the budget does not train (too large for it); the reason says which. */
+export type FindingVerdict = "confirmed" | "refuted" | "inconclusive" | "untested";
 
 /** Fewer seeds than this in any stratum of an arm and nothing is decided. */
 export const MIN_SEEDS = 2;
@@ -26,6 +27,8 @@ export interface StudyRun {
   readonly metrics: Readonly<Record<string, number>>;
   /** The run's last sample grid up to the budget's epochs. */
   readonly sample?: string;
+  /** Why the budget does not train this config at all (see budgetExcludes). */
+  readonly notTrained?: string;
 }
 
 export interface ArmSummary {
@@ -38,6 +41,8 @@ export interface ArmSummary {
   readonly minSeeds: number;
   /** Runs the arm names that are unfinished or lack the value. */
   readonly missing: number;
+  /** Why configs of the arm are not trained at this budget, once per config (empty when all are). */
+  readonly notTrained: readonly string[];
   readonly mean?: number;
   readonly iqm?: number;
   /** The run whose value is the arm's median (lower middle for even n), with its grid. */
@@ -140,11 +145,18 @@ function summarise(label: string, named: readonly StudyRun[], value: (r: StudyRu
     n: observations.length,
     strata: perStratum.size,
     minSeeds: perStratum.size === 0 ? 0 : Math.min(...perStratum.values()),
-    missing: named.length - observations.length,
+    missing: named.filter((r) => r.notTrained === undefined).length - observations.length,
+    notTrained: named.flatMap((r) => (r.notTrained !== undefined ? [r.notTrained] : [])),
     ...(values.length > 0 ? { mean: mean(values), iqm: iqm(values) } : {}),
     ...(mid ? { medianRun: { experiment: mid.run.experiment, runId: mid.run.runId, value: mid.value, ...(mid.run.sample ? { sample: mid.run.sample } : {}) } } : {}),
   };
   return { summary, observations };
+}
+
+/** An arm with no value because the budget leaves out every config it names: the claim is not tested, not undecided. */
+function untested(arms: readonly ArmSummary[]): string | undefined {
+  const out = arms.filter((s) => s.n === 0 && s.notTrained.length > 0);
+  return out.length === 0 ? undefined : `not tested at this budget: ${out.map((s) => `${s.label}: ${s.notTrained.join("; ")}`).join(" · ")}`;
 }
 
 function needsSeeds(arms: readonly ArmSummary[]): string | undefined {
@@ -160,6 +172,8 @@ function evaluateComparison(c: Comparison, runs: readonly StudyRun[]): Compariso
   const a = summarise(c.a.label, runsOfArm(runs, c.a), (r) => valueOf(r, c.metric));
   const b = summarise(c.b.label, runsOfArm(runs, c.b), (r) => valueOf(r, c.metric));
   const base = { kind: "compare" as const, statement, metric: c.metric, direction: c.direction, a: a.summary, b: b.summary };
+  const skipped = untested([a.summary, b.summary]);
+  if (skipped) return { ...base, verdict: "untested", reason: skipped };
   const short = needsSeeds([a.summary, b.summary]);
   if (short) return { ...base, verdict: "inconclusive", reason: short };
   const e = effectInterval(a.observations, b.observations, c.direction);
@@ -185,6 +199,8 @@ function evaluateRate(c: RateClaim, runs: readonly StudyRun[]): RateResult {
   const successes = Math.round((summary.mean ?? 0) * summary.n);
   const w = wilsonInterval(successes, summary.n);
   const base = { kind: "rate" as const, statement, arm: summary, verdicts, successes, n: summary.n, ...(summary.n > 0 ? { rate: w.rate } : {}), lo: w.lo, hi: w.hi, bound };
+  const skipped = untested([summary]);
+  if (skipped) return { ...base, verdict: "untested", reason: skipped };
   const short = needsSeeds([summary]);
   if (short) return { ...base, verdict: "inconclusive", reason: short };
   const above = w.lo > threshold;
@@ -196,15 +212,17 @@ function evaluateRate(c: RateClaim, runs: readonly StudyRun[]): RateResult {
   return { ...base, verdict, reason };
 }
 
-/** All confirmed → confirmed; any refuted → refuted; otherwise inconclusive. */
+/** All confirmed → confirmed; any refuted → refuted; all untested → untested; otherwise inconclusive. */
 export function combineVerdicts(verdicts: readonly FindingVerdict[]): FindingVerdict {
   if (verdicts.includes("refuted")) return "refuted";
+  if (verdicts.length > 0 && verdicts.every((v) => v === "untested")) return "untested";
   return verdicts.length > 0 && verdicts.every((v) => v === "confirmed") ? "confirmed" : "inconclusive";
 }
 
 function combineReason(parts: readonly { verdict: FindingVerdict }[]): string {
   const count = (v: FindingVerdict) => parts.filter((p) => p.verdict === v).length;
-  return `${count("confirmed")} confirmed, ${count("refuted")} refuted, ${count("inconclusive")} inconclusive of ${parts.length} pairs`;
+  const untestedPairs = count("untested") > 0 ? `, ${count("untested")} not tested at this budget` : "";
+  return `${count("confirmed")} confirmed, ${count("refuted")} refuted, ${count("inconclusive")} inconclusive${untestedPairs} of ${parts.length} pairs`;
 }
 
 function evaluateRanking(c: Ranking, runs: readonly StudyRun[]): RankingResult {

@@ -3,11 +3,11 @@ export { FindingError, arm, armsOf, compare, finding, isStudy, rank, rate, study
 export type { Arm, ArmPart, AxesOf, Claim, Comparison, Direction, Finding, FindingsTypeError, MetricKey, RateClaim, Ranking, Selection, SelectableKey, Study } from "./claim.js";
 export { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, effectInterval, iqm, mean, median, probabilityOfImprovement, wilsonInterval } from "./statistics.js";
 export type { EffectEstimate, Observation, RateEstimate } from "./statistics.js";
-export { BUDGETS, BUDGET_NAMES, applyBudget, describeBudget, isBudgetName, strataKey } from "./budgets.js";
+export { BUDGETS, BUDGET_NAMES, applyBudget, budgetExcludes, denseParams, describeBudget, isBudgetName, seedsFor, strataKey } from "./budgets.js";
 export type { Budget, BudgetName } from "./budgets.js";
 export { MIN_SEEDS, combineVerdicts, decideFinding, evaluateClaim, runsOfArm } from "./evaluate.js";
 export type { ArmSummary, ClaimResult, ComparisonResult, FindingResult, FindingVerdict, RankingResult, RateResult, StudyRun } from "./evaluate.js";
-export { evaluateFinding, evaluateStudy, loadStudyRuns, plansOfStudy, studyPlans, writeStudyReport } from "./study-runs.js";
-export type { EvaluateOptions, StudyOptions } from "./study-runs.js";
+export { evaluateFinding, evaluateStudy, excludedByBudget, loadStudyRuns, plansOfStudy, studyPlans, writeStudyReport } from "./study-runs.js";
+export type { EvaluateOptions, ExcludedRun, StudyOptions } from "./study-runs.js";
 export { claimHeadline, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";

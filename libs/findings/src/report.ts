@@ -23,7 +23,7 @@ export interface StudyReport {
   readonly findings: readonly FindingResult[];
 }
 
-const BADGE = { confirmed: "✅ confirmed", refuted: "❌ refuted", inconclusive: "❔ inconclusive" } as const;
+const BADGE = { confirmed: "✅ confirmed", refuted: "❌ refuted", inconclusive: "❔ inconclusive", untested: "⏸ not tested" } as const;
 
 function num(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return "–";
@@ -66,7 +66,8 @@ function armLine(a: ArmSummary, reportDir: ReportDir): string {
       : ` · median run ${a.medianRun.runId}`
     : "";
   const missing = a.missing > 0 ? ` · ${a.missing} run(s) unfinished or without a value` : "";
-  return `  - **${a.label}**: n = ${a.n} (${a.strata} config(s), ≥ ${a.minSeeds} seed(s) each), mean ${num(a.mean)}, IQM ${num(a.iqm)}${missing}${grid}`;
+  const left = a.notTrained.length > 0 ? ` · ${a.notTrained.length} config(s) not trained at this budget` : "";
+  return `  - **${a.label}**: n = ${a.n} (${a.strata} config(s), ≥ ${a.minSeeds} seed(s) each), mean ${num(a.mean)}, IQM ${num(a.iqm)}${missing}${left}${grid}`;
 }
 
 function claimSection(c: ClaimResult, reportDir: ReportDir): string[] {
@@ -93,7 +94,7 @@ export function renderMarkdown(r: StudyReport, reportDir: ReportDir): string {
     `- **Commit**: ${r.commit ?? "unknown"} · **generated** ${r.generatedAt}`,
     `- **Runs**: ${r.runs.finished} of ${r.runs.planned} planned runs finished at this budget`,
     `- **Regenerate**: \`${r.command}\``,
-    `- **Method**: per arm the metric's mean and IQM over seeds; effect = difference of means with a 95% stratified percentile bootstrap (${BOOTSTRAP_RESAMPLES} resamples, seed ${BOOTSTRAP_SEED}, strata = configs); verdict rates with 95% Wilson intervals; confirmed when the interval excludes no effect on the claimed side, refuted when on the other, else inconclusive; never decided with fewer than 2 seeds per config (libs/findings/README.md).`,
+    `- **Method**: per arm the metric's mean and IQM over seeds; effect = difference of means with a 95% stratified percentile bootstrap (${BOOTSTRAP_RESAMPLES} resamples, seed ${BOOTSTRAP_SEED}, strata = configs); verdict rates with 95% Wilson intervals; confirmed when the interval excludes no effect on the claimed side, refuted when on the other, else inconclusive; not tested when the budget trains none of an arm's configs; verdicts judged from each run's records up to the budget's epochs; never decided with fewer than 2 seeds per config (libs/findings/README.md).`,
     "",
     "| # | finding | verdict | effect | 95% interval | n | budget |",
     "| --- | --- | --- | --- | --- | --- | --- |",

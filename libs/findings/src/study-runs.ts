@@ -3,10 +3,11 @@
  * to what each of those runs measured.
  */
 import path from "node:path";
-import type { Experiment, RunPlan, RunSpec } from "@ganscope/dsl";
+import { runId, type Experiment, type RunPlan, type RunSpec } from "@ganscope/dsl";
+import { judgeRun } from "@ganscope/metrics";
 import { RunStore, writeFileAtomic, writeJsonAtomic } from "@ganscope/tracking";
 import { armsOf, type Arm, type Finding, type Study } from "./claim.js";
-import { applyBudget, describeBudget, type Budget } from "./budgets.js";
+import { applyBudget, budgetExcludes, describeBudget, strataKey, type Budget } from "./budgets.js";
 import { renderMarkdown, type StudyReport } from "./report.js";
 import { decideFinding, type FindingResult, type StudyRun } from "./evaluate.js";
 
@@ -34,6 +35,31 @@ export function studyPlans(findings: readonly Finding[], budget: Budget): RunPla
   });
 }
 
+/** A config an arm names that the budget leaves out, and why (its runs are never trained at this budget). */
+export interface ExcludedRun {
+  readonly experiment: string;
+  readonly spec: RunSpec;
+  readonly reason: string;
+}
+
+/** The configs the study's arms name that the budget does not train, once per config (at the budget's first seed). */
+export function excludedByBudget(findings: readonly Finding[], budget: Budget): ExcludedRun[] {
+  const arms = armsOfFindings(findings);
+  const experiments: Experiment[] = [];
+  for (const a of arms) for (const p of a.parts) if (!experiments.includes(p.experiment)) experiments.push(p.experiment);
+  const seen = new Set<string>();
+  return experiments.flatMap((e) =>
+    e.compile().runs.flatMap((r) => {
+      const reason = budgetExcludes(r.config, budget);
+      const key = `${e.definition.name}|${strataKey(r.config)}`;
+      if (reason === undefined || !named(r, e, arms) || seen.has(key)) return [];
+      seen.add(key);
+      const config = { ...r.config, epochs: budget.epochs, limit: budget.limit, seed: budget.seeds[0] };
+      return [{ experiment: e.definition.name, spec: { runId: runId(config), config, varied: r.varied }, reason }];
+    }),
+  );
+}
+
 /** The plans of a whole study at a budget. */
 export function plansOfStudy(s: Study, budget: Budget): RunPlan[] {
   return studyPlans(s.findings, budget);
@@ -55,8 +81,9 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
       const finished = last !== undefined && (last.epoch === budget.epochs || (endedEarly && all.length === records.length));
       const metrics: Record<string, number> = {};
       for (const r of records) for (const [k, v] of Object.entries(r)) if (typeof v === "number" && Number.isFinite(v)) metrics[k] = v;
-      // summary.json judges the run at its last epoch: only valid when that is this budget's.
-      const verdict = typeof summary?.["verdict"] === "string" && summary["epochs"] === (last?.epoch ?? -1) && finished ? (summary["verdict"] as string) : undefined;
+      // Judged here, from the records up to the budget's epochs, with today's rules: summary.json holds the verdict at the run's own
+      // last epoch (wrong for a run extended past this budget) and by the rules of the code that trained it.
+      const verdict = finished ? judgeRun(records).verdict : undefined;
       const sample = (await run.samples()).filter((s) => s.epoch <= budget.epochs).at(-1)?.file;
       out.push({
         experiment: plan.experiment,
@@ -70,6 +97,11 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
     }
   }
   return out;
+}
+
+/** The configs the budget leaves out, as runs that will never have a value, so their arms say why. */
+function notTrainedRuns(findings: readonly Finding[], budget: Budget): StudyRun[] {
+  return excludedByBudget(findings, budget).map((x) => ({ experiment: x.experiment, runId: x.spec.runId, config: x.spec.config, finished: false, metrics: {}, notTrained: x.reason }));
 }
 
 export interface EvaluateOptions {
@@ -88,7 +120,7 @@ export interface EvaluateOptions {
 export async function evaluateFinding(f: Finding, options: EvaluateOptions): Promise<FindingResult> {
   const store = new RunStore(path.resolve(options.resultsDir ?? "results"));
   const plans = studyPlans([f], options.budget);
-  return decideFinding(f, await loadStudyRuns(store, plans, options.budget), options.budget);
+  return decideFinding(f, [...(await loadStudyRuns(store, plans, options.budget)), ...notTrainedRuns([f], options.budget)], options.budget);
 }
 
 export interface StudyOptions extends EvaluateOptions {
@@ -101,8 +133,9 @@ export interface StudyOptions extends EvaluateOptions {
 export async function evaluateStudy(s: Study, options: StudyOptions): Promise<StudyReport> {
   const store = new RunStore(path.resolve(options.resultsDir ?? "results"));
   const plans = plansOfStudy(s, options.budget);
-  const runs = await loadStudyRuns(store, plans, options.budget);
-  const unique = new Map(runs.map((r) => [r.runId, r]));
+  const trained = await loadStudyRuns(store, plans, options.budget);
+  const unique = new Map(trained.map((r) => [r.runId, r]));
+  const runs = [...trained, ...notTrainedRuns(s.findings, options.budget)];
   return {
     study: s.name,
     description: s.description,

@@ -274,8 +274,12 @@ export class MlflowSync {
     const now = Date.now();
     const metrics: MlflowMetric[] = [];
     const serverEpochs = new Set(records.map((r) => r.epoch));
+    // runs/get lists the latest value of every key the run has: a key it lacks has no history to ask for (a new run has none),
+    // which saves one request per key (~40 a run, most of a first sync's time).
+    const onServer = new Set((mlRun.data.metrics ?? []).map((m) => m.key));
+    const historyOf = async (key: string) => (onServer.has(key) ? await this.client.getMetricHistory(runId, key) : []);
     for (const key of keys) {
-      const steps = new Set((await this.client.getMetricHistory(runId, mlflowMetricKey(key))).map((m) => m.step));
+      const steps = new Set((await historyOf(mlflowMetricKey(key))).map((m) => m.step));
       steps.forEach((s) => serverEpochs.add(s));
       for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: r[key] } as EpochRecord, now));
     }
@@ -283,7 +287,7 @@ export class MlflowSync {
     // Final and best values (summary.json), each once at its epoch: sortable columns in the runs table.
     const summaryMetrics: MlflowMetric[] = [];
     for (const m of summaryMetricsOf(summaryJson, records.at(-1)?.epoch ?? 0, now)) {
-      const logged = await this.client.getMetricHistory(runId, m.key);
+      const logged = await historyOf(m.key);
       if (!logged.some((l) => l.step === m.step && Number(l.value) === m.value)) summaryMetrics.push(m);
     }
     await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics: [...metrics, ...summaryMetrics] });
