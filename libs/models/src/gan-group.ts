@@ -20,7 +20,8 @@ import { activate } from "./mlp.js";
  * only share the arithmetic's shapes, so a run's numbers are the ones it
  * would have had alone: bit for bit on the cpu backend (gan-group.test.ts),
  * and on tensorflow too when each run's products are larger than 128·128
- * multiply-adds (all of the study's sizes). Below that, with K > 1,
+ * multiply-adds (all of the study's sizes; a logit layer's one column is
+ * exact either way). Below that, with K > 1,
  * TensorFlow's BatchMatMul switches to a per-batch sequential kernel that
  * rounds differently from the MatMul a run alone uses, and the last-bit
  * difference grows over training (gan-group.test.ts measures it).
