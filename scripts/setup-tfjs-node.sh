@@ -20,6 +20,8 @@
 #       the backend the README calls the default.
 #
 # GANSCOPE_SKIP_TFJS_NODE=1 skips it (ganscope then trains on wasm).
+# GANSCOPE_TFJS_NODE_GPU=1 (or an NVIDIA driver) also builds the GPU-capable
+# binding, scripts/setup-tfjs-node-gpu.sh; =0 never does.
 # The wheel's library (~1 GB unpacked) is kept once per machine under
 # ${GANSCOPE_CACHE_HOME:-~/.cache/ganscope}/libtensorflow-<version>.
 # Needs python3 with pip, unzip, make and g++.
@@ -48,6 +50,19 @@ build_failed() {
 }
 
 [ "${GANSCOPE_SKIP_TFJS_NODE:-}" = "1" ] && { say "skipped (GANSCOPE_SKIP_TFJS_NODE=1)"; exit 0; }
+
+# Also a GPU-capable build, in a folder of its own (node_modules/.ganscope/tfjs-node-gpu),
+# where the machine has an NVIDIA driver or GANSCOPE_TFJS_NODE_GPU=1 asks for it
+# (scripts/setup-tfjs-node-gpu.sh says how and what it costs). The CPU build below is
+# made either way; GANSCOPE_TFJS_NODE_GPU=0 never builds the GPU one.
+GPU="${GANSCOPE_TFJS_NODE_GPU:-}"
+if [ "$GPU" = "1" ] || { [ "$GPU" != "0" ] && [ -e /proc/driver/nvidia/version ]; }; then
+  if ! bash "$ROOT/scripts/setup-tfjs-node-gpu.sh"; then
+    say "the GPU-capable build failed (above); the CPU build goes on"
+    # Asked for by name: --strict fails, as for the CPU build.
+    [ "$GPU" = "1" ] && [ "$STRICT" = "1" ] && exit 1
+  fi
+fi
 
 PKG="$ROOT/node_modules/@tensorflow/tfjs-node"
 [ -f "$PKG/package.json" ] || give_up "@tensorflow/tfjs-node is not installed (an optional dependency: an npm without allowScripts runs its downloading install script, which fails, and then drops it)"

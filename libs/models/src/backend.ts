@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -27,6 +28,29 @@ const require = createRequire(import.meta.url);
  */
 export const TFJS_NODE_ENV = "GANSCOPE_TFJS_NODE";
 
+/**
+ * `1` loads the GPU-capable build (scripts/setup-tfjs-node-gpu.sh) and fails
+ * if it is not there; `0` never loads it. Unset, it is loaded where the
+ * machine has an NVIDIA driver and the build exists.
+ */
+export const TFJS_NODE_GPU_ENV = "GANSCOPE_TFJS_NODE_GPU";
+
+/**
+ * Where scripts/setup-tfjs-node-gpu.sh puts the binding it compiles against
+ * TensorFlow's GPU wheel: a folder of its own inside node_modules (so that
+ * the package resolves the same @tensorflow/tfjs-core as ganscope), away
+ * from the default CPU build in node_modules/@tensorflow/tfjs-node.
+ */
+export function gpuBuildDir(): string {
+  return path.resolve(path.dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "../../.ganscope/tfjs-node-gpu");
+}
+
+/** What the GPU build was built from (its marker file), or null where it was not built. */
+export function gpuBuildInfo(): string | null {
+  const marker = path.join(gpuBuildDir(), ".ganscope-gpu-build");
+  return existsSync(marker) ? readFileSync(marker, "utf8").trim() : null;
+}
+
 function versionOf(pkg: string): string {
   try {
     return (require(path.isAbsolute(pkg) ? path.join(pkg, "package.json") : `${pkg}/package.json`) as { version: string }).version;
@@ -53,12 +77,25 @@ async function tryNative(): Promise<{ provider: string } | { error: string }> {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   const errors: string[] = [];
   const custom = process.env[TFJS_NODE_ENV];
+  const gpu = process.env[TFJS_NODE_GPU_ENV];
+  const gpuDir = gpuBuildDir();
+  // Asked for by name (=1): that build or an error, as --backend does. Unset: where a driver is.
+  const gpuFirst = gpu === "1" ? "only" : gpu !== "0" && existsSync("/proc/driver/nvidia/version") && gpuBuildInfo() !== null;
   // A binding built outside node_modules is used only when asked for.
-  const candidates = custom ? [path.resolve(custom)] : ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
+  const candidates = custom ? [path.resolve(custom)] : gpuFirst === "only" ? [gpuDir] : [...(gpuFirst ? [gpuDir] : []), "@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
   for (const pkg of candidates) {
+    if (pkg === gpuDir && gpuBuildInfo() === null) {
+      errors.push(`${TFJS_NODE_GPU_ENV}=1 but there is no GPU build in ${gpuDir} (run: ${TFJS_NODE_GPU_ENV}=1 bash scripts/setup-tfjs-node-gpu.sh)`);
+      continue;
+    }
     try {
-      await import(custom ? pathToFileURL(path.join(pkg, "dist", "index.js")).href : pkg);
-      if (tf.findBackend("tensorflow")) {
+      await import(path.isAbsolute(pkg) ? pathToFileURL(path.join(pkg, "dist", "index.js")).href : pkg);
+      const backend = tf.findBackend("tensorflow") as (tf.KernelBackend & { isUsingGpuDevice?: boolean }) | null;
+      if (backend) {
+        if (pkg === gpuDir) {
+          const device = backend.isUsingGpuDevice ? "a GPU in use" : "no GPU found, CPU kernels";
+          return { provider: `@tensorflow/tfjs-node@${versionOf(pkg)} built against ${gpuBuildInfo()} from ${pkg}: ${device}` };
+        }
         return { provider: custom ? `@tensorflow/tfjs-node@${versionOf(pkg)} from ${pkg}` : `${pkg}@${versionOf(pkg)}` };
       }
       errors.push(`${pkg}: loaded but registered no backend`);

@@ -19,7 +19,12 @@ import { activate } from "./mlp.js";
  * masks from its own (seed, step), its own learning rates and betas. Runs
  * only share the arithmetic's shapes, so a run's numbers are the ones it
  * would have had alone: bit for bit on the cpu backend (gan-group.test.ts),
- * to rounding on tensorflow (batched and plain matmuls round differently).
+ * and on tensorflow too when each run's products are larger than 128·128
+ * multiply-adds (all of the study's sizes; a logit layer's one column is
+ * exact either way). Below that, with K > 1,
+ * TensorFlow's BatchMatMul switches to a per-batch sequential kernel that
+ * rounds differently from the MatMul a run alone uses, and the last-bit
+ * difference grows over training (gan-group.test.ts measures it).
  */
 export interface GanGroup {
   /** The member runs, one single-run Gan each; {@link GanGroup.sync} writes the group's state into them. */
@@ -136,15 +141,17 @@ const f32 = Math.fround;
  * started together), the update is FusedAdamOptimizer over the stacked
  * variables: one kernel per variable for all K runs (ResourceApplyAdam on
  * tensorflow). TensorFlow's Adam kernels take lr and betas as scalars only,
- * so otherwise the update is tf.train.adam's own sequence of ops with
- * per-run [K, 1, …] operands broadcast over each run's slice — the same
- * float32 operations in the same order, hence still bit-identical on cpu.
+ * so otherwise the update is the single-run update's own sequence of ops
+ * with per-run [K, 1, …] operands broadcast over each run's slice: on
+ * tensorflow ResourceApplyAdam's, on cpu and wasm tf.train.adam's. The same
+ * float32 operations in the same order, hence bit-identical to each run's
+ * own optimiser on every backend (gan-group.test.ts, "GroupAdam").
  */
 export class GroupAdam {
   private shared: FusedAdamOptimizer | null = null;
   private m: tf.Variable[] = [];
   private v: tf.Variable[] = [];
-  private perRun: { b1: tf.Tensor; c1: tf.Tensor; b2: tf.Tensor; c2: tf.Tensor; negLr: tf.Tensor; eps: tf.Scalar } | null = null;
+  private perRun: { b1: tf.Tensor; c1: tf.Tensor; b2: tf.Tensor; c2: tf.Tensor; c1f: tf.Tensor; c2f: tf.Tensor; negLr: tf.Tensor; eps: tf.Scalar } | null = null;
 
   constructor(
     private readonly vars: readonly tf.Variable[],
@@ -173,6 +180,11 @@ export class GroupAdam {
         c1: tf.keep(col(runs.map((r) => 1 - r.beta1))),
         b2: tf.keep(col(runs.map((r) => r.beta2))),
         c2: tf.keep(col(runs.map((r) => 1 - r.beta2))),
+        // 1 − β as ResourceApplyAdam computes it, from β as a float32 scalar in float32
+        // (for β₂ = 0.999: 0.0009999871, where tf.train.adam's float32(1 − 0.999) is
+        // 0.0010000000; that 1.3e-5 was most of the fused-vs-alone difference on tensorflow).
+        c1f: tf.keep(col(runs.map((r) => f32(1 - f32(r.beta1))))),
+        c2f: tf.keep(col(runs.map((r) => f32(1 - f32(r.beta2))))),
         negLr: tf.keep(col(runs.map((r) => -r.lr))),
         eps: tf.keep(tf.scalar(epsilon)),
       }));
@@ -195,15 +207,17 @@ export class GroupAdam {
       tf.tidy(() => {
         const c = (t: tf.Tensor, rank: number) => GroupAdam.col(t, rank);
         if (tf.getBackend() === "tensorflow") {
-          // ResourceApplyAdam's formula (what a run alone gets on this backend), per run:
+          // ResourceApplyAdam's float32 operations in its order (training_ops.cc,
+          // ApplyAdamNonCuda: no fused multiply-adds, checked bit for bit in
+          // gan-group.test.ts), per run — what a run alone gets on this backend:
           // m += (g − m)(1 − β₁), v += (g² − v)(1 − β₂), w −= α·m / (√v + ε̂),
           // α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), ε̂ = ε·√(1 − β₂ᵗ) as FusedAdamOptimizer passes it.
           const alpha = tf.tensor1d(this.runs.map((r) => r32(r32(r32(r.lr) * r32(Math.sqrt(r32(1 - r.accBeta2)))) / r32(1 - r.accBeta1))));
           const epsHat = tf.tensor1d(this.runs.map((r) => r32(r32(this.epsilon) * r32(Math.sqrt(r32(1 - r.accBeta2))))));
           this.vars.forEach((x, i) => {
             const g = grads[i]!;
-            const m = tf.add(this.m[i]!, tf.mul(tf.sub(g, this.m[i]!), c(p.c1, x.rank)));
-            const v = tf.add(this.v[i]!, tf.mul(tf.sub(tf.square(g), this.v[i]!), c(p.c2, x.rank)));
+            const m = tf.add(this.m[i]!, tf.mul(tf.sub(g, this.m[i]!), c(p.c1f, x.rank)));
+            const v = tf.add(this.v[i]!, tf.mul(tf.sub(tf.square(g), this.v[i]!), c(p.c2f, x.rank)));
             this.m[i]!.assign(m);
             this.v[i]!.assign(v);
             x.assign(tf.sub(x, tf.div(tf.mul(m, c(alpha, x.rank)), tf.add(tf.sqrt(v), c(epsHat, x.rank)))));

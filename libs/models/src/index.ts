@@ -1,4 +1,4 @@
-export { BACKENDS, TFJS_NODE_ENV, selectBackend, type BackendInfo, type BackendName } from "./backend.js";
+export { BACKENDS, TFJS_NODE_ENV, TFJS_NODE_GPU_ENV, gpuBuildDir, gpuBuildInfo, selectBackend, type BackendInfo, type BackendName } from "./backend.js";
 export { activate, buildMlp, type Dense, type Mlp, type MlpArgs } from "./mlp.js";
 export { createGan, type Gan, type StepStats } from "./gan.js";
 export { CheckpointError, encodeCheckpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint, type CheckpointHeader } from "./checkpoint.js";
