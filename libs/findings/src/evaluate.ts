@@ -131,7 +131,8 @@ function summarise(label: string, named: readonly StudyRun[], value: (r: StudyRu
   const withValue: { run: StudyRun; value: number }[] = [];
   const runs: ArmSummary["runs"][number][] = [];
   const perStratum = new Map<string, number>();
-  for (const r of named) perStratum.set(strataKey(r.config), 0);
+  // A config the budget does not train is no stratum: it is counted apart (notTrained), not as a config with 0 seeds.
+  for (const r of named) if (r.notTrained === undefined) perStratum.set(strataKey(r.config), 0);
   for (const r of named) {
     const v = value(r);
     runs.push({ experiment: r.experiment, runId: r.runId, seed: r.config.seed, ...(v !== undefined ? { value: v } : {}) });
