@@ -19,7 +19,7 @@ const runs = JSON.parse(readFileSync(path.join(FIXTURE_DIR, "runs.json"), "utf8"
  * confusion matrix). A change to the rules or thresholds that lowers it
  * fails; so does a fixture that falls under the issue's 90%.
  */
-const MEASURED_AGREEMENT = 164 / 178;
+const MEASURED_AGREEMENT = 168 / 182;
 const TARGET_AGREEMENT = 0.9;
 
 function verdictAt(run: string, epoch: number): Verdict {
