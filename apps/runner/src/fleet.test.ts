@@ -155,6 +155,20 @@ async function rest<T>(endpoint: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The epoch of the run's checkpoint that MLflow's `ganscope.checkpoint_epoch` tag names (what a worker resumes from), 0 if none yet. */
+async function mlflowCheckpointEpoch(runId: string): Promise<number> {
+  try {
+    const exp = await restGet<{ experiment: { experiment_id: string } }>("experiments/get-by-name", { experiment_name: EXPERIMENT });
+    const { runs } = await rest<{ runs?: { data: { tags?: { key: string; value: string }[] } }[] }>("runs/search", {
+      experiment_ids: [exp.experiment.experiment_id],
+      filter: `tags.\`ganscope.run_id\` = '${runId}'`,
+    });
+    return Number(runs?.[0]?.data.tags?.find((t) => t.key === "ganscope.checkpoint_epoch")?.value ?? 0);
+  } catch {
+    return 0; // the experiment is not in MLflow yet
+  }
+}
+
 async function restGet<T>(endpoint: string, query: Record<string, string>): Promise<T> {
   const res = await fetch(`${mlflow.uri}/api/2.0/mlflow/${endpoint}?${new URLSearchParams(query)}`);
   if (!res.ok) throw new Error(`${endpoint}: HTTP ${res.status} ${await res.text()}`);
@@ -212,10 +226,12 @@ describe("a plan served by a fleet of workers through Redis", () => {
       await until("the second coordinator to attach", () => /0 runs added, 6 already queued or done/.test(c2.out()));
 
       // A machine dies mid-run.
-      const victim = await until("a worker in the middle of a run", () => {
+      // A run whose checkpoint has reached MLflow: the upload trails the local status.json by a moment (longer on a loaded
+      // machine), and a run killed before it rightly starts again from epoch 1 elsewhere; this test is about resuming.
+      const victim = await until("a worker in the middle of a run, its checkpoint in MLflow", async () => {
         for (const p of w) {
           const m = midRun(p.name);
-          if (m) return { proc: p, ...m };
+          if (m && (await mlflowCheckpointEpoch(m.runId)) >= 1) return { proc: p, ...m };
         }
         return undefined;
       });
