@@ -15,6 +15,13 @@ function armsOfFindings(findings: readonly Finding[]): Arm[] {
   return findings.flatMap((f) => f.claims.flatMap(armsOf));
 }
 
+/** The experiments the arms read, once each, in the order they first appear. */
+function experimentsOf(arms: readonly Arm[]): Experiment[] {
+  const out: Experiment[] = [];
+  for (const a of arms) for (const p of a.parts) if (!out.includes(p.experiment)) out.push(p.experiment);
+  return out;
+}
+
 function named(spec: RunSpec, experiment: Experiment, arms: readonly Arm[]): boolean {
   return arms.some((a) =>
     a.parts.some((p) => p.experiment === experiment && Object.entries(p.select).every(([k, values]) => values.includes(spec.config[k as keyof RunSpec["config"]]))),
@@ -27,9 +34,7 @@ function named(spec: RunSpec, experiment: Experiment, arms: readonly Arm[]): boo
  */
 export function studyPlans(findings: readonly Finding[], budget: Budget): RunPlan[] {
   const arms = armsOfFindings(findings);
-  const experiments: Experiment[] = [];
-  for (const a of arms) for (const p of a.parts) if (!experiments.includes(p.experiment)) experiments.push(p.experiment);
-  return experiments.map((e) => {
+  return experimentsOf(arms).map((e) => {
     const plan = applyBudget(e.compile(), budget);
     return { ...plan, runs: plan.runs.filter((r) => named(r, e, arms)) };
   });
@@ -45,10 +50,8 @@ export interface ExcludedRun {
 /** The configs the study's arms name that the budget does not train, once per config (at the budget's first seed). */
 export function excludedByBudget(findings: readonly Finding[], budget: Budget): ExcludedRun[] {
   const arms = armsOfFindings(findings);
-  const experiments: Experiment[] = [];
-  for (const a of arms) for (const p of a.parts) if (!experiments.includes(p.experiment)) experiments.push(p.experiment);
   const seen = new Set<string>();
-  return experiments.flatMap((e) =>
+  return experimentsOf(arms).flatMap((e) =>
     e.compile().runs.flatMap((r) => {
       const reason = budgetExcludes(r.config, budget);
       const key = `${e.definition.name}|${strataKey(r.config)}`;
