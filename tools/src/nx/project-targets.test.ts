@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -10,8 +11,11 @@ import { projectTargets } from "./project-targets.js";
 const root = workspaceRoot();
 const run = promisify(execFile);
 // The real Nx, without daemon, as a fresh `nx` command sees the plugins.
+// Its own graph cache: another test file running nx at the same time (experiments-plugin) raced this one for the shared
+// .nx/workspace-data on a fresh clone ("No cached ProjectGraph is available").
+const NX_DATA = mkdtempSync(path.join(os.tmpdir(), "nx-data-"));
 const nx = async (...args: string[]) =>
-  (await run(process.execPath, ["node_modules/nx/dist/bin/nx.js", ...args], { cwd: root, timeout: 120_000, env: { ...process.env, NX_DAEMON: "false" } })).stdout;
+  (await run(process.execPath, ["node_modules/nx/dist/bin/nx.js", ...args], { cwd: root, timeout: 120_000, env: { ...process.env, NX_DAEMON: "false", NX_WORKSPACE_DATA_DIRECTORY: NX_DATA } })).stdout;
 interface Graph {
   graph: { nodes: Record<string, { data: { targets: Record<string, unknown> } }>; dependencies: Record<string, { target: string }[]> };
 }
