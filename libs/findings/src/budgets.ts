@@ -27,29 +27,23 @@ export interface Budget {
   readonly maxParams?: number;
 }
 
+const CPU = {
+  name: "cpu",
+  epochs: 8,
+  limit: 6400,
+  seeds: [0, 1, 2],
+  large: { params: 4e6, seeds: [0, 1] },
+  maxParams: 8e6,
+  purpose: "the study on the 2-core CPU in about two hours: 400 steps of 128 a run; 2 seeds for networks above 4M parameters, none above 8M (a 20-layer step costs ~70 baseline steps)",
+} as const satisfies Budget;
+
 export const BUDGETS = {
   /** CI: a few seconds a run; checks the pipeline end to end, decides nothing about GANs. */
   smoke: { name: "smoke", epochs: 2, limit: 512, seeds: [0, 1], purpose: "CI: the whole pipeline in minutes; at 8 steps a run no GAN has learned digits, so verdicts say little" },
   /** What the shared 2-core machine trains for the study in about two hours. */
-  cpu: {
-    name: "cpu",
-    epochs: 8,
-    limit: 6400,
-    seeds: [0, 1, 2],
-    large: { params: 4e6, seeds: [0, 1] },
-    maxParams: 8e6,
-    purpose: "the study on the 2-core CPU in about two hours: 400 steps of 128 a run; 2 seeds for networks above 4M parameters, none above 8M (a 20-layer step costs ~70 baseline steps)",
-  },
-  /** More epochs of the cpu budget's runs: the same run ids, extended rather than retrained. */
-  "cpu-long": {
-    name: "cpu-long",
-    epochs: 40,
-    limit: 6400,
-    seeds: [0, 1, 2],
-    large: { params: 4e6, seeds: [0, 1] },
-    maxParams: 8e6,
-    purpose: "the cpu budget's runs extended to 40 epochs (same configs and run ids, only epochs grow)",
-  },
+  cpu: CPU,
+  /** More epochs of the cpu budget's runs: everything else is cpu's, so the run ids are the same and runs are extended, not retrained. */
+  "cpu-long": { ...CPU, name: "cpu-long", epochs: 40, purpose: "the cpu budget's runs extended to 40 epochs (same configs and run ids, only epochs grow)" },
   /** The seed report's own budget, over 5 seeds. */
   full: { name: "full", epochs: 100, limit: 0, seeds: [0, 1, 2, 3, 4], purpose: "the seed's 100 epochs × 60,000 digits, over 5 seeds" },
 } as const satisfies Record<string, Budget>;
