@@ -5,26 +5,27 @@ import { dropoutMultiplier } from "./dropout.js";
 import { FusedAdamOptimizer } from "./fused-adam.js";
 import { STAT_KEYS, seededNormal, stepSeed, type Gan, type StepStats } from "./gan.js";
 import { activate } from "./mlp.js";
+import { sumOfSquaresPerRun } from "./tensorflow-ops.js";
 
 /**
  * Sweep fusion (the idea of HFTA, Wang et al., MLSys 2021): K runs whose
  * networks have the same shapes train as one model. Every weight is stacked
  * [K, in, out], every product is one batched matmul over the K runs, and
- * each Adam update is one kernel per stacked variable — so the ~175 eager
- * calls a training step costs are paid once for K runs instead of K times.
+ * each Adam update is one kernel per stacked variable — so the ~140 eager
+ * calls besides the products that a training step costs are paid once for
+ * K runs instead of K times. (What that buys on a CPU, where the products
+ * are most of a step, is measured in bench/README.md.)
  *
  * Each run keeps its own trajectory: its own initial weights (it joins from
  * a single-run {@link Gan}, fresh or restored from a checkpoint), its own
  * batches (the caller stacks one batch per run), its own noise and dropout
  * masks from its own (seed, step), its own learning rates and betas. Runs
  * only share the arithmetic's shapes, so a run's numbers are the ones it
- * would have had alone: bit for bit on the cpu backend (gan-group.test.ts),
- * and on tensorflow too when each run's products are larger than 128·128
- * multiply-adds (all of the study's sizes; a logit layer's one column is
- * exact either way). Below that, with K > 1,
- * TensorFlow's BatchMatMul switches to a per-batch sequential kernel that
- * rounds differently from the MatMul a run alone uses, and the last-bit
- * difference grows over training (gan-group.test.ts measures it).
+ * would have had alone, bit for bit, on cpu and tensorflow (gan-group.test.ts).
+ * On tensorflow that holds because the batched products are split into one
+ * MatMul per run (tensorflow-ops.ts), the kernel a run alone calls:
+ * TensorFlow's BatchMatMulV2 rounds differently at small sizes, and was
+ * slower on this CPU at every size the bench measured.
  */
 export interface GanGroup {
   /** The member runs, one single-run Gan each; {@link GanGroup.sync} writes the group's state into them. */
@@ -345,7 +346,7 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
   /** Per-run mean BCE on logits [K, batch, 1]: [K]. */
   const bce = (logits: tf.Tensor, label: 0 | 1) => tf.mean(tf.softplus(label === 1 ? tf.neg(logits) : logits), [1, 2]);
   /** Per-run global gradient norm: [K]. */
-  const norms = (grads: tf.Tensor[]) => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g), g.shape.slice(1).map((_, a) => a + 1)))));
+  const norms = (grads: tf.Tensor[]) => tf.sqrt(sumOfSquaresPerRun(grads));
 
   return {
     runs,

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "./backend.js";
 import { FusedAdamOptimizer } from "./fused-adam.js";
-import { sumOfSquares, TfResourceVariable } from "./tensorflow-ops.js";
+import { sumOfSquares, sumOfSquaresPerRun, TfResourceVariable } from "./tensorflow-ops.js";
 import { backendsHere, expectClose } from "./testing.js";
 
 const native = (await backendsHere()).includes("tensorflow");
@@ -168,6 +168,46 @@ describe.runIf(native)("TensorFlow ops on the tensorflow backend", () => {
     const got = sumOfSquares(xs);
     expect(got.dataSync()[0]).toBeCloseTo(1 + 4 + 9 + 0.25 + 0.0625 + 16 + 4, 5);
     tf.dispose([...xs, got]);
+  });
+});
+
+describe.runIf(native)("A fused group's kernels on the tensorflow backend", () => {
+  beforeAll(async () => {
+    await selectBackend("tensorflow");
+  });
+  const dim = fc.integer({ min: 1, max: 40 });
+
+  it("multiplies each of K stacked pairs with the kernel a pair alone gets: the same bits, transposes included", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), dim, dim, dim, fc.boolean(), fc.boolean(), fc.nat(), async (k, m, n, p, ta, tb, seed) => {
+        const a = tf.randomNormal(ta ? [k, n, m] : [k, m, n], 0, 1, "float32", seed) as tf.Tensor3D;
+        const b = tf.randomNormal(tb ? [k, p, n] : [k, n, p], 0, 1, "float32", seed + 1) as tf.Tensor3D;
+        const got = tf.matMul(a, b, ta, tb);
+        expect(got.shape).toEqual([k, m, p]);
+        const as = tf.unstack(a) as tf.Tensor2D[];
+        const bs = tf.unstack(b) as tf.Tensor2D[];
+        const want = as.map((x, i) => tf.matMul(x, bs[i]!, ta, tb));
+        expect(Array.from(await got.data())).toEqual(want.flatMap((w) => Array.from(w.dataSync())));
+        tf.dispose([a, b, got, ...as, ...bs, ...want]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("sums each run's squares with the L2Loss a run alone gets: the same bits as sumOfSquares of each slice", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(fc.tuple(dim, dim), { minLength: 1, maxLength: 4 }), fc.nat(), async (k, shapes, seed) => {
+        const xs = shapes.map(([r, c], i) => tf.randomNormal([k, r, c], 0, 1, "float32", seed + i));
+        const got = await sumOfSquaresPerRun(xs).data();
+        for (let run = 0; run < k; run++) {
+          const slices = xs.map((x) => tf.squeeze(tf.slice(x, run, 1), [0]));
+          expect(got[run]).toBe(sumOfSquares(slices).dataSync()[0]);
+          tf.dispose(slices);
+        }
+        tf.dispose(xs);
+      }),
+      { numRuns: 30 },
+    );
   });
 });
 

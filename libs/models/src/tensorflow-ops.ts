@@ -19,6 +19,7 @@ interface TfBinding {
   TF_ATTR_STRING: number;
   TF_ATTR_SHAPE: number;
   TF_ATTR_FLOAT: number;
+  TF_ATTR_INT: number;
 }
 type OpAttr = { name: string; type: number; value: unknown };
 interface NodeBackend extends tf.KernelBackend {
@@ -130,6 +131,8 @@ const RELU_GRAD = "GanscopeReluGrad";
 const LEAKY_RELU_GRAD = "GanscopeLeakyReluGrad";
 /** ½·Σx² of a tensor in one pass (TensorFlow's L2Loss), for gradient norms. */
 const HALF_SUM_SQUARES = "GanscopeHalfSumSquares";
+/** ½·Σx² of each [k] slice of a stacked tensor: [K]. */
+const HALF_SUM_SQUARES_PER_RUN = "GanscopeHalfSumSquaresPerRun";
 
 /**
  * Σ over tensors of Σx², as a scalar (for a global gradient norm): on
@@ -142,6 +145,22 @@ export function sumOfSquares(xs: readonly tf.Tensor[]): tf.Scalar {
     return tf.mul(tf.addN(xs.map((x) => tf.engine().runKernel(HALF_SUM_SQUARES, { x }) as tf.Scalar)), 2);
   }
   return tf.addN(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
+}
+
+/**
+ * Per run of a fused group: Σ over stacked tensors [K, …] of each run's
+ * Σx², as [K]. On tensorflow each run's slice gets the L2Loss call the run
+ * alone makes on its own gradient ({@link sumOfSquares}), so a fused run's
+ * gradient norm has the same bits as the run's alone; it also reads each
+ * gradient once, where Square then Sum writes a squared copy of it first
+ * (15.6 ms of a K = 8 group step, bench/README.md). Elsewhere Square and Sum
+ * over each run's axes, as sumOfSquares does there.
+ */
+export function sumOfSquaresPerRun(xs: readonly tf.Tensor[]): tf.Tensor1D {
+  if (tf.getBackend() === "tensorflow" && xs.every((x) => x.dtype === "float32")) {
+    return tf.mul(tf.addN(xs.map((x) => tf.engine().runKernel(HALF_SUM_SQUARES_PER_RUN, { x }) as tf.Tensor1D)), 2);
+  }
+  return tf.addN(xs.map((x) => tf.sum(tf.square(x), x.shape.slice(1).map((_, a) => a + 1)))) as tf.Tensor1D;
 }
 
 /** int32 shape/axis tensors by value, kept for the life of the process (see cachedInt32). */
@@ -162,6 +181,9 @@ function cachedInt32(values: readonly number[]): tf.Tensor1D {
   }
   return t;
 }
+
+/** Batched products with more members than this stay one BatchMatMulV2 (the split pays one call per member). */
+const MAX_SPLIT_BATCH = 64;
 
 let kernelsInstalled = false;
 
@@ -189,6 +211,23 @@ export function useTensorflowKernels(): void {
       return be.executeSingleOutput("L2Loss", [floatAttr(be.binding, "T")], [inputs.x!]);
     },
   });
+  tf.registerKernel({
+    kernelName: HALF_SUM_SQUARES_PER_RUN,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend }) => {
+      const be = backend as unknown as NodeBackend;
+      const b = be.binding;
+      const x = inputs.x!;
+      const k = x.shape[0]!;
+      const int = (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
+      // Unpack along axis 0 shares x's buffer where the slices are aligned (they copy otherwise).
+      const slices = be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), int("num", k), int("axis", 0)], [x], k);
+      const halves = slices.map((s) => be.executeSingleOutput("L2Loss", [floatAttr(b, "T")], [s]));
+      const out = be.executeSingleOutput("Pack", [int("N", k), floatAttr(b, "T"), int("axis", 0)], halves);
+      tf.dispose([...slices, ...halves]);
+      return out;
+    },
+  });
   // tfjs-node registered its own BatchMatMul, Reshape and Sum; ours replace them.
   tf.unregisterKernel(tf.BatchMatMul, "tensorflow");
   tf.unregisterKernel(tf.Reshape, "tensorflow");
@@ -205,7 +244,25 @@ export function useTensorflowKernels(): void {
       if (a.shape.length === 2 && bIn.shape.length === 2) {
         return be.executeSingleOutput("MatMul", [typeAttr(b, "T", a.dtype), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)], [a, bIn]);
       }
-      // Batched and broadcasting products as tfjs-node does them.
+      const k = a.shape[0]!;
+      if (a.shape.length === 3 && bIn.shape.length === 3 && bIn.shape[0] === k && k > 1 && k <= MAX_SPLIT_BATCH && a.dtype === "float32") {
+        // A fused group's products (gan-group.ts: K runs' [batch, in] by
+        // [in, out]) as K MatMuls on slices. BatchMatMulV2 took 11.7–24.1 ms
+        // where 8 MatMuls took 8.6–17.5 ms (bench/README.md), and each run's
+        // product is then the very kernel call the run alone makes: the same
+        // bits at every size. Unpack along axis 0 shares the input's buffer
+        // (TensorFlow slices aligned outer dimensions); Pack copies the K products.
+        const int = (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
+        const unpack = (x: tf.TensorInfo) => be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), int("num", k), int("axis", 0)], [x], k);
+        const as = unpack(a);
+        const bs = unpack(bIn);
+        const attrs = [floatAttr(b, "T"), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)];
+        const products = as.map((x, i) => be.executeSingleOutput("MatMul", attrs, [x, bs[i]!]));
+        const out = be.executeSingleOutput("Pack", [int("N", k), floatAttr(b, "T"), int("axis", 0)], products);
+        tf.dispose([...as, ...bs, ...products]);
+        return out;
+      }
+      // Other batched and broadcasting products as tfjs-node does them.
       return be.executeSingleOutput("BatchMatMulV2", [typeAttr(b, "T", a.dtype), boolAttr(b, "adj_x", transposeA), boolAttr(b, "adj_y", transposeB)], [a, bIn]);
     },
   });
