@@ -80,6 +80,13 @@ function parseFuse(v: string): Fuse {
   return n;
 }
 
+/**
+ * The fused kernels' version, part of the measurement cache's key: a
+ * measurement of older kernels says nothing about these. 2: batched products
+ * as one MatMul per run and per-run L2Loss norms on tensorflow.
+ */
+const FUSED_KERNELS = 2;
+
 /** Group sizes --fuse=auto measures. */
 const FUSE_CANDIDATES = [1, 2, 4, 8, 16];
 
@@ -104,7 +111,7 @@ async function fusionPlan(
     const cap = Math.ceil(rs.length / workers);
     const ks = FUSE_CANDIDATES.filter((k) => k <= cap);
     if (ks.length < 2) continue;
-    const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), backend: backend ?? "default", tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", key, ks };
+    const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), backend: backend ?? "default", tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", key, ks, kernels: FUSED_KERNELS };
     const cache = path.join(os.homedir(), ".cache", "ganscope", "fusion", `${createHash("sha1").update(JSON.stringify(machine)).digest("hex").slice(0, 16)}.json`);
     let measured: FusionMeasurement[] | undefined;
     const cached = existsSync(cache);
