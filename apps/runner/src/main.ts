@@ -81,11 +81,12 @@ function parseFuse(v: string): Fuse {
 }
 
 /**
- * The fused kernels' version, part of the measurement cache's key: a
- * measurement of older kernels says nothing about these. 2: batched products
- * as one MatMul per run and per-run L2Loss norms on tensorflow.
+ * The fused kernels' and their measurement's version, part of the
+ * measurement cache's key: a measurement of older kernels says nothing about
+ * these. 2: batched products as one MatMul per run and per-run L2Loss norms
+ * on tensorflow; 3: every size timed twice, the faster round kept.
  */
-const FUSED_KERNELS = 2;
+const FUSED_KERNELS = 3;
 
 /** Group sizes --fuse=auto measures. */
 const FUSE_CANDIDATES = [1, 2, 4, 8, 16];
