@@ -88,3 +88,31 @@ describe("planGroups / chooseK", () => {
     expect(chooseK(m, 1, 2)).toBe(1);
   });
 });
+
+// On tensorflow a fused group's products are one MatMul per run (the kernel a
+// run alone calls), so a fused run's records equal its records alone there too.
+const native = await selectBackend("tensorflow").then(
+  () => true,
+  () => false,
+);
+describe.runIf(native)("trainGroup on tensorflow", () => {
+  it("writes every run's records and samples equal to the run trained alone, bit for bit", async () => {
+    const tensorflow = await selectBackend("tensorflow");
+    try {
+      const alone = path.join(tmp, "tf-alone");
+      for (const s of plan.runs) expect((await trainRun(s, { resultsDir: alone, experiment: plan.experiment, backend: tensorflow })).status).toBe("done");
+      const fused = path.join(tmp, "tf-fused");
+      const outcomes = await trainGroup(plan.runs, { resultsDir: fused, experiment: plan.experiment, backend: tensorflow });
+      expect([...outcomes.values()].map((o) => o.status)).toEqual(plan.runs.map(() => "done"));
+      for (const s of plan.runs) {
+        const got = await records(fused, plan.experiment, s);
+        expect(got.map((r) => r.epoch)).toEqual([1, 2, 3]);
+        expect({ run: plan.runs.indexOf(s), got }).toEqual({ run: plan.runs.indexOf(s), got: await records(alone, plan.experiment, s) });
+        const sample = "samples/epoch-0002.png";
+        expect(readFileSync(new RunStore(fused).run(plan.experiment, s.runId).file(sample)).equals(readFileSync(new RunStore(alone).run(plan.experiment, s.runId).file(sample)))).toBe(true);
+      }
+    } finally {
+      backend = await selectBackend("cpu");
+    }
+  });
+});
