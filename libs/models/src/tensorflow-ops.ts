@@ -40,6 +40,7 @@ function tfDtype(b: TfBinding, dtype: tf.DataType): number {
 const typeAttr = (b: TfBinding, name: string, dtype: tf.DataType): OpAttr => ({ name, type: b.TF_ATTR_TYPE, value: tfDtype(b, dtype) });
 const floatAttr = (b: TfBinding, name: string): OpAttr => typeAttr(b, name, "float32");
 const boolAttr = (b: TfBinding, name: string, value: boolean): OpAttr => ({ name, type: b.TF_ATTR_BOOL, value });
+const intAttr = (b: TfBinding, name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
 
 let resourceCount = 0;
 
@@ -219,11 +220,10 @@ export function useTensorflowKernels(): void {
       const b = be.binding;
       const x = inputs.x!;
       const k = x.shape[0]!;
-      const int = (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
       // Unpack along axis 0 shares x's buffer where the slices are aligned (they copy otherwise).
-      const slices = be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), int("num", k), int("axis", 0)], [x], k);
+      const slices = be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), intAttr(b, "num", k), intAttr(b, "axis", 0)], [x], k);
       const halves = slices.map((s) => be.executeSingleOutput("L2Loss", [floatAttr(b, "T")], [s]));
-      const out = be.executeSingleOutput("Pack", [int("N", k), floatAttr(b, "T"), int("axis", 0)], halves);
+      const out = be.executeSingleOutput("Pack", [intAttr(b, "N", k), floatAttr(b, "T"), intAttr(b, "axis", 0)], halves);
       tf.dispose([...slices, ...halves]);
       return out;
     },
@@ -247,18 +247,18 @@ export function useTensorflowKernels(): void {
       const k = a.shape[0]!;
       if (a.shape.length === 3 && bIn.shape.length === 3 && bIn.shape[0] === k && k > 1 && k <= MAX_SPLIT_BATCH && a.dtype === "float32") {
         // A fused group's products (gan-group.ts: K runs' [batch, in] by
-        // [in, out]) as K MatMuls on slices. BatchMatMulV2 took 11.7–24.1 ms
-        // where 8 MatMuls took 8.6–17.5 ms (bench/README.md), and each run's
-        // product is then the very kernel call the run alone makes: the same
-        // bits at every size. Unpack along axis 0 shares the input's buffer
-        // (TensorFlow slices aligned outer dimensions); Pack copies the K products.
-        const int = (name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
-        const unpack = (x: tf.TensorInfo) => be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), int("num", k), int("axis", 0)], [x], k);
+        // [in, out]) as K MatMuls on slices: each run's product is then the
+        // very kernel call the run alone makes, the same bits at every size,
+        // and the bench model's 9 product shapes at K = 8 took 59.8 ms against
+        // 64.0 with BatchMatMulV2 (bench/matmul-shapes.ts, bench/README.md).
+        // Unpack along axis 0 shares the input's buffer (TensorFlow slices
+        // aligned outer dimensions); Pack copies the K products.
+        const unpack = (x: tf.TensorInfo) => be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), intAttr(b, "num", k), intAttr(b, "axis", 0)], [x], k);
         const as = unpack(a);
         const bs = unpack(bIn);
         const attrs = [floatAttr(b, "T"), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)];
         const products = as.map((x, i) => be.executeSingleOutput("MatMul", attrs, [x, bs[i]!]));
-        const out = be.executeSingleOutput("Pack", [int("N", k), floatAttr(b, "T"), int("axis", 0)], products);
+        const out = be.executeSingleOutput("Pack", [intAttr(b, "N", k), floatAttr(b, "T"), intAttr(b, "axis", 0)], products);
         tf.dispose([...as, ...bs, ...products]);
         return out;
       }
