@@ -42,6 +42,20 @@ const floatAttr = (b: TfBinding, name: string): OpAttr => typeAttr(b, name, "flo
 const boolAttr = (b: TfBinding, name: string, value: boolean): OpAttr => ({ name, type: b.TF_ATTR_BOOL, value });
 const intAttr = (b: TfBinding, name: string, value: number): OpAttr => ({ name, type: b.TF_ATTR_INT, value });
 
+/**
+ * A float32 [K, …] tensor's K slices along axis 0. TensorFlow's Unpack shares
+ * the input's buffer where the slices are aligned (they copy otherwise).
+ */
+function unpackRuns(be: NodeBackend, x: tf.TensorInfo): tf.Tensor[] {
+  const k = x.shape[0]!;
+  return be.executeMultipleOutputs("Unpack", [floatAttr(be.binding, "T"), intAttr(be.binding, "num", k), intAttr(be.binding, "axis", 0)], [x], k);
+}
+
+/** K float32 tensors of one shape stacked along a new axis 0 (a copy). */
+function packRuns(be: NodeBackend, xs: readonly tf.TensorInfo[]): tf.Tensor {
+  return be.executeSingleOutput("Pack", [intAttr(be.binding, "N", xs.length), floatAttr(be.binding, "T"), intAttr(be.binding, "axis", 0)], [...xs]);
+}
+
 let resourceCount = 0;
 
 /**
@@ -217,13 +231,9 @@ export function useTensorflowKernels(): void {
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend }) => {
       const be = backend as unknown as NodeBackend;
-      const b = be.binding;
-      const x = inputs.x!;
-      const k = x.shape[0]!;
-      // Unpack along axis 0 shares x's buffer where the slices are aligned (they copy otherwise).
-      const slices = be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), intAttr(b, "num", k), intAttr(b, "axis", 0)], [x], k);
-      const halves = slices.map((s) => be.executeSingleOutput("L2Loss", [floatAttr(b, "T")], [s]));
-      const out = be.executeSingleOutput("Pack", [intAttr(b, "N", k), floatAttr(b, "T"), intAttr(b, "axis", 0)], halves);
+      const slices = unpackRuns(be, inputs.x!);
+      const halves = slices.map((s) => be.executeSingleOutput("L2Loss", [floatAttr(be.binding, "T")], [s]));
+      const out = packRuns(be, halves);
       tf.dispose([...slices, ...halves]);
       return out;
     },
@@ -251,14 +261,12 @@ export function useTensorflowKernels(): void {
         // very kernel call the run alone makes, the same bits at every size,
         // and the bench model's 9 product shapes at K = 8 took 59.8 ms against
         // 64.0 with BatchMatMulV2 (bench/matmul-shapes.ts, bench/README.md).
-        // Unpack along axis 0 shares the input's buffer (TensorFlow slices
-        // aligned outer dimensions); Pack copies the K products.
-        const unpack = (x: tf.TensorInfo) => be.executeMultipleOutputs("Unpack", [floatAttr(b, "T"), intAttr(b, "num", k), intAttr(b, "axis", 0)], [x], k);
-        const as = unpack(a);
-        const bs = unpack(bIn);
+        // Unpacking shares the operands' buffers; packing copies the K products.
+        const as = unpackRuns(be, a);
+        const bs = unpackRuns(be, bIn);
         const attrs = [floatAttr(b, "T"), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)];
         const products = as.map((x, i) => be.executeSingleOutput("MatMul", attrs, [x, bs[i]!]));
-        const out = be.executeSingleOutput("Pack", [intAttr(b, "N", k), floatAttr(b, "T"), intAttr(b, "axis", 0)], products);
+        const out = packRuns(be, products);
         tf.dispose([...as, ...bs, ...products]);
         return out;
       }
