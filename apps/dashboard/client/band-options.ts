@@ -5,7 +5,7 @@
  */
 import type { CustomSeriesOption, EChartsOption, LineSeriesOption } from "echarts";
 import type { BandPoint } from "./aggregate.js";
-import { emptyGraphic } from "./chart-options.js";
+import { CURVE_GRID, emptyGraphic, epochAxis } from "./chart-options.js";
 import { fmt } from "./format.js";
 
 export interface BandCurve {
@@ -115,18 +115,8 @@ export function bandOption(curves: readonly BandCurve[], intervalName: string): 
     color: drawn.map((c) => c.color),
     tooltip: { trigger: "axis", confine: true, formatter: (p: unknown) => bandTooltip(p as BandTooltipItem[], intervalName) },
     legend: { type: "scroll", top: 0, textStyle: { fontSize: 11 }, data: drawn.map((c) => c.name) },
-    grid: { left: 56, right: 18, top: 34, bottom: 40 },
-    xAxis: {
-      type: "value",
-      name: "epoch",
-      nameLocation: "middle",
-      nameGap: 24,
-      minInterval: 1,
-      min,
-      max,
-      axisLabel: { formatter: (v: number) => (Number.isInteger(v) ? String(v) : "") },
-      axisPointer: { label: { formatter: (p: { value: unknown }) => String(Math.round(Number(p.value))) } },
-    },
+    grid: CURVE_GRID,
+    xAxis: epochAxis({ min, max }),
     yAxis: { type: "value", scale: true },
     dataZoom: [{ type: "inside", filterMode: "none" }],
     // A single epoch draws error bars; side by side, not on top of each other.

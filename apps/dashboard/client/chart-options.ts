@@ -22,6 +22,23 @@ export function pairs(run: RunView, key: string): [number, number][] {
   return out;
 }
 
+/** Room for the legend above and the epoch axis's name below: the per-run curves and the bands over seeds lay out alike. */
+export const CURVE_GRID = { left: 56, right: 18, top: 34, bottom: 40 };
+
+/** The epoch axis of a curve chart: whole epochs on the ticks and in the pointer's label; `range` its min (and max). */
+export function epochAxis(range: { min?: number; max?: number }): EChartsOption["xAxis"] {
+  return {
+    type: "value",
+    name: "epoch",
+    nameLocation: "middle",
+    nameGap: 24,
+    minInterval: 1,
+    ...range,
+    axisLabel: { formatter: (v: number) => (Number.isInteger(v) ? String(v) : "") },
+    axisPointer: { label: { formatter: (p: { value: unknown }) => String(Math.round(Number(p.value))) } },
+  };
+}
+
 export function emptyGraphic(text: string): EChartsOption["graphic"] {
   return { type: "text", left: "center", top: "middle", style: { text, fill: "#66717c", fontSize: 13 } };
 }
@@ -84,17 +101,8 @@ export function curveOption(runs: readonly RunView[], key: string, axes: readonl
     color: runs.map((r) => styles.get(r.runId)!.color),
     tooltip: { trigger: "axis", confine: true, formatter: (p: unknown) => curveTooltip(p as AxisTooltipItem[]) },
     legend: { type: "scroll", top: 0, textStyle: { fontSize: 11 } },
-    grid: { left: 56, right: 18, top: 34, bottom: 40 },
-    xAxis: {
-      type: "value",
-      name: "epoch",
-      nameLocation: "middle",
-      nameGap: 24,
-      minInterval: 1,
-      ...(bounds ?? { min: 1 }),
-      axisLabel: { formatter: (v: number) => (Number.isInteger(v) ? String(v) : "") },
-      axisPointer: { label: { formatter: (p: { value: unknown }) => String(Math.round(Number(p.value))) } },
-    },
+    grid: CURVE_GRID,
+    xAxis: epochAxis(bounds ?? { min: 1 }),
     // The chart's title names the metric; a y-axis name would sit under the legend.
     yAxis: { type: "value", scale: true },
     dataZoom: [{ type: "inside" }],
