@@ -12,7 +12,8 @@ import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { Trainer } from "@ganscope/queue";
 import { MlflowClient, MlflowPull, RunStore, connectionFromEnv } from "@ganscope/tracking";
 import type { RunEvent, RunOutcome } from "@ganscope/training";
-import { TSX, WORKER, forwardStderr } from "./scheduler.js";
+import { forwardStderr } from "./filtered-stderr.js";
+import { TSX, WORKER } from "./scheduler.js";
 import type { FromWorker, ToWorker } from "./worker.js";
 
 interface Child {

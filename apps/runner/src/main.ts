@@ -24,6 +24,7 @@ import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
 import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
+import { reexecWithFilteredStderr } from "./filtered-stderr.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -403,6 +404,10 @@ async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
   }
   return true;
 }
+
+// These commands load the backend in this process (the others train in workers whose stderr is filtered already).
+const [command, ...rest] = process.argv.slice(2);
+if (command === "step-times" || (command === "study" && rest.includes("--dry-run"))) await reexecWithFilteredStderr();
 
 try {
   await program.parseAsync(process.argv);

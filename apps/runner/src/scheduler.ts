@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { FusionMeasurement, RunEvent, RunOutcome } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
+import { forwardStderr } from "./filtered-stderr.js";
 
 export interface ScheduleOptions {
   resultsDir: string;
@@ -34,21 +34,6 @@ export interface ScheduleOptions {
 
 export const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 export const TSX = import.meta.resolve("tsx");
-
-/**
- * Lines libtensorflow prints on stderr when it loads, whatever TF_CPP_MIN_LOG_LEVEL
- * says (absl logs before it is initialised): notices, not problems, and one
- * pair per worker would bury the progress display.
- */
-const TF_STARTUP_NOISE = [/^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/, /^I0000 [\d:. ]+ port\.cc:\d+\] oneDNN custom operations are on\./];
-
-/** Passes a worker's stderr through, line by line, less TensorFlow's start-up notices. */
-export function forwardStderr(child: ChildProcess): void {
-  if (!child.stderr) return;
-  createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
-    if (!TF_STARTUP_NOISE.some((re) => re.test(line))) process.stderr.write(`${line}\n`);
-  });
-}
 
 /**
  * Runs every spec on a pool of worker processes fed from a local queue.

@@ -3,3 +3,4 @@ export { activate, buildMlp, type Dense, type Mlp, type MlpArgs } from "./mlp.js
 export { createGan, type Gan, type StepStats } from "./gan.js";
 export { CheckpointError, encodeCheckpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint, type CheckpointHeader } from "./checkpoint.js";
 export { createGanGroup, fusionKey, stackBatches, type GanGroup } from "./gan-group.js";
+export { isBackendNoise } from "./backend-noise.js";
