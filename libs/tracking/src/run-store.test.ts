@@ -98,7 +98,8 @@ describe("RunDir.removeStaleTemps", () => {
   it("clears what killed atomic writes left (records, samples, checkpoint) and nothing else", async () => {
     const run = new RunStore(tmp).run("temps", "r1");
     const keep = ["metrics.jsonl", "status.json", "checkpoint.bin", ".lock", ".lock.4f1c2d3e-uuid", "samples/epoch-0004.png"];
-    const temps = ["status.json.tmp-17377-rb6huy", "checkpoint.bin.tmp-99", "samples/epoch-0004.png.tmp-17377-rb6huy"];
+    const dead = deadPid();
+    const temps = [`status.json.tmp-${dead}-rb6huy`, `checkpoint.bin.tmp-${dead}`, `samples/epoch-0004.png.tmp-${dead}-rb6huy`];
     for (const f of [...keep, ...temps]) {
       await writeJsonAtomic(run.file(f), {});
     }
@@ -106,6 +107,23 @@ describe("RunDir.removeStaleTemps", () => {
     expect(removed.map((f) => path.relative(run.dir, f)).sort()).toEqual([...temps].sort());
     for (const f of keep) expect(existsSync(run.file(f)), f).toBe(true);
     for (const f of temps) expect(existsSync(run.file(f)), f).toBe(false);
+  });
+});
+
+describe("RunDir.removeStaleTemps and a second runner", () => {
+  it("keeps a live process's temp: another runner's lock request, written while we hold the lock", async () => {
+    const run = new RunStore(tmp).run("temps", "r2");
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+    try {
+      const live = `.lock.0b5e-uuid.tmp-${other.pid}-k2v9qa`;
+      const stale = `.lock.77aa-uuid.tmp-${deadPid()}-k2v9qa`;
+      for (const f of [live, stale]) await writeJsonAtomic(run.file(f), {});
+      const removed = await run.removeStaleTemps();
+      expect(removed.map((f) => path.basename(f))).toEqual([stale]);
+      expect(existsSync(run.file(live))).toBe(true);
+    } finally {
+      other.kill("SIGKILL");
+    }
   });
 });
 

@@ -135,8 +135,8 @@ export class CorruptRecordsError extends Error {
   }
 }
 
-/** What writeFileAtomic and saveCheckpoint name their temp files. */
-const TEMP_FILE = /\.tmp-\d+(-[a-z0-9]+)?$/;
+/** What writeFileAtomic and saveCheckpoint name their temp files: the writer's pid is the first group. */
+const TEMP_FILE = /\.tmp-(\d+)(-[a-z0-9]+)?$/;
 
 /** A run's folder under results/<experiment>/<runId>/. */
 export class RunDir {
@@ -348,13 +348,19 @@ export class RunDir {
   /**
    * Removes the temp files of atomic writes that a killed process left
    * behind (`<file>.tmp-<pid>[-<suffix>]`, never renamed into place). Call it
-   * holding the run's lock: then no other process is mid-write here.
+   * holding the run's lock: then no other process writes the run's files;
+   * a live process's temp (another runner asking for the lock) is kept.
    */
   async removeStaleTemps(): Promise<string[]> {
     const removed: string[] = [];
     for (const dir of [this.dir, path.join(this.dir, RESULTS_FILES.samples)]) {
       const names = await fs.readdir(dir).catch(() => [] as string[]);
-      for (const name of names.filter((n) => TEMP_FILE.test(n))) {
+      for (const name of names) {
+        const pid = TEMP_FILE.exec(name)?.[1];
+        // A live writer's temp is not stale: a second runner writes its private `.lock.<nonce>` here while it
+        // asks for the lock we hold, and removing that mid-write failed its run with ENOENT (fused groups open
+        // their runs in a burst, which made the race likely).
+        if (pid === undefined || (Number(pid) !== process.pid && processAlive(Number(pid)))) continue;
         await fs.rm(path.join(dir, name), { force: true });
         removed.push(path.join(dir, name));
       }
