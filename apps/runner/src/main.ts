@@ -19,6 +19,7 @@ import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type Stor
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
+import { BUDGET_NAMES } from "@ganscope/findings";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
@@ -305,15 +306,16 @@ program
   .command("study")
   .description("train what a study's findings need at a budget (resumable), then write results/<study>/report.md and report.json")
   .requiredOption("--file <path>", "findings file, e.g. experiments/seed/findings.ts")
-  .requiredOption("--budget <name>", "budget profile: smoke, cpu, cpu-long, full (libs/findings/src/budgets.ts)")
+  .requiredOption("--budget <name>", `budget profile: ${BUDGET_NAMES.join(", ")} (libs/findings/src/budgets.ts)`)
   .option("--dry-run", "print the runs and their estimated cost on this machine, train nothing")
   .option("--report-only", "decide the findings from what the store holds, train nothing")
   .option("--only <id...>", "only these findings")
   .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .option("--fuse <mode>", "train the seeds of one config as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
-  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string }) => {
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string; fuse: Fuse }) => {
     const budget = budgetOf(opts.budget);
     const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
     if (opts.dryRun) {
@@ -322,7 +324,11 @@ program
     }
     const t0 = performance.now();
     if (!opts.reportOnly) {
-      const { failed } = await trainStudy(study, budget, { ...opts, stepsPerEpoch: stepsPerEpochOf });
+      const { failed } = await trainStudy(study, budget, {
+        ...opts,
+        stepsPerEpoch: stepsPerEpochOf,
+        fusion: (runs, workers) => fusionPlan(runs, opts.fuse, workers, opts.backend, (l) => console.error(l)),
+      });
       if (failed > 0) process.exitCode = 1;
     }
     const { report, md, json } = await reportStudy(study, budget, opts);

@@ -46,6 +46,8 @@ export interface StudyCommandOptions {
   only?: string[];
   stepsPerEpoch: (spec: RunSpec) => number;
   log?: (line: string) => void;
+  /** Fused groups for a plan's runs to train (same-shape runs: the seeds of a config), and how K was chosen. */
+  fusion?: (runs: readonly RunSpec[], workers: number) => Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }>;
 }
 
 /** The study cut to `only`, with the error naming an unknown id. */
@@ -87,8 +89,12 @@ export async function trainStudy(study: Study, budget: Budget, opts: StudyComman
     await store.writePlan({ ...planIndexOf(plan, opts.file), ...{ budget: describeBudget(budget), study: study.name } });
     if (runs.length === 0) continue;
     log(`${plan.experiment}: ${runs.length} of ${plan.runs.length} runs to train at ${describeBudget(budget)}`);
+    const { groups, fusion } = opts.fusion ? await opts.fusion(runs, Math.min(concurrency, runs.length)) : { groups: undefined, fusion: undefined };
+    if (groups && groups.some((g) => g.length > 1)) log(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
     const progress = new PlanProgress({ ...plan, runs }, opts.stepsPerEpoch);
     const outcomes = await schedule(runs, {
+      ...(groups ? { groups, fusion } : {}),
+      stop: plan.stop,
       resultsDir: store.root,
       experiment: plan.experiment,
       file: opts.file,

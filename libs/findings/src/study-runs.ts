@@ -34,10 +34,22 @@ function named(spec: RunSpec, experiment: Experiment, arms: readonly Arm[]): boo
  */
 export function studyPlans(findings: readonly Finding[], budget: Budget): RunPlan[] {
   const arms = armsOfFindings(findings);
+  const singles = singleArmConfigs(arms);
   return experimentsOf(arms).map((e) => {
-    const plan = applyBudget(e.compile(), budget);
+    const plan = applyBudget(e.compile(), budget, (config) => singles.has(strataKey(config)));
     return { ...plan, runs: plan.runs.filter((r) => named(r, e, arms)) };
   });
+}
+
+/** The configs (as strata keys, before any budget) that make up an arm on their own, in any claim of these arms. */
+function singleArmConfigs(arms: readonly Arm[]): Set<string> {
+  const out = new Set<string>();
+  for (const a of arms) {
+    const strata = new Set<string>();
+    for (const p of a.parts) for (const r of p.experiment.compile().runs) if (named(r, p.experiment, [{ label: a.label, parts: [p] }])) strata.add(strataKey(r.config));
+    if (strata.size === 1) out.add([...strata][0]!);
+  }
+  return out;
 }
 
 /** A config an arm names that the budget leaves out, and why (its runs are never trained at this budget). */
