@@ -13,7 +13,7 @@ describe("runner study: bad input is one line", () => {
   it("names the allowed budgets", () => {
     const r = study("--file=experiments/seed/findings.ts", "--budget=huge", "--dry-run");
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('error: --budget must be one of smoke, cpu, cpu-long, full, got "huge"');
+    expect(r.err.trim()).toBe('error: --budget must be one of smoke, cpu, cpu-long, digits, digits-long, full, got "huge"');
   });
 
   it("refuses a file that is not a study, and an unknown finding id", () => {
