@@ -11,7 +11,7 @@ import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
 import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
-import { RunStore, StoreWriteError, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
@@ -19,7 +19,7 @@ import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type Stor
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
-import { BUDGET_NAMES } from "@ganscope/findings";
+import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type ArmSummary, type ClaimResult, type EvidenceManifest } from "@ganscope/findings";
 import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
@@ -315,9 +315,18 @@ program
   .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
   .option("--fuse <mode>", "train the seeds of one config as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
-  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string; fuse: Fuse }) => {
+  .option("--evidence <dir>", "first import the finished runs of this evidence bundle into the store (only what the store lacks): the study then trains only what neither holds")
+  .option("--export <dir>", "after training, write the study's finished runs at the budget into this evidence bundle (created, or grown: it keeps what it held)")
+  .action(async (opts: { file: string; budget: string; dryRun?: boolean; reportOnly?: boolean; only?: string[]; doc?: string; concurrency?: number; backend?: BackendName; results: string; fuse: Fuse; evidence?: string; export?: string }) => {
     const budget = budgetOf(opts.budget);
     const study = selectFindings(await loadStudy(opts.file), opts.only, opts.file);
+    let evidence: EvidenceManifest | undefined;
+    if (opts.evidence && !opts.dryRun) {
+      checkResultsDir(opts.results);
+      const r = await importEvidence(opts.evidence, budget, opts.results);
+      evidence = r.manifest;
+      console.error(`evidence: ${r.imported} runs imported from ${opts.evidence} into ${opts.results}, ${r.present} already there (bundle of ${r.manifest.runs} runs, exported ${r.manifest.exportedAt}${r.manifest.commit ? ` at ${r.manifest.commit.slice(0, 12)}` : ""})`);
+    }
     if (opts.dryRun) {
       console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
       return;
@@ -331,10 +340,24 @@ program
       });
       if (failed > 0) process.exitCode = 1;
     }
-    const { report, md, json } = await reportStudy(study, budget, opts);
+    // Trained here as well: the report is of this store, not of the bundle alone.
+    const trainedHere = !opts.reportOnly;
+    const { report, md, json } = await reportStudy(study, budget, {
+      file: opts.file,
+      budget: opts.budget,
+      results: opts.results,
+      ...(opts.doc ? { doc: opts.doc } : {}),
+      ...(evidence && !trainedHere ? { evidence, evidenceDir: opts.evidence } : {}),
+    });
     for (const f of report.findings) console.log(`${f.id.padStart(3)}  ${f.verdict.padEnd(12)} ${f.title}`);
     console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
     console.log(`report: ${md}\n        ${json}`);
+    if (opts.export) {
+      const medians = new Set(report.findings.flatMap((f) => f.claims.flatMap(armSummariesOf)).flatMap((a) => (a.medianRun ? [a.medianRun.runId] : [])));
+      const commit = process.env["GANSCOPE_COMMIT"] ?? gitCommit();
+      const e = await exportEvidence({ study: study.name, budget, plans: plansOfStudy(study, budget), resultsDir: opts.results, dir: opts.export, grids: medians, ...(commit ? { commit } : {}) });
+      console.log(`evidence: ${opts.export} holds ${e.runs} finished runs (${e.added} new, ${e.kept} kept from the bundle that were not in the store), ${(e.bytes / 1e6).toFixed(2)} MB`);
+    }
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   });
 
@@ -400,7 +423,12 @@ program
   });
 
 /** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
-const USER_ERRORS = new Set(["ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+const USER_ERRORS = new Set(["EvidenceError", "ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
+
+/** The arms a claim reads (a ranking's through its pairs). */
+function armSummariesOf(c: ClaimResult): ArmSummary[] {
+  return c.kind === "compare" ? [c.a, c.b] : c.kind === "rate" ? [c.arm] : c.pairs.flatMap(armSummariesOf);
+}
 
 /** Whether the store holds every run of the plan as done (read-only: nothing is written). */
 async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
-import { BUDGETS, BUDGET_NAMES, describeBudget, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
+import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
 import { RunStore, gitCommit, writeFileAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
@@ -117,15 +117,21 @@ export async function trainStudy(study: Study, budget: Budget, opts: StudyComman
   return { failed };
 }
 
-export async function reportStudy(study: Study, budget: Budget, opts: Pick<StudyCommandOptions, "file" | "budget" | "results"> & { doc?: string }): Promise<{ report: StudyReport; json: string; md: string }> {
+export async function reportStudy(
+  study: Study,
+  budget: Budget,
+  opts: Pick<StudyCommandOptions, "file" | "budget" | "results"> & { doc?: string; evidence?: EvidenceManifest; evidenceDir?: string },
+): Promise<{ report: StudyReport; json: string; md: string }> {
+  // A report from an evidence bundle states the bundle's commit and date, so the same bundle regenerates the same report.
   // A run from an exported copy of the tree (no .git) names its commit through GANSCOPE_COMMIT.
-  const commit = process.env["GANSCOPE_COMMIT"] ?? gitCommit();
-  const report = await evaluateStudy(study, {
+  const commit = opts.evidence ? opts.evidence.commit : (process.env["GANSCOPE_COMMIT"] ?? gitCommit());
+  const evaluated = await evaluateStudy(study, {
     resultsDir: opts.results,
     budget,
     ...(commit ? { commit } : {}),
-    command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}`,
+    command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}${opts.evidence ? ` --evidence=${opts.evidenceDir ?? "<bundle>"} --report-only` : ""}`,
   });
+  const report = opts.evidence ? { ...evaluated, generatedAt: opts.evidence.exportedAt } : evaluated;
   const written = await writeStudyReport(report, opts.results);
   if (opts.doc) {
     // The copy kept with the code (docs/seed-study.md) names grids by their path in the store, which stays outside the repo.

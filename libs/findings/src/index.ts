@@ -13,3 +13,5 @@ export { claimHeadline, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";
 export { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
 export type { BandAgreement, BandVerdict, EpochBand, SeedBand } from "./band.js";
+export { EVIDENCE_FORMAT, EvidenceError, exportEvidence, importEvidence, readEvidence } from "./evidence-bundle.js";
+export type { EvidenceManifest, EvidenceRun, ExportOptions } from "./evidence-bundle.js";
