@@ -154,8 +154,13 @@ describe("runner exp on a broken disk", () => {
       try {
         const third = runner(["exp", `--file=${f}`, "--results", ro.dir]);
         expect(third.code, third.err).toBe(0);
-        expect(third.err).toMatch(/note: cannot write \S+plan\.json: read-only file system \(EROFS\); every run is done, so nothing needs writing/);
+        expect(third.err).toMatch(/note: cannot write \S+plan\.json: read-only file system \(EROFS\); every run is settled for this plan's epochs, so nothing needs writing/);
         expect(third.err).toMatch(/skipped \(done to 12 epochs\)/);
+        // Asked for more epochs than the runs hold: they need writing, so no "nothing needs writing" note, one line, and the records stay as they were.
+        const more = runner(["exp", `--file=${f}`, "--results", ro.dir, "--epochs", "14"]);
+        expect(more.code).toBe(2);
+        expectOneLine({ code: more.code, err: more.err.trim() }, /^error: cannot write \S+plan\.json: read-only file system \(EROFS\)/);
+        expect(readFileSync(path.join(runDir, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(12);
       } finally {
         ro.unmount();
       }

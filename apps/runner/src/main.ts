@@ -11,7 +11,7 @@ import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
 import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
-import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, gitCommit, settled, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
@@ -182,8 +182,8 @@ program
     // The store is written first: the plan index exists before any training starts.
     await store.writePlan(planIndexOf(plan, opts.file)).catch(async (e: unknown) => {
       // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
-      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allDone(store, plan))) throw e;
-      console.error(`note: ${e.message.split(";")[0]}; every run is done, so nothing needs writing`);
+      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allSettled(store, plan, opts.resumeStopped ?? false))) throw e;
+      console.error(`note: ${e.message.split(";")[0]}; every run is settled for this plan's epochs, so nothing needs writing`);
     });
     const writeReceipt = async (outcomes: ReadonlyMap<string, RunOutcome>) => {
       if (!opts.receipt) return;
@@ -430,11 +430,11 @@ function armSummariesOf(c: ClaimResult): ArmSummary[] {
   return c.kind === "compare" ? [c.a, c.b] : c.kind === "rate" ? [c.arm] : c.pairs.flatMap(armSummariesOf);
 }
 
-/** Whether the store holds every run of the plan as done (read-only: nothing is written). */
-async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
+/** Whether the store holds every run of the plan settled for its target epochs (read-only: nothing is written). */
+async function allSettled(store: RunStore, plan: RunPlan, resumeStopped: boolean): Promise<boolean> {
   for (const r of plan.runs) {
     const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
-    if (status?.state !== "done") return false;
+    if (settled(status, r.config.epochs, { resumeStopped }) === undefined) return false;
   }
   return true;
 }

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
-import { RunStore, gitCommit, writeFileAtomic } from "@ganscope/tracking";
+import { RunStore, gitCommit, settled, writeFileAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, planIndexOf } from "./load-experiment.js";
 import { PlanProgress } from "./progress.js";
@@ -71,7 +71,7 @@ export async function missingRuns(store: RunStore, plans: readonly RunPlan[]): P
     for (const r of plan.runs) {
       const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
       // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
-      if (!(status?.state === "stopped" || (status?.state === "done" && status.epochsDone >= r.config.epochs))) runs.push(r);
+      if (settled(status, r.config.epochs) === undefined) runs.push(r);
     }
     out.push({ plan, runs });
   }

@@ -1,4 +1,5 @@
 export { processAlive } from "./process-alive.js";
+export { settled, type RunState, type SettledInput, type SettledOptions } from "./run-state.js";
 export { CorruptFileError, StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from "./atomic-file.js";
 export {
   RESULTS_FILES,
@@ -15,7 +16,6 @@ export {
   type MlflowLinks,
   type PlanIndex,
   type RunIndexEntry,
-  type RunState,
   type RunStatus,
   type StoredConfig,
 } from "./run-store.js";

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { RecordValues } from "@ganscope/dsl";
 import { processAlive } from "./process-alive.js";
+import type { RunState } from "./run-state.js";
 import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 
 /**
@@ -15,8 +16,6 @@ import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, wr
  */
 export type EpochRecord = RecordValues;
 
-/** `stopped`: ended early by a stop policy or successive halving; it keeps its checkpoint and can be extended. */
-export type RunState = "running" | "done" | "failed" | "stopped";
 
 /** status.json: where a run stands. */
 export interface RunStatus {

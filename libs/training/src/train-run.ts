@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { CorruptFileError, RunStore, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
 import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -187,10 +187,7 @@ async function moveAside(file: string): Promise<string> {
  * target, or stopped early (unless asked to go on). Undefined when it trains.
  */
 function settled(status: RunStatus | undefined | "corrupt", target: number, resumeStopped: boolean): string | undefined {
-  if (status === "corrupt" || status === undefined) return undefined;
-  if (status.state === "done" && status.epochsDone >= target) return `done to ${status.epochsDone} epoch${status.epochsDone === 1 ? "" : "s"}`;
-  if (status.state === "stopped" && !resumeStopped) return `stopped at epoch ${status.epochsDone}${status.stopReason ? `: ${status.stopReason}` : ""} (--resume-stopped extends it)`;
-  return undefined;
+  return status === "corrupt" ? undefined : settledFor(status, target, { resumeStopped });
 }
 
 /**
