@@ -167,3 +167,41 @@ describe("densityCoverage and precisionRecall", () => {
     expect(() => precisionRecall(gaussian(10, 2, 1), gaussian(10, 3, 2))).toThrow(/real rows have 2 numbers, fake rows 3/);
   });
 });
+
+describe("non-finite features", () => {
+  // A diverged generator's features: one NaN or ±Inf in one row. Before, KID
+  // came back NaN ± NaN and the k-NN measures plausible (the row dropped out of every comparison).
+  const real = gaussian(60, 4, 21) as { data: Float32Array; dim: number };
+  const fake = gaussian(60, 4, 22, 0.3) as { data: Float32Array; dim: number };
+  const poisoned = (set: { data: Float32Array; dim: number }, row: number, column: number, value: number) => {
+    const data = set.data.slice();
+    data[row * set.dim + column] = value;
+    return { data, dim: set.dim };
+  };
+  const cases = [NaN, Infinity, -Infinity].map((value) => [String(value), value] as const);
+
+  it.each(cases)("are refused with the set, the row and the value: %s", (shown, value) => {
+    const badFake = poisoned(fake, 17, 3, value);
+    const badReal = poisoned(real, 5, 1, value);
+    const fakeMessage = (api: string) => new RegExp(`^${api}: fake row 17 holds ${shown} \\(column 3\\)`);
+    const realMessage = (api: string) => new RegExp(`^${api}: real row 5 holds ${shown} \\(column 1\\)`);
+    const kid = { subsets: 3, subsetSize: 20 };
+    expect(() => kernelInceptionDistance(real, badFake, kid)).toThrow(fakeMessage("kernelInceptionDistance"));
+    expect(() => kernelInceptionDistance(badReal, fake, kid)).toThrow(realMessage("kernelInceptionDistance"));
+    expect(() => densityCoverage(real, badFake)).toThrow(fakeMessage("densityCoverage"));
+    expect(() => densityCoverage(badReal, fake)).toThrow(realMessage("densityCoverage"));
+    expect(() => precisionRecall(real, badFake)).toThrow(fakeMessage("precisionRecall"));
+    expect(() => precisionRecall(badReal, fake)).toThrow(realMessage("precisionRecall"));
+    expect(() => featureReference(badReal)).toThrow(realMessage("featureReference"));
+    expect(() => compareToReference(featureReference(real), badFake, { kid })).toThrow(fakeMessage("compareToReference"));
+    for (const f of [() => kernelInceptionDistance(real, badFake, kid), () => densityCoverage(badReal, fake)]) expect(f).toThrow(RangeError);
+  });
+
+  it("are refused in number[][] rows too, before anything is computed", () => {
+    const rows = Array.from({ length: 12 }, (_, i) => [i, i % 3, 1]);
+    const bad = rows.map((r) => [...r]);
+    bad[9]![2] = NaN;
+    expect(() => precisionRecall(rows, bad)).toThrow(/^precisionRecall: fake row 9 holds NaN \(column 2\)/);
+    expect(() => kernelInceptionDistance(bad, rows, { subsets: 2 })).toThrow(/^kernelInceptionDistance: real row 9 holds NaN \(column 2\)/);
+  });
+});

@@ -23,6 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@ganscope/data";
+import { assertFiniteRows, type FeatureSet } from "./finite.js";
 
 /** Points as a row-major matrix (`data.length / dim` rows of `dim` numbers), or one array per point. */
 export type Features = { readonly data: Float32Array | Float64Array; readonly dim: number } | readonly (readonly number[])[];
@@ -33,22 +34,27 @@ interface Matrix {
   readonly dim: number;
 }
 
-function asMatrix(f: Features, what: string): Matrix {
+/** `f` as a row-major matrix, refusing ragged rows and (see {@link assertFiniteRows}) NaN or ±Inf. */
+function asMatrix(f: Features, api: string, set: FeatureSet): Matrix {
+  let m: Matrix;
   if (Array.isArray(f)) {
     const rows = f as readonly (readonly number[])[];
     const dim = rows[0]?.length ?? 0;
     const data = new Float64Array(rows.length * dim);
     rows.forEach((r, i) => {
-      if (r.length !== dim) throw new RangeError(`${what}: row ${i} has ${r.length} numbers, row 0 has ${dim}`);
+      if (r.length !== dim) throw new RangeError(`${api}: ${set} row ${i} has ${r.length} numbers, row 0 has ${dim}`);
       data.set(r, i * dim);
     });
-    return { data, rows: rows.length, dim };
+    m = { data, rows: rows.length, dim };
+  } else {
+    const g = f as { data: Float32Array | Float64Array; dim: number };
+    if (!(Number.isInteger(g.dim) && g.dim > 0) || g.data.length % g.dim !== 0) {
+      throw new RangeError(`${api}: ${set} set's ${g.data.length} numbers do not make rows of ${g.dim}`);
+    }
+    m = { data: g.data, rows: g.data.length / g.dim, dim: g.dim };
   }
-  const m = f as { data: Float32Array | Float64Array; dim: number };
-  if (!(Number.isInteger(m.dim) && m.dim > 0) || m.data.length % m.dim !== 0) {
-    throw new RangeError(`${what}: ${m.data.length} numbers do not make rows of ${m.dim}`);
-  }
-  return { data: m.data, rows: m.data.length / m.dim, dim: m.dim };
+  assertFiniteRows(m.data, m.dim, api, set);
+  return m;
 }
 
 /**
@@ -175,7 +181,10 @@ export interface FeatureReference {
 
 /** Prepares real features for {@link compareToReference}; radii are computed for each k in `ks`. */
 export function featureReference(real: Features, ks: readonly number[] = [DENSITY_K, PRECISION_K]): FeatureReference {
-  const matrix = asMatrix(real, "featureReference");
+  return referenceOf(asMatrix(real, "featureReference", "real"), ks);
+}
+
+function referenceOf(matrix: Matrix, ks: readonly number[]): FeatureReference {
   const g = dots(matrix, matrix);
   const norms = rowNorms(matrix);
   const radii = new Map<number, Float64Array>();
@@ -208,7 +217,7 @@ export interface CompareOptions {
 
 /** Fake features against a prepared real reference: KID, density, coverage, precision and recall from one pass of dot products. */
 export function compareToReference(ref: FeatureReference, fake: Features, opts: CompareOptions = {}): FeatureComparison {
-  const f = asMatrix(fake, "compareToReference");
+  const f = asMatrix(fake, "compareToReference", "fake");
   if (f.dim !== ref.dim) throw new RangeError(`compareToReference: fake rows have ${f.dim} numbers, real rows ${ref.dim}`);
   const ff = dots(f, f);
   const fr = dots(f, ref.matrix);
@@ -323,8 +332,8 @@ function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: num
  * const { mean, std } = kernelInceptionDistance(real, fake, { subsets: 100, subsetSize: 1000 });
  */
 export function kernelInceptionDistance(real: Features, fake: Features, opts: KidOptions = {}): KidResult {
-  const x = asMatrix(real, "kernelInceptionDistance (real)");
-  const y = asMatrix(fake, "kernelInceptionDistance (fake)");
+  const x = asMatrix(real, "kernelInceptionDistance", "real");
+  const y = asMatrix(fake, "kernelInceptionDistance", "fake");
   if (x.dim !== y.dim) throw new RangeError(`kernelInceptionDistance: real rows have ${x.dim} numbers, fake rows ${y.dim}`);
   return kidFrom(cubicKernel(dots(x, x), x.dim), cubicKernel(dots(y, y), x.dim), cubicKernel(dots(y, x), x.dim), x.rows, y.rows, opts);
 }
@@ -337,8 +346,8 @@ export function kernelInceptionDistance(real: Features, fake: Features, opts: Ki
  */
 export function densityCoverage(real: Features, fake: Features, opts: { readonly k?: number } = {}): DensityCoverage {
   const k = opts.k ?? DENSITY_K;
-  const ref = featureReference(real, [k]);
-  const f = asMatrix(fake, "densityCoverage (fake)");
+  const ref = referenceOf(asMatrix(real, "densityCoverage", "real"), [k]);
+  const f = asMatrix(fake, "densityCoverage", "fake");
   if (f.dim !== ref.dim) throw new RangeError(`densityCoverage: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
   return densityCoverageFrom(ref, dots(f, ref.matrix), rowNorms(f), f.rows, k);
 }
@@ -351,8 +360,8 @@ export function densityCoverage(real: Features, fake: Features, opts: { readonly
  */
 export function precisionRecall(real: Features, fake: Features, opts: { readonly k?: number } = {}): PrecisionRecall {
   const k = opts.k ?? PRECISION_K;
-  const ref = featureReference(real, [k]);
-  const f = asMatrix(fake, "precisionRecall (fake)");
+  const ref = referenceOf(asMatrix(real, "precisionRecall", "real"), [k]);
+  const f = asMatrix(fake, "precisionRecall", "fake");
   if (f.dim !== ref.dim) throw new RangeError(`precisionRecall: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
   const ff = dots(f, f);
   const fr = dots(f, ref.matrix);
