@@ -154,6 +154,36 @@ describe("densityCoverage and precisionRecall", () => {
     );
   });
 
+  it("do not move when both sets are shifted by one offset, however far (distances are translation-invariant)", () => {
+    // Before, the distances came from float32 products of the raw features:
+    // ‖x‖² + ‖y‖² − 2x·y loses digits as the norms grow, and at a mean of 100
+    // k-NN decisions near a radius flipped.
+    fc.assert(
+      fc.property(
+        seeds,
+        dims,
+        fc.integer({ min: 30, max: 150 }),
+        fc.integer({ min: 30, max: 150 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 30, max: 3000, noNaN: true }),
+        (seed, dim, n, m, gap, scale) => {
+          const real = gaussian(n, dim, seed);
+          const fake = gaussian(m, dim, seed + 5, gap);
+          // A different offset on each axis, exact in float64 (the inputs themselves must not round).
+          const offset = Array.from({ length: dim }, (_, j) => scale * (j % 2 === 0 ? 1 : -0.7) * (1 + j / dim));
+          const moved = (f: Features) => {
+            const { data } = f as { data: Float32Array };
+            return { data: Float64Array.from(data, (v, i) => v + offset[i % dim]!), dim };
+          };
+          const before = { ...densityCoverage(real, fake), ...precisionRecall(real, fake) };
+          const after = { ...densityCoverage(moved(real), moved(fake)), ...precisionRecall(moved(real), moved(fake)) };
+          expect(after).toEqual(before);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it("agree with the one-pass comparison against a prepared reference", () => {
     const real = gaussian(120, 4, 3);
     const fake = gaussian(90, 4, 4, 0.4);
