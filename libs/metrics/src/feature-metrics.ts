@@ -23,7 +23,7 @@
  * features centred on the real set's mean (see `Centred` below).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { mulberry32 } from "@ganscope/data";
+import { fmix32, mulberry32 } from "@ganscope/data";
 import { assertFiniteRows, type FeatureSet } from "./finite.js";
 
 /** Points as a row-major matrix (`data.length / dim` rows of `dim` numbers), or one array per point. */
@@ -185,7 +185,12 @@ export interface KidOptions {
   readonly subsets?: number;
   /** Points drawn (without replacement) from each set per subset; 1000 as there, capped at half the smaller set. */
   readonly subsetSize?: number;
-  /** Seed of the subset draws: the same seed gives the same subsets, so KID(a, b) = KID(b, a) exactly. */
+  /**
+   * Seed of the subset draws: the same seed gives the same subsets. The real
+   * and the fake subsets come from two different streams of it, so swapping
+   * the sets changes the draws: KID(a, b) and KID(b, a) agree within their
+   * subset noise, not bit for bit.
+   */
   readonly seed?: number;
 }
 
@@ -330,6 +335,21 @@ function drawSubset(n: number, size: number, rand: () => number, scratch: Int32A
   return scratch.slice(0, size);
 }
 
+/**
+ * The stream of one set's subset draws. The reals' and the fakes' must be
+ * independent: seeded alike (they once were, by seed·1 000 003 + size), two
+ * sets of one size draw the same rows, so subset i of the fakes always
+ * pairs with the same rows of the reals. The cross term then over-weights
+ * each fake's kernel with its own-index real, and KID of a fake set aligned
+ * row by row with the reals (a noisy copy, a corruption of each image) no
+ * longer averages to the full-sample statistic.
+ */
+function subsetStream(seed: number, set: FeatureSet): () => number {
+  const low = seed >>> 0;
+  const high = Math.floor(seed / 0x100000000) >>> 0;
+  return mulberry32(fmix32(fmix32(fmix32(0x9e3779b9 ^ low) ^ high) ^ (set === "real" ? 1 : 2)));
+}
+
 /** Unbiased MMD² over random subsets, from the three kernel matrices (xx: n×n, yy: m×m, yx: m×n). */
 function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: number, m: number, opts: KidOptions): KidResult {
   const subsets = opts.subsets ?? KID_SUBSETS;
@@ -337,12 +357,10 @@ function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: num
   const size = Math.min(opts.subsetSize ?? KID_SUBSET_SIZE, Math.floor(Math.min(n, m) / 2));
   if (!(Number.isInteger(subsets) && subsets >= 1)) throw new RangeError(`KID: subsets must be a positive integer, got ${subsets}`);
   if (size < 2) throw new RangeError(`KID needs at least 4 points in each set, got ${n} and ${m}`);
-  // Each set's subsets come from a stream seeded by the seed and the set's
-  // size, so swapping the two sets swaps their subsets too: KID(a, b) and
-  // KID(b, a) sum the same kernel values.
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) throw new RangeError(`KID: seed must be an integer, got ${opts.seed}`);
   const seed = opts.seed ?? 0;
-  const randX = mulberry32((seed * 1_000_003 + n) >>> 0);
-  const randY = mulberry32((seed * 1_000_003 + m) >>> 0);
+  const randX = subsetStream(seed, "real");
+  const randY = subsetStream(seed, "fake");
   const sx = new Int32Array(n);
   const sy = new Int32Array(m);
   const values: number[] = [];
