@@ -56,8 +56,8 @@ export async function realReference(classifier: DigitClassifier, images: Float32
   const e = await classifier.embed(images);
   return {
     count: e.count,
-    stats: gaussianStats(e.features, e.count, e.featureDim),
-    spread: classSpread(e.features, e.featureDim, e.predicted, e.numClasses),
+    stats: gaussianStats(e.features, e.count, e.featureDim, "real"),
+    spread: classSpread(e.features, e.featureDim, e.predicted, e.numClasses, "real"),
     isLite: inceptionScoreLite(e.probs, e.numClasses),
     features: featureReference({ data: e.features, dim: e.featureDim }),
   };
@@ -110,7 +110,7 @@ export async function evaluateImages(
   if (!(e.count > e.featureDim)) {
     throw new RangeError(`evaluateImages: ${e.count} images for ${e.featureDim} features; FID-lite needs more images than feature dimensions`);
   }
-  const fid = frechetParts(gaussianStats(e.features, e.count, e.featureDim), reference.stats);
+  const fid = frechetParts(gaussianStats(e.features, e.count, e.featureDim, "fake"), reference.stats);
   const collapse = collapseReport(e, reference.spread, e.featureDim, e.numClasses, thresholds);
   const near = compareToReference(reference.features, { data: e.features, dim: e.featureDim });
   let confidence = 0;

@@ -45,17 +45,55 @@ describe("kernelInceptionDistance", () => {
     expect(values.some((v) => v > 0)).toBe(true);
   });
 
-  it("is symmetric", () => {
+  it("treats the two sets alike: swapping them moves it only by its subset noise", () => {
+    // Not bit for bit: the real and the fake subsets come from different streams.
     fc.assert(
       fc.property(seeds, dims, fc.integer({ min: 20, max: 80 }), fc.integer({ min: 20, max: 80 }), (seed, dim, n, m) => {
         const a = gaussian(n, dim, seed);
         const b = gaussian(m, dim, seed + 7, 0.5);
-        const ab = kernelInceptionDistance(a, b, { subsets: 5, subsetSize: 15, seed });
-        const ba = kernelInceptionDistance(b, a, { subsets: 5, subsetSize: 15, seed });
-        expect(ba.mean).toBeCloseTo(ab.mean, 6);
-        expect(ba.std).toBeCloseTo(ab.std, 6);
+        const subsets = 40;
+        const ab = kernelInceptionDistance(a, b, { subsets, subsetSize: 15, seed });
+        const ba = kernelInceptionDistance(b, a, { subsets, subsetSize: 15, seed });
+        expect(Math.abs(ab.mean - ba.mean)).toBeLessThanOrEqual(6 * Math.sqrt((ab.std ** 2 + ba.std ** 2) / subsets) + 1e-9);
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it("averages, over subsets, to the full-sample statistic even for fakes aligned row by row with the reals", () => {
+    // Subsets of the reals and of the fakes are drawn independently, so the
+    // mean over subsets estimates meanOff(Kxx) + meanOff(Kyy) − 2·mean(Kyx).
+    // When both streams were seeded alike (n = m), subset i of the fakes took
+    // the same rows as subset i of the reals, and a fake set aligned with the
+    // reals (here a noisy copy) read far below it: the cross term counted
+    // each fake with its own real 1/size of the time instead of 1/n.
+    fc.assert(
+      fc.property(seeds, fc.integer({ min: 2, max: 6 }), fc.integer({ min: 40, max: 80 }), (seed, dim, n) => {
+        const real = gaussian(n, dim, seed) as { data: Float32Array; dim: number };
+        const noise = gaussian(n, dim, seed + 1) as { data: Float32Array; dim: number };
+        const fake = { data: real.data.map((v, i) => v + 0.3 * noise.data[i]!), dim };
+        const k = (p: Float32Array, i: number, q: Float32Array, j: number) => {
+          let dot = 0;
+          for (let t = 0; t < dim; t++) dot += p[i * dim + t]! * q[j * dim + t]!;
+          return (dot / dim + 1) ** 3;
+        };
+        let xx = 0;
+        let yy = 0;
+        let xy = 0;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            if (i !== j) xx += k(real.data, i, real.data, j);
+            if (i !== j) yy += k(fake.data, i, fake.data, j);
+            xy += k(fake.data, i, real.data, j);
+          }
+        }
+        const expected = (xx + yy) / (n * (n - 1)) - (2 * xy) / (n * n);
+        const subsets = 200;
+        const kid = kernelInceptionDistance(real, fake, { subsets, subsetSize: Math.floor(n / 2), seed });
+        // 5 standard errors of the mean over subsets (the old pairing missed by 30–80).
+        expect(Math.abs(kid.mean - expected)).toBeLessThanOrEqual((5 * kid.std) / Math.sqrt(subsets));
+      }),
+      { numRuns: 10 },
     );
   });
 
@@ -70,7 +108,8 @@ describe("kernelInceptionDistance", () => {
       kernelInceptionDistance({ data: Float32Array.from(rows.flat()), dim: 2 }, { data: Float32Array.from(rows.flat()), dim: 2 }, { subsets: 3 }).mean,
       9,
     );
-    expect(() => kernelInceptionDistance([[0, 1], [1]], rows)).toThrow(/row 1 has 1 numbers, row 0 has 2/);
+    expect(() => kernelInceptionDistance([[0, 1], [1]], rows)).toThrow(/real row 1 has 1 numbers, row 0 has 2/);
+    expect(() => kernelInceptionDistance(rows, rows, { seed: 0.5 })).toThrow(/seed must be an integer, got 0.5/);
   });
 });
 
@@ -154,6 +193,36 @@ describe("densityCoverage and precisionRecall", () => {
     );
   });
 
+  it("do not move when both sets are shifted by one offset, however far (distances are translation-invariant)", () => {
+    // Before, the distances came from float32 products of the raw features:
+    // ‖x‖² + ‖y‖² − 2x·y loses digits as the norms grow, and at a mean of 100
+    // k-NN decisions near a radius flipped.
+    fc.assert(
+      fc.property(
+        seeds,
+        dims,
+        fc.integer({ min: 30, max: 150 }),
+        fc.integer({ min: 30, max: 150 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 30, max: 3000, noNaN: true }),
+        (seed, dim, n, m, gap, scale) => {
+          const real = gaussian(n, dim, seed);
+          const fake = gaussian(m, dim, seed + 5, gap);
+          // A different offset on each axis, exact in float64 (the inputs themselves must not round).
+          const offset = Array.from({ length: dim }, (_, j) => scale * (j % 2 === 0 ? 1 : -0.7) * (1 + j / dim));
+          const moved = (f: Features) => {
+            const { data } = f as { data: Float32Array };
+            return { data: Float64Array.from(data, (v, i) => v + offset[i % dim]!), dim };
+          };
+          const before = { ...densityCoverage(real, fake), ...precisionRecall(real, fake) };
+          const after = { ...densityCoverage(moved(real), moved(fake)), ...precisionRecall(moved(real), moved(fake)) };
+          expect(after).toEqual(before);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it("agree with the one-pass comparison against a prepared reference", () => {
     const real = gaussian(120, 4, 3);
     const fake = gaussian(90, 4, 4, 0.4);
@@ -165,5 +234,43 @@ describe("densityCoverage and precisionRecall", () => {
   it("refuse k that leaves no neighbour, and mismatched row lengths", () => {
     expect(() => densityCoverage(gaussian(5, 2, 1), gaussian(5, 2, 2), { k: 5 })).toThrow(/need more than 5 points, got 5/);
     expect(() => precisionRecall(gaussian(10, 2, 1), gaussian(10, 3, 2))).toThrow(/real rows have 2 numbers, fake rows 3/);
+  });
+});
+
+describe("non-finite features", () => {
+  // A diverged generator's features: one NaN or ±Inf in one row. Before, KID
+  // came back NaN ± NaN and the k-NN measures plausible (the row dropped out of every comparison).
+  const real = gaussian(60, 4, 21) as { data: Float32Array; dim: number };
+  const fake = gaussian(60, 4, 22, 0.3) as { data: Float32Array; dim: number };
+  const poisoned = (set: { data: Float32Array; dim: number }, row: number, column: number, value: number) => {
+    const data = set.data.slice();
+    data[row * set.dim + column] = value;
+    return { data, dim: set.dim };
+  };
+  const cases = [NaN, Infinity, -Infinity].map((value) => [String(value), value] as const);
+
+  it.each(cases)("are refused with the set, the row and the value: %s", (shown, value) => {
+    const badFake = poisoned(fake, 17, 3, value);
+    const badReal = poisoned(real, 5, 1, value);
+    const fakeMessage = (api: string) => new RegExp(`^${api}: fake row 17 holds ${shown} \\(column 3\\)`);
+    const realMessage = (api: string) => new RegExp(`^${api}: real row 5 holds ${shown} \\(column 1\\)`);
+    const kid = { subsets: 3, subsetSize: 20 };
+    expect(() => kernelInceptionDistance(real, badFake, kid)).toThrow(fakeMessage("kernelInceptionDistance"));
+    expect(() => kernelInceptionDistance(badReal, fake, kid)).toThrow(realMessage("kernelInceptionDistance"));
+    expect(() => densityCoverage(real, badFake)).toThrow(fakeMessage("densityCoverage"));
+    expect(() => densityCoverage(badReal, fake)).toThrow(realMessage("densityCoverage"));
+    expect(() => precisionRecall(real, badFake)).toThrow(fakeMessage("precisionRecall"));
+    expect(() => precisionRecall(badReal, fake)).toThrow(realMessage("precisionRecall"));
+    expect(() => featureReference(badReal)).toThrow(realMessage("featureReference"));
+    expect(() => compareToReference(featureReference(real), badFake, { kid })).toThrow(fakeMessage("compareToReference"));
+    for (const f of [() => kernelInceptionDistance(real, badFake, kid), () => densityCoverage(badReal, fake)]) expect(f).toThrow(RangeError);
+  });
+
+  it("are refused in number[][] rows too, before anything is computed", () => {
+    const rows = Array.from({ length: 12 }, (_, i) => [i, i % 3, 1]);
+    const bad = rows.map((r) => [...r]);
+    bad[9]![2] = NaN;
+    expect(() => precisionRecall(rows, bad)).toThrow(/^precisionRecall: fake row 9 holds NaN \(column 2\)/);
+    expect(() => kernelInceptionDistance(bad, rows, { subsets: 2 })).toThrow(/^kernelInceptionDistance: real row 9 holds NaN \(column 2\)/);
   });
 });

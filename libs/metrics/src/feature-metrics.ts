@@ -19,10 +19,12 @@
  * Feature layout: {@link Features} is a row-major `Float32Array` with its row
  * length (`dim`) — what {@link Embedding} already holds — or `number[][]`
  * (one array per point, all of one length) for hand-written data.
- * Distances are Euclidean, computed in float64 from dot products.
+ * Distances are Euclidean, in float64 from float32 dot products of the
+ * features centred on the real set's mean (see `Centred` below).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { mulberry32 } from "@ganscope/data";
+import { fmix32, mulberry32 } from "@ganscope/data";
+import { assertFiniteRows, type FeatureSet } from "./finite.js";
 
 /** Points as a row-major matrix (`data.length / dim` rows of `dim` numbers), or one array per point. */
 export type Features = { readonly data: Float32Array | Float64Array; readonly dim: number } | readonly (readonly number[])[];
@@ -33,36 +35,94 @@ interface Matrix {
   readonly dim: number;
 }
 
-function asMatrix(f: Features, what: string): Matrix {
+/** `f` as a row-major matrix, refusing ragged rows and (see {@link assertFiniteRows}) NaN or ±Inf. */
+function asMatrix(f: Features, api: string, set: FeatureSet): Matrix {
+  let m: Matrix;
   if (Array.isArray(f)) {
     const rows = f as readonly (readonly number[])[];
     const dim = rows[0]?.length ?? 0;
     const data = new Float64Array(rows.length * dim);
     rows.forEach((r, i) => {
-      if (r.length !== dim) throw new RangeError(`${what}: row ${i} has ${r.length} numbers, row 0 has ${dim}`);
+      if (r.length !== dim) throw new RangeError(`${api}: ${set} row ${i} has ${r.length} numbers, row 0 has ${dim}`);
       data.set(r, i * dim);
     });
-    return { data, rows: rows.length, dim };
+    m = { data, rows: rows.length, dim };
+  } else {
+    const g = f as { data: Float32Array | Float64Array; dim: number };
+    if (!(Number.isInteger(g.dim) && g.dim > 0) || g.data.length % g.dim !== 0) {
+      throw new RangeError(`${api}: ${set} set's ${g.data.length} numbers do not make rows of ${g.dim}`);
+    }
+    m = { data: g.data, rows: g.data.length / g.dim, dim: g.dim };
   }
-  const m = f as { data: Float32Array | Float64Array; dim: number };
-  if (!(Number.isInteger(m.dim) && m.dim > 0) || m.data.length % m.dim !== 0) {
-    throw new RangeError(`${what}: ${m.data.length} numbers do not make rows of ${m.dim}`);
-  }
-  return { data: m.data, rows: m.data.length / m.dim, dim: m.dim };
+  assertFiniteRows(m.data, m.dim, api, set);
+  return m;
 }
 
 /**
- * Dot products of every row of `a` with every row of `b` (`a.rows × b.rows`),
- * through tfjs's matMul on the active backend: a 2000 × 128 × 2000 product
- * is ~500M multiply-adds, seconds in plain JavaScript on a busy core and
- * milliseconds in TensorFlow. float32 products are exact enough here: the
- * distances only meet k-NN radii of distinct points, and KID sums millions
- * of kernel values in float64, which averages the rounding away.
+ * A feature set moved so that the real set's mean `c` is its origin, and
+ * rounded to the float32 the products are formed in. Distances do not
+ * change under a common shift, but their rounding does: ‖x‖² + ‖y‖² − 2x·y
+ * from float32 products of raw features loses about 2⁻²⁴‖x‖‖y‖, which at a
+ * feature mean of 100 moved k-NN decisions (issue 26; two Gaussian sets of
+ * 1000 in 16 dimensions read density 0.8836 / 0.8828 / 0.8808 at offsets
+ * 0 / 100 / 1000, numpy 0.8836 at each). Centred, the norms are the sets'
+ * spread, not their offset. KID's kernel needs the raw products; they are
+ * rebuilt in float64 as x·y = x̃·ỹ + x̃·c + ỹ·c + c·c.
  */
-function dots(a: Matrix, b: Matrix): Float32Array {
+interface Centred {
+  /** Row-major `rows × dim`, x̃ = x − c in float32. */
+  readonly values: Float32Array;
+  readonly rows: number;
+  readonly dim: number;
+  /** ‖x̃‖² per row, in float64 from the float32 x̃ the products see (a point's distance to itself is then 0 up to the products' rounding, clamped at 0). */
+  readonly norms: Float64Array;
+  /** x̃·c per row, for the raw products. */
+  readonly toCentre: Float64Array;
+  /** c·c. */
+  readonly centreSq: number;
+}
+
+function meanOf(m: Matrix): Float64Array {
+  const mean = new Float64Array(m.dim);
+  for (let i = 0; i < m.rows; i++) for (let t = 0; t < m.dim; t++) mean[t]! += m.data[i * m.dim + t]!;
+  for (let t = 0; t < m.dim; t++) mean[t]! /= m.rows;
+  return mean;
+}
+
+function centred(m: Matrix, c: Float64Array): Centred {
+  const values = new Float32Array(m.rows * m.dim);
+  const norms = new Float64Array(m.rows);
+  const toCentre = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    let sq = 0;
+    let dc = 0;
+    for (let t = 0; t < m.dim; t++) {
+      const v = Math.fround(m.data[i * m.dim + t]! - c[t]!);
+      values[i * m.dim + t] = v;
+      sq += v * v;
+      dc += v * c[t]!;
+    }
+    norms[i] = sq;
+    toCentre[i] = dc;
+  }
+  let centreSq = 0;
+  for (let t = 0; t < m.dim; t++) centreSq += c[t]! ** 2;
+  return { values, rows: m.rows, dim: m.dim, norms, toCentre, centreSq };
+}
+
+/**
+ * Dot products x̃·ỹ of every row of `a` with every row of `b` (`a.rows ×
+ * b.rows`), both centred on one point, through tfjs's matMul on the active
+ * backend: a 2000 × 128 × 2000 product is ~500M multiply-adds, seconds in
+ * plain JavaScript on a busy core and milliseconds in TensorFlow. float32
+ * products of centred features are exact enough: their rounding is 2⁻²⁴ of
+ * the spread's scale, and KID sums millions of kernel values in float64,
+ * which averages it away.
+ */
+function dots(a: Centred, b: Centred): Float32Array {
   const result = tf.tidy(() => {
-    const ta = tf.tensor2d(Float32Array.from(a.data), [a.rows, a.dim]);
-    const tb = a === b ? ta : tf.tensor2d(Float32Array.from(b.data), [b.rows, b.dim]);
+    const ta = tf.tensor2d(a.values, [a.rows, a.dim]);
+    const tb = a === b ? ta : tf.tensor2d(b.values, [b.rows, b.dim]);
     return tf.matMul(ta, tb, false, true);
   });
   try {
@@ -71,17 +131,6 @@ function dots(a: Matrix, b: Matrix): Float32Array {
   } finally {
     result.dispose();
   }
-}
-
-/** Squared norms of the rows, in float64 (a distance of a point to itself is then 0 up to the products' rounding, clamped at 0). */
-function rowNorms(m: Matrix): Float64Array {
-  const out = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let t = 0; t < m.dim; t++) s += m.data[i * m.dim + t]! ** 2;
-    out[i] = s;
-  }
-  return out;
 }
 
 /**
@@ -114,12 +163,20 @@ function kthNeighbourSq(g: Float32Array, norms: Float64Array, n: number, k: numb
   return out;
 }
 
-/** The polynomial kernel (x·y / d + 1)³ applied to a dot-product matrix (float32 entries, half the memory traffic of the subset sums). */
-function cubicKernel(g: Float32Array, dim: number): Float32Array {
+/**
+ * The polynomial kernel (x·y / d + 1)³ from the centred products `g` of `a`
+ * with `b` (one centre), the raw product rebuilt in float64; kept in float32
+ * entries, half the memory traffic of the subset sums.
+ */
+function cubicKernel(g: Float32Array, a: Centred, b: Centred): Float32Array {
   const out = new Float32Array(g.length);
-  for (let i = 0; i < g.length; i++) {
-    const v = g[i]! / dim + 1;
-    out[i] = v * v * v;
+  const dim = a.dim;
+  for (let i = 0; i < a.rows; i++) {
+    const row = a.toCentre[i]! + a.centreSq;
+    for (let j = 0; j < b.rows; j++) {
+      const v = (g[i * b.rows + j]! + row + b.toCentre[j]!) / dim + 1;
+      out[i * b.rows + j] = v * v * v;
+    }
   }
   return out;
 }
@@ -129,7 +186,12 @@ export interface KidOptions {
   readonly subsets?: number;
   /** Points drawn (without replacement) from each set per subset; 1000 as there, capped at half the smaller set. */
   readonly subsetSize?: number;
-  /** Seed of the subset draws: the same seed gives the same subsets, so KID(a, b) = KID(b, a) exactly. */
+  /**
+   * Seed of the subset draws: the same seed gives the same subsets. The real
+   * and the fake subsets come from two different streams of it, so swapping
+   * the sets changes the draws: KID(a, b) and KID(b, a) agree within their
+   * subset noise, not bit for bit.
+   */
   readonly seed?: number;
 }
 
@@ -163,10 +225,10 @@ export const KID_SUBSET_SIZE = 1000;
 export interface FeatureReference {
   readonly rows: number;
   readonly dim: number;
-  /** @internal */
-  readonly matrix: Matrix;
-  /** @internal squared row norms */
-  readonly norms: Float64Array;
+  /** @internal the real set's mean: every set compared with this one is centred on it */
+  readonly mean: Float64Array;
+  /** @internal the real set, centred on its mean */
+  readonly centred: Centred;
   /** @internal squared k-NN radius per k */
   readonly radii: ReadonlyMap<number, Float64Array>;
   /** @internal cubic kernel of the real set with itself */
@@ -175,20 +237,24 @@ export interface FeatureReference {
 
 /** Prepares real features for {@link compareToReference}; radii are computed for each k in `ks`. */
 export function featureReference(real: Features, ks: readonly number[] = [DENSITY_K, PRECISION_K]): FeatureReference {
-  const matrix = asMatrix(real, "featureReference");
-  const g = dots(matrix, matrix);
-  const norms = rowNorms(matrix);
+  return referenceOf(asMatrix(real, "featureReference", "real"), ks);
+}
+
+function referenceOf(matrix: Matrix, ks: readonly number[]): FeatureReference {
+  const mean = meanOf(matrix);
+  const real = centred(matrix, mean);
+  const g = dots(real, real);
   const radii = new Map<number, Float64Array>();
-  for (const k of new Set(ks)) radii.set(k, kthNeighbourSq(g, norms, matrix.rows, k));
-  return { rows: matrix.rows, dim: matrix.dim, matrix, norms, radii, kernel: cubicKernel(g, matrix.dim) };
+  for (const k of new Set(ks)) radii.set(k, kthNeighbourSq(g, real.norms, real.rows, k));
+  return { rows: matrix.rows, dim: matrix.dim, mean, centred: real, radii, kernel: cubicKernel(g, real, real) };
 }
 
 function radiiOf(ref: FeatureReference, k: number): Float64Array {
   const r = ref.radii.get(k);
   if (r) return r;
   // Not prepared for this k: recompute from the stored kernel-free quantities.
-  const g = dots(ref.matrix, ref.matrix);
-  const out = kthNeighbourSq(g, ref.norms, ref.rows, k);
+  const g = dots(ref.centred, ref.centred);
+  const out = kthNeighbourSq(g, ref.centred.norms, ref.rows, k);
   (ref.radii as Map<number, Float64Array>).set(k, out);
   return out;
 }
@@ -208,14 +274,14 @@ export interface CompareOptions {
 
 /** Fake features against a prepared real reference: KID, density, coverage, precision and recall from one pass of dot products. */
 export function compareToReference(ref: FeatureReference, fake: Features, opts: CompareOptions = {}): FeatureComparison {
-  const f = asMatrix(fake, "compareToReference");
-  if (f.dim !== ref.dim) throw new RangeError(`compareToReference: fake rows have ${f.dim} numbers, real rows ${ref.dim}`);
+  const m = asMatrix(fake, "compareToReference", "fake");
+  if (m.dim !== ref.dim) throw new RangeError(`compareToReference: fake rows have ${m.dim} numbers, real rows ${ref.dim}`);
+  const f = centred(m, ref.mean);
   const ff = dots(f, f);
-  const fr = dots(f, ref.matrix);
-  const fNorms = rowNorms(f);
-  const dc = densityCoverageFrom(ref, fr, fNorms, f.rows, opts.densityK ?? DENSITY_K);
-  const pr = precisionRecallFrom(ref, ff, fr, fNorms, f.rows, opts.precisionK ?? PRECISION_K);
-  const kid = kidFrom(ref.kernel, cubicKernel(ff, ref.dim), cubicKernel(fr, ref.dim), ref.rows, f.rows, opts.kid ?? {});
+  const fr = dots(f, ref.centred);
+  const dc = densityCoverageFrom(ref, fr, f.norms, f.rows, opts.densityK ?? DENSITY_K);
+  const pr = precisionRecallFrom(ref, ff, fr, f.norms, f.rows, opts.precisionK ?? PRECISION_K);
+  const kid = kidFrom(ref.kernel, cubicKernel(ff, f, f), cubicKernel(fr, f, ref.centred), ref.rows, f.rows, opts.kid ?? {});
   return { ...dc, ...pr, kid };
 }
 
@@ -226,7 +292,7 @@ function densityCoverageFrom(ref: FeatureReference, fr: Float32Array, fNorms: Fl
   const covered = new Uint8Array(n);
   for (let j = 0; j < m; j++) {
     for (let i = 0; i < n; i++) {
-      const d = fNorms[j]! + ref.norms[i]! - 2 * fr[j * n + i]!;
+      const d = fNorms[j]! + ref.centred.norms[i]! - 2 * fr[j * n + i]!;
       if (d <= radii[i]!) {
         inside++;
         covered[i] = 1;
@@ -247,7 +313,7 @@ function precisionRecallFrom(ref: FeatureReference, ff: Float32Array, fr: Float3
   for (let j = 0; j < m; j++) {
     let inReal = false;
     for (let i = 0; i < n; i++) {
-      const d = fNorms[j]! + ref.norms[i]! - 2 * fr[j * n + i]!;
+      const d = fNorms[j]! + ref.centred.norms[i]! - 2 * fr[j * n + i]!;
       if (!inReal && d <= realRadii[i]!) inReal = true;
       if (d <= fakeRadii[j]!) recalled[i] = 1;
     }
@@ -270,6 +336,21 @@ function drawSubset(n: number, size: number, rand: () => number, scratch: Int32A
   return scratch.slice(0, size);
 }
 
+/**
+ * The stream of one set's subset draws. The reals' and the fakes' must be
+ * independent: seeded alike (they once were, by seed·1 000 003 + size), two
+ * sets of one size draw the same rows, so subset i of the fakes always
+ * pairs with the same rows of the reals. The cross term then over-weights
+ * each fake's kernel with its own-index real, and KID of a fake set aligned
+ * row by row with the reals (a noisy copy, a corruption of each image) no
+ * longer averages to the full-sample statistic.
+ */
+function subsetStream(seed: number, set: FeatureSet): () => number {
+  const low = seed >>> 0;
+  const high = Math.floor(seed / 0x100000000) >>> 0;
+  return mulberry32(fmix32(fmix32(fmix32(0x9e3779b9 ^ low) ^ high) ^ (set === "real" ? 1 : 2)));
+}
+
 /** Unbiased MMD² over random subsets, from the three kernel matrices (xx: n×n, yy: m×m, yx: m×n). */
 function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: number, m: number, opts: KidOptions): KidResult {
   const subsets = opts.subsets ?? KID_SUBSETS;
@@ -277,12 +358,10 @@ function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: num
   const size = Math.min(opts.subsetSize ?? KID_SUBSET_SIZE, Math.floor(Math.min(n, m) / 2));
   if (!(Number.isInteger(subsets) && subsets >= 1)) throw new RangeError(`KID: subsets must be a positive integer, got ${subsets}`);
   if (size < 2) throw new RangeError(`KID needs at least 4 points in each set, got ${n} and ${m}`);
-  // Each set's subsets come from a stream seeded by the seed and the set's
-  // size, so swapping the two sets swaps their subsets too: KID(a, b) and
-  // KID(b, a) sum the same kernel values.
+  if (opts.seed !== undefined && !Number.isSafeInteger(opts.seed)) throw new RangeError(`KID: seed must be an integer, got ${opts.seed}`);
   const seed = opts.seed ?? 0;
-  const randX = mulberry32((seed * 1_000_003 + n) >>> 0);
-  const randY = mulberry32((seed * 1_000_003 + m) >>> 0);
+  const randX = subsetStream(seed, "real");
+  const randY = subsetStream(seed, "fake");
   const sx = new Int32Array(n);
   const sy = new Int32Array(m);
   const values: number[] = [];
@@ -323,10 +402,13 @@ function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: num
  * const { mean, std } = kernelInceptionDistance(real, fake, { subsets: 100, subsetSize: 1000 });
  */
 export function kernelInceptionDistance(real: Features, fake: Features, opts: KidOptions = {}): KidResult {
-  const x = asMatrix(real, "kernelInceptionDistance (real)");
-  const y = asMatrix(fake, "kernelInceptionDistance (fake)");
+  const x = asMatrix(real, "kernelInceptionDistance", "real");
+  const y = asMatrix(fake, "kernelInceptionDistance", "fake");
   if (x.dim !== y.dim) throw new RangeError(`kernelInceptionDistance: real rows have ${x.dim} numbers, fake rows ${y.dim}`);
-  return kidFrom(cubicKernel(dots(x, x), x.dim), cubicKernel(dots(y, y), x.dim), cubicKernel(dots(y, x), x.dim), x.rows, y.rows, opts);
+  const mean = meanOf(x);
+  const cx = centred(x, mean);
+  const cy = centred(y, mean);
+  return kidFrom(cubicKernel(dots(cx, cx), cx, cx), cubicKernel(dots(cy, cy), cy, cy), cubicKernel(dots(cy, cx), cy, cx), x.rows, y.rows, opts);
 }
 
 /**
@@ -337,10 +419,11 @@ export function kernelInceptionDistance(real: Features, fake: Features, opts: Ki
  */
 export function densityCoverage(real: Features, fake: Features, opts: { readonly k?: number } = {}): DensityCoverage {
   const k = opts.k ?? DENSITY_K;
-  const ref = featureReference(real, [k]);
-  const f = asMatrix(fake, "densityCoverage (fake)");
-  if (f.dim !== ref.dim) throw new RangeError(`densityCoverage: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
-  return densityCoverageFrom(ref, dots(f, ref.matrix), rowNorms(f), f.rows, k);
+  const ref = referenceOf(asMatrix(real, "densityCoverage", "real"), [k]);
+  const m = asMatrix(fake, "densityCoverage", "fake");
+  if (m.dim !== ref.dim) throw new RangeError(`densityCoverage: real rows have ${ref.dim} numbers, fake rows ${m.dim}`);
+  const f = centred(m, ref.mean);
+  return densityCoverageFrom(ref, dots(f, ref.centred), f.norms, f.rows, k);
 }
 
 /**
@@ -351,10 +434,9 @@ export function densityCoverage(real: Features, fake: Features, opts: { readonly
  */
 export function precisionRecall(real: Features, fake: Features, opts: { readonly k?: number } = {}): PrecisionRecall {
   const k = opts.k ?? PRECISION_K;
-  const ref = featureReference(real, [k]);
-  const f = asMatrix(fake, "precisionRecall (fake)");
-  if (f.dim !== ref.dim) throw new RangeError(`precisionRecall: real rows have ${ref.dim} numbers, fake rows ${f.dim}`);
-  const ff = dots(f, f);
-  const fr = dots(f, ref.matrix);
-  return precisionRecallFrom(ref, ff, fr, rowNorms(f), f.rows, k);
+  const ref = referenceOf(asMatrix(real, "precisionRecall", "real"), [k]);
+  const m = asMatrix(fake, "precisionRecall", "fake");
+  if (m.dim !== ref.dim) throw new RangeError(`precisionRecall: real rows have ${ref.dim} numbers, fake rows ${m.dim}`);
+  const f = centred(m, ref.mean);
+  return precisionRecallFrom(ref, dots(f, f), dots(f, ref.centred), f.norms, f.rows, k);
 }

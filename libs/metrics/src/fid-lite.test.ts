@@ -189,7 +189,26 @@ describe("frechetDistance", () => {
 
 describe("fidLite", () => {
   it("requires more samples than feature dimensions", () => {
-    expect(() => fidLite(new Float32Array(3 * 4), new Float32Array(10 * 4), 4)).toThrow(/first set has 3 vectors of dimension 4/);
-    expect(() => fidLite(new Float32Array(10 * 4), new Float32Array(4 * 4), 4)).toThrow(/second set has 4 vectors/);
+    expect(() => fidLite(new Float32Array(3 * 4), new Float32Array(10 * 4), 4)).toThrow(/real set has 3 vectors of dimension 4/);
+    expect(() => fidLite(new Float32Array(10 * 4), new Float32Array(4 * 4), 4)).toThrow(/fake set has 4 vectors/);
+  });
+
+  // Before, a NaN or ±Inf reached ml-matrix's eigensolver, which threw "TypeError: Cannot read properties of undefined (reading '0')".
+  it.each([NaN, Infinity, -Infinity].map((v) => [String(v), v] as const))("refuses %s with the set, the row and the value", (shown, value) => {
+    const set = (seed: number) => Float64Array.from({ length: 40 * 3 }, (_, i) => Math.sin(seed * 1000 + i * 1.7) * 3);
+    const bad = set(2);
+    bad[11 * 3 + 2] = value;
+    expect(() => fidLite(set(1), bad, 3)).toThrow(new RegExp(`^fidLite: fake row 11 holds ${shown} \\(column 2\\)`));
+    expect(() => fidLite(bad, set(1), 3)).toThrow(new RegExp(`^fidLite: real row 11 holds ${shown} \\(column 2\\)`));
+    expect(() => fidLite(bad, set(1), 3)).toThrow(RangeError);
+    expect(() => gaussianStats(bad, 40, 3, "fake")).toThrow(new RegExp(`^gaussianStats: fake row 11 holds ${shown} \\(column 2\\)`));
+    expect(() => gaussianStats(bad, 40, 3)).toThrow(new RegExp(`^gaussianStats: row 11 holds ${shown}`));
+    const good = gaussianStats(set(1), 40, 3);
+    const cov = good.cov.slice();
+    cov[1 * 3 + 2] = value;
+    expect(() => frechetDistance(good, { ...good, cov })).toThrow(new RegExp(`^frechetDistance: the second Gaussian's cov\\[1, 2\\] is ${shown}`));
+    const mean = good.mean.slice();
+    mean[2] = value;
+    expect(() => frechetParts({ ...good, mean }, good)).toThrow(new RegExp(`^frechetDistance: the first Gaussian's mean\\[2\\] is ${shown}`));
   });
 });

@@ -11,6 +11,7 @@
  * Tr((Σ₁Σ₂)^½) = Σᵢ √λᵢ(Σ₁^½ Σ₂ Σ₁^½).
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { assertFiniteRows, type FeatureSet } from "./finite.js";
 
 /** Mean and covariance of a set of feature vectors. */
 export interface GaussianStats {
@@ -25,12 +26,13 @@ export interface GaussianStats {
 /**
  * Mean and unbiased covariance of `count` vectors of length `dim`, given
  * row-major. Two passes (mean first, then centred products) so that large
- * means do not swamp the covariance in rounding.
+ * means do not swamp the covariance in rounding. A NaN or ±Inf is refused
+ * with its row; `set` names which set the features are in that message.
  *
  * @example
- * const stats = gaussianStats(embedding.features, embedding.count, embedding.featureDim);
+ * const stats = gaussianStats(embedding.features, embedding.count, embedding.featureDim, "fake");
  */
-export function gaussianStats(features: ArrayLike<number>, count: number, dim: number): GaussianStats {
+export function gaussianStats(features: ArrayLike<number>, count: number, dim: number, set?: FeatureSet): GaussianStats {
   if (!Number.isInteger(count) || !Number.isInteger(dim) || dim < 1) {
     throw new RangeError(`gaussianStats: count and dim must be integers, dim ≥ 1; got count=${count}, dim=${dim}`);
   }
@@ -38,6 +40,7 @@ export function gaussianStats(features: ArrayLike<number>, count: number, dim: n
   if (features.length !== count * dim) {
     throw new RangeError(`gaussianStats: ${count} vectors of length ${dim} need ${count * dim} numbers, got ${features.length}`);
   }
+  assertFiniteRows(features, dim, "gaussianStats", set);
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j]! += features[i * dim + j]!;
   for (let j = 0; j < dim; j++) mean[j]! /= count;
@@ -107,6 +110,14 @@ export interface FrechetParts {
 export function frechetParts(a: GaussianStats, b: GaussianStats): FrechetParts {
   if (a.dim !== b.dim) throw new RangeError(`frechetDistance: feature dimensions differ (${a.dim} vs ${b.dim})`);
   const dim = a.dim;
+  // Statistics built by hand (or from overflowing features) reach here without gaussianStats' check; ml-matrix would throw a TypeError.
+  for (const [name, s] of [["first", a], ["second", b]] as const) {
+    const bad = [...s.mean, ...s.cov].findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const where = bad < dim ? `mean[${bad}]` : `cov[${Math.floor((bad - dim) / dim)}, ${(bad - dim) % dim}]`;
+      throw new RangeError(`frechetDistance: the ${name} Gaussian's ${where} is ${bad < dim ? s.mean[bad] : s.cov[bad - dim]}; statistics must be finite`);
+    }
+  }
   let meanTerm = 0;
   for (let j = 0; j < dim; j++) meanTerm += (a.mean[j]! - b.mean[j]!) ** 2;
   let traces = 0;
@@ -124,18 +135,19 @@ export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
 }
 
 /**
- * FID-lite between two sets of feature vectors (row-major, `dim` per row).
- * Each set must hold more vectors than `dim`: with fewer, the covariance is
+ * FID-lite between real and generated feature vectors (row-major, `dim`
+ * per row; the distance is symmetric, the names only label messages). Each
+ * set must hold more vectors than `dim`: with fewer, the covariance is
  * rank-deficient by construction and the distance mostly measures the
- * sample size.
+ * sample size. A NaN or ±Inf is refused with its set, row and value.
  */
-export function fidLite(a: ArrayLike<number>, b: ArrayLike<number>, dim: number): number {
-  const countA = a.length / dim;
-  const countB = b.length / dim;
-  for (const [name, count] of [["first", countA], ["second", countB]] as const) {
+export function fidLite(real: ArrayLike<number>, fake: ArrayLike<number>, dim: number): number {
+  const sets = [["real", real, real.length / dim], ["fake", fake, fake.length / dim]] as const;
+  for (const [name, , count] of sets) {
     if (!(count > dim)) {
       throw new RangeError(`fidLite: the ${name} set has ${count} vectors of dimension ${dim}; FID-lite needs more vectors than dimensions`);
     }
   }
-  return frechetDistance(gaussianStats(a, countA, dim), gaussianStats(b, countB, dim));
+  for (const [name, values] of sets) assertFiniteRows(values, dim, "fidLite", name);
+  return frechetDistance(gaussianStats(real, sets[0][2], dim), gaussianStats(fake, sets[1][2], dim));
 }

@@ -4,6 +4,7 @@
  * distribution) and the number of classes (confident, evenly spread
  * predictions); real MNIST test digits score close to 10.
  */
+import { assertFiniteRows } from "./finite.js";
 
 /** Floor inside logarithms: a softmax can round a probability to exactly 0. */
 const EPS = 1e-12;
@@ -14,6 +15,8 @@ export function inceptionScoreLite(probs: ArrayLike<number>, numClasses: number)
   if (!Number.isInteger(count) || count < 1) {
     throw new RangeError(`inceptionScoreLite: expected count × ${numClasses} probabilities, got ${probs.length}`);
   }
+  // A NaN would make the score NaN, and an infinite one meaningless: say which row.
+  assertFiniteRows(probs, numClasses, "inceptionScoreLite");
   const marginal = new Float64Array(numClasses);
   for (let i = 0; i < count; i++) for (let k = 0; k < numClasses; k++) marginal[k]! += probs[i * numClasses + k]!;
   for (let k = 0; k < numClasses; k++) marginal[k]! /= count;

@@ -80,6 +80,12 @@ describe("inceptionScoreLite", () => {
     const same = Array.from({ length: 50 }, () => Array.from({ length: k }, (_, c) => (c === 3 ? 0.9 : 0.1 / 9))).flat();
     expect(inceptionScoreLite(same, k)).toBeCloseTo(1, 12);
   });
+
+  it("refuses NaN and ±Inf probabilities with the row (before: NaN)", () => {
+    for (const value of [NaN, Infinity, -Infinity]) {
+      expect(() => inceptionScoreLite([0.5, 0.5, 0.2, 0.8, value, 1], 2)).toThrow(new RegExp(`^inceptionScoreLite: row 2 holds ${value} \\(column 0\\)`));
+    }
+  });
 });
 
 describe("diversity ratio", () => {
@@ -104,6 +110,15 @@ describe("diversity ratio", () => {
       return c * 10 + (v - c * 10) / 2;
     });
     expect(diversityRatio(classSpread(shrunk, dim, predicted, 3), real)).toBeCloseTo(0.5, 12);
+  });
+
+  it("refuses NaN and ±Inf features with the set and row (before: the class dropped out and the ratio read 1)", () => {
+    for (const value of [NaN, Infinity, -Infinity]) {
+      const bad = features.slice();
+      bad[7 * dim + 1] = value;
+      expect(() => classSpread(bad, dim, predicted, 3, "fake")).toThrow(new RegExp(`^classSpread: fake row 7 holds ${value} \\(column 1\\)`));
+      expect(() => collapseReport({ features: bad, predicted }, real, dim, 3)).toThrow(new RegExp(`^classSpread: fake row 7 holds ${value}`));
+    }
   });
 });
 

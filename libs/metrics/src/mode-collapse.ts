@@ -3,6 +3,7 @@
  * generator draws (histogram, modes covered, KL from uniform, largest class
  * share) and how varied its drawings are within a class (diversity ratio).
  */
+import { assertFiniteRows, type FeatureSet } from "./finite.js";
 
 /** Thresholds that decide {@link CollapseReport.collapsed}; every one is overridable. */
 export interface CollapseThresholds {
@@ -104,8 +105,14 @@ export interface ClassSpread {
   readonly counts: readonly number[];
 }
 
-/** Mean pairwise feature distance within each predicted class (first {@link DIVERSITY_SAMPLES_PER_CLASS} samples of each). */
-export function classSpread(features: ArrayLike<number>, dim: number, predicted: ArrayLike<number>, numClasses: number): ClassSpread {
+/**
+ * Mean pairwise feature distance within each predicted class (first
+ * {@link DIVERSITY_SAMPLES_PER_CLASS} samples of each). A NaN or ±Inf
+ * feature is refused: its class would read NaN, which
+ * {@link diversityRatio} leaves out as a class without pairs.
+ */
+export function classSpread(features: ArrayLike<number>, dim: number, predicted: ArrayLike<number>, numClasses: number, set?: FeatureSet): ClassSpread {
+  assertFiniteRows(features, dim, "classSpread", set);
   const rows = rowsByClass(predicted, numClasses);
   const counts = new Array<number>(numClasses).fill(0);
   for (let i = 0; i < predicted.length; i++) counts[predicted[i]!]!++;
@@ -179,7 +186,7 @@ export function collapseReport(
   const histogram = classHistogram(generated.predicted, numClasses);
   const modes = modesCovered(histogram, thresholds.modeShare);
   const top = maxClassShare(histogram);
-  const diversity = diversityRatio(classSpread(generated.features, dim, generated.predicted, numClasses), realSpread);
+  const diversity = diversityRatio(classSpread(generated.features, dim, generated.predicted, numClasses, "fake"), realSpread);
   const reasons = collapseReasons({ modes, maxClassShare: top, diversity, histogram }, thresholds);
   return { histogram, modes, klUniform: klFromUniform(histogram), maxClassShare: top, diversity, collapsed: reasons.length > 0, reasons };
 }
