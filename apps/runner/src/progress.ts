@@ -47,13 +47,17 @@ export class PlanProgress {
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 200,
-        // {eta} is ours (eta.ts): cli-progress's {eta_formatted} counts skipped steps as speed and prints "NFs".
-        format: "{label} |{bar}| {percentage}% | {value}/{total} {unit} | ETA {eta} {info}",
+        // {left} is ours (eta.ts): cli-progress's {eta_formatted} counts skipped steps as speed and prints "NFs", and it
+        // writes its own `eta` over a payload key of that name (formatter.js), which is why ours is not called eta.
+        format: "{label} {bar} {percentage}% {value}/{total} ETA {left} {info}",
+        // Lines longer than the terminal are cut (cli-progress' linewrap false): the bar shrinks so that the step count,
+        // the ETA and the epoch fit 80 columns; the label (28) and the rest take ~45.
+        barsize: Math.max(6, Math.min(40, (stream.columns || 80) - 28 - 46)),
       },
       // shades_classic's █ and ░ are three bytes each; legacy's = and - survive Nx's terminal.
       ascii ? cliProgress.Presets.legacy : cliProgress.Presets.shades_classic,
     );
-    this.total = this.multibar.create(this.totalSteps, 0, { label: "plan".padEnd(28), unit: "steps", info: `${plan.runs.length} runs`, eta: this.eta(undefined) });
+    this.total = this.multibar.create(this.totalSteps, 0, { label: "plan".padEnd(28), info: `${plan.runs.length} runs`, left: this.eta(undefined) });
   }
 
   /** The plan's ETA now, from the steps trained in this process (see eta.ts). */
@@ -77,7 +81,7 @@ export class PlanProgress {
       if (!runEta) this.runEtas.set(runId, (runEta = new EtaEstimator()));
       runEta.trainedSteps(doneInRun - before, now);
     }
-    this.total?.increment(doneInRun - before, { eta: this.eta(this.planEtaSecs()) });
+    this.total?.increment(doneInRun - before, { left: this.eta(this.planEtaSecs()) });
   }
 
   private runEta(runId: string, remaining: number): string {
@@ -100,9 +104,8 @@ export class PlanProgress {
         if (e.fromEpoch > 0) this.log(`${e.runId}: resuming after epoch ${e.fromEpoch}`);
         const bar = this.multibar?.create(e.epochs * spe, e.fromEpoch * spe, {
           label: `${e.runId} ${variedLabel(spec)}`.slice(0, 28).padEnd(28),
-          unit: "steps",
           info: `epoch ${e.fromEpoch + 1}/${e.epochs}`,
-          eta: this.eta(undefined),
+          left: this.eta(undefined),
         });
         if (bar) this.bars.set(e.runId, bar);
         break;
@@ -110,14 +113,14 @@ export class PlanProgress {
       case "progress": {
         const done = (e.epoch - 1) * spe + e.stepsDone;
         this.advanceTotal(e.runId, done, true);
-        this.bars.get(e.runId)?.update(done, { info: `epoch ${e.epoch}/${spec.config.epochs}`, eta: this.runEta(e.runId, spec.config.epochs * spe - done) });
+        this.bars.get(e.runId)?.update(done, { info: `epoch ${e.epoch}/${spec.config.epochs}`, left: this.runEta(e.runId, spec.config.epochs * spe - done) });
         break;
       }
       case "epoch": {
         const r = e.record;
         const done = r.epoch * spe;
         this.advanceTotal(e.runId, done, true);
-        this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs} d=${r.d_loss.toFixed(3)} g=${r.g_loss.toFixed(3)}`, eta: this.runEta(e.runId, spec.config.epochs * spe - done) });
+        this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs}`, left: this.runEta(e.runId, spec.config.epochs * spe - done) });
         if (!this.tty) {
           console.error(
             `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${r.d_loss.toFixed(4)} g_loss=${r.g_loss.toFixed(4)} D(x)=${r.d_real.toFixed(3)} D(G(z))=${r.d_fake.toFixed(3)} ${r.secs.toFixed(1)}s`,
@@ -130,7 +133,7 @@ export class PlanProgress {
         break;
       case "finish":
         this.advanceTotal(e.runId, spec.config.epochs * spe, false);
-        this.bars.get(e.runId)?.update({ eta: this.eta(0) });
+        this.bars.get(e.runId)?.update({ left: this.eta(0) });
         if (e.outcome.status !== "done") this.log(`${e.runId} ${variedLabel(spec)}: ${describeOutcome(e.outcome)}`);
         break;
     }
