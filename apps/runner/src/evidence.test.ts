@@ -74,12 +74,19 @@ describe("evidence bundles", () => {
   it("regenerate the report on a fresh store with no training, byte for byte, with the trained store's decisions", () => {
     const reports = ["fresh-a", "fresh-b"].map((name) => {
       const results = path.join(dir, name);
-      const r = runner("--budget=smoke", `--results=${results}`, `--evidence=${bundle}`, "--report-only");
+      const doc = path.join(dir, `${name}-docs`, "study.md");
+      const r = runner("--budget=smoke", `--results=${results}`, `--evidence=${bundle}`, "--report-only", `--doc=${doc}`);
       expect(r.code, r.err).toBe(0);
       expect(r.err).toMatch(/evidence: 4 runs imported/);
-      return { md: readFileSync(path.join(results, "evidence-tiny", "report.md"), "utf8"), json: JSON.parse(readFileSync(path.join(results, "evidence-tiny", "report.json"), "utf8")) as { findings: unknown; runs: unknown } };
+      // The doc shows each arm's median grid from a folder beside it, by a relative link.
+      const grids = readdirSync(path.join(path.dirname(doc), "study"));
+      expect(grids.length).toBeGreaterThanOrEqual(1);
+      const docText = readFileSync(doc, "utf8");
+      for (const g of grids) expect(docText).toContain(`](study/${g})`);
+      return { doc: docText, md: readFileSync(path.join(results, "evidence-tiny", "report.md"), "utf8"), json: JSON.parse(readFileSync(path.join(results, "evidence-tiny", "report.json"), "utf8")) as { findings: unknown; runs: unknown } };
     });
     expect(reports[0]!.md).toBe(reports[1]!.md);
+    expect(reports[0]!.doc).toBe(reports[1]!.doc);
     const original = JSON.parse(readFileSync(path.join(trained, "evidence-tiny", "report.json"), "utf8")) as { findings: { claims: { a: { runs: unknown } }[] }[]; runs: unknown };
     expect(reports[0]!.json.runs).toEqual(original.runs);
     const strip = (x: unknown) => JSON.parse(JSON.stringify(x).replace(/"sample":"[^"]*"/g, '"sample":""')) as unknown;

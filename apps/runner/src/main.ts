@@ -19,8 +19,8 @@ import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type Stor
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
-import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type ArmSummary, type ClaimResult, type EvidenceManifest } from "@ganscope/findings";
-import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type EvidenceManifest } from "@ganscope/findings";
+import { budgetOf, loadStudy, mediansOf, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
@@ -353,7 +353,7 @@ program
     console.log(`${report.runs.finished} of ${report.runs.planned} runs finished at ${report.budgetLine}`);
     console.log(`report: ${md}\n        ${json}`);
     if (opts.export) {
-      const medians = new Set(report.findings.flatMap((f) => f.claims.flatMap(armSummariesOf)).flatMap((a) => (a.medianRun ? [a.medianRun.runId] : [])));
+      const medians = new Set(mediansOf(report).map((m) => m.runId));
       const commit = process.env["GANSCOPE_COMMIT"] ?? gitCommit();
       const e = await exportEvidence({ study: study.name, budget, plans: plansOfStudy(study, budget), resultsDir: opts.results, dir: opts.export, grids: medians, ...(commit ? { commit } : {}) });
       console.log(`evidence: ${opts.export} holds ${e.runs} finished runs (${e.added} new, ${e.kept} kept from the bundle that were not in the store), ${(e.bytes / 1e6).toFixed(2)} MB`);
@@ -424,11 +424,6 @@ program
 
 /** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
 const USER_ERRORS = new Set(["EvidenceError", "ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
-
-/** The arms a claim reads (a ranking's through its pairs). */
-function armSummariesOf(c: ClaimResult): ArmSummary[] {
-  return c.kind === "compare" ? [c.a, c.b] : c.kind === "rate" ? [c.arm] : c.pairs.flatMap(armSummariesOf);
-}
 
 /** Whether the store holds every run of the plan settled for its target epochs (read-only: nothing is written). */
 async function allSettled(store: RunStore, plan: RunPlan, resumeStopped: boolean): Promise<boolean> {

@@ -25,12 +25,12 @@ describe("PlanProgress on a terminal", () => {
     let now = 0;
     const progress = new PlanProgress(plan, () => 500, stream, () => now, true);
     const [a, b] = plan.runs;
-    progress.onEvent({ type: "start", runId: a!.runId, fromEpoch: 0, epochs: 2 });
-    progress.onEvent({ type: "start", runId: b!.runId, fromEpoch: 0, epochs: 2 });
+    progress.onEvent({ type: "start", runId: a!.runId, fromEpoch: 0, epochs: 2, stepsPerEpoch: 500 });
+    progress.onEvent({ type: "start", runId: b!.runId, fromEpoch: 0, epochs: 2, stepsPerEpoch: 500 });
     // 100 steps a second for each run over 5 s: 1,000 of the plan's 2,000 steps left at 200 a second.
     for (let t = 0; t <= 5; t++) {
       now = t;
-      for (const r of [a!, b!]) progress.onEvent({ type: "progress", runId: r.runId, epoch: 1, stepsDone: t * 100 });
+      for (const r of [a!, b!]) progress.onEvent({ type: "progress", runId: r.runId, epoch: 1, stepsDone: t * 100, stepsTotal: 500 });
     }
     await new Promise((r) => setTimeout(r, 150));
     progress.stop();

@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
-import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type Budget, type Study, type StudyReport } from "@ganscope/findings";
+import { readFile } from "node:fs/promises";
+import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type ArmSummary, type Budget, type ClaimResult, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
 import { RunStore, gitCommit, settled, writeFileAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
@@ -117,6 +118,12 @@ export async function trainStudy(study: Study, budget: Budget, opts: StudyComman
   return { failed };
 }
 
+/** Every arm's median run in a report (a ranking's through its pairs). */
+export function mediansOf(report: StudyReport): NonNullable<ArmSummary["medianRun"]>[] {
+  const arms = (c: ClaimResult): ArmSummary[] => (c.kind === "compare" ? [c.a, c.b] : c.kind === "rate" ? [c.arm] : c.pairs.flatMap(arms));
+  return report.findings.flatMap((f) => f.claims.flatMap(arms)).flatMap((a) => (a.medianRun ? [a.medianRun] : []));
+}
+
 export async function reportStudy(
   study: Study,
   budget: Budget,
@@ -134,8 +141,18 @@ export async function reportStudy(
   const report = opts.evidence ? { ...evaluated, generatedAt: opts.evidence.exportedAt } : evaluated;
   const written = await writeStudyReport(report, opts.results);
   if (opts.doc) {
-    // The copy kept with the code (docs/seed-study.md) names grids by their path in the store, which stays outside the repo.
-    await writeFileAtomic(path.resolve(opts.doc), renderMarkdown(report, undefined) + "\n");
+    // The copy kept with the code (docs/seed-study.md) shows each arm's median grid from a folder beside it
+    // (docs/seed-study/), copied out of the store, which stays outside the repo.
+    const doc = path.resolve(opts.doc);
+    const gridDir = path.join(path.dirname(doc), path.basename(doc, path.extname(doc)));
+    const copied = new Map<string, string>();
+    for (const sample of new Set(mediansOf(report).flatMap((m) => (m.sample ? [m.sample] : [])))) {
+      const name = `${path.basename(path.dirname(path.dirname(sample)))}-${path.basename(sample)}`;
+      await writeFileAtomic(path.join(gridDir, name), await readFile(sample));
+      copied.set(sample, path.join(gridDir, name));
+    }
+    const inDocs = JSON.parse(JSON.stringify(report), (key, value: unknown) => (key === "sample" && typeof value === "string" ? (copied.get(value) ?? value) : value)) as StudyReport;
+    await writeFileAtomic(doc, renderMarkdown(inDocs, path.dirname(doc)) + "\n");
   }
   return { report, ...written };
 }
