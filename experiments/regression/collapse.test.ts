@@ -148,8 +148,9 @@ describe("trained generators", () => {
     // yet, and so does the verdict; it turns mode_collapse only once the
     // drawings are realistic (see the repeated-digit run below).
     const records = await trainAndEvaluate(config, onlyClass(train, 1, 1000));
-    expect(records).toCollapse();
+    // The matcher agrees with the verdict: speckle is no_digits, not a collapse of drawn digits.
     expect(["no_digits", "mode_collapse"]).toContain(judgeRun(records).verdict);
+    if (judgeRun(records).verdict === "no_digits") expect(records).not.toCollapse();
     expect(records).not.toConverge();
   });
 

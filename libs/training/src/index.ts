@@ -18,3 +18,4 @@ export { trainGroup, type FusionRecord } from "./train-group.js";
 export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";
 export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, machineId, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
 export type { MachineTimings, Measured, StepTimes, StepTimesOptions } from "./step-times.js";
+export { trainedRuns, type TrainedRun, type TrainedRunsOptions } from "./trained-runs.js";
