@@ -92,11 +92,11 @@ program
 
 program
   .command("liveness")
-  .description("print whether each running run's process is alive (an Nx runtime input)")
+  .description("print whether each running run's process is alive, and the store's files with sizes and times (the Nx build's runtime input)")
   .option("--results <dir>", "run store folder", "results")
   .action(async (opts: { results: string }) => {
-    const { livenessFingerprint } = await import("./liveness.js");
-    process.stdout.write(await livenessFingerprint(opts.results));
+    const { livenessFingerprint, storeFingerprint } = await import("./liveness.js");
+    process.stdout.write((await livenessFingerprint(opts.results)) + (await storeFingerprint(opts.results)));
   });
 
 const COMMANDS = ["build", "serve", "liveness"];

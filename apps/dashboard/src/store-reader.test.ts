@@ -5,7 +5,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EpochRecord, PlanIndex, RunStatus } from "@ganscope/tracking";
-import { livenessFingerprint } from "./liveness.js";
+import { livenessFingerprint, storeFingerprint } from "./liveness.js";
 import { buildSeries, readRecordsReadOnly, readStore, verdictOf } from "./store-reader.js";
 
 /**
@@ -284,5 +284,16 @@ describe("livenessFingerprint", () => {
     await writeRun("e", "a", { status: { state: "running", pid: deadPid, host: os.hostname() } });
     expect(await livenessFingerprint(root)).toBe("e/a gone\n");
     expect(await livenessFingerprint(path.join(root, "missing"))).toBe("\n");
+  });
+});
+
+describe("storeFingerprint", () => {
+  it("changes when a run is added to the store, and not when nothing changes", async () => {
+    const before = await storeFingerprint(root);
+    expect(await storeFingerprint(root)).toBe(before);
+    await writeRun("e", "added-later", { status: { state: "done" } });
+    const after = await storeFingerprint(root);
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/^e\/added-later\/status\.json \d+ \d+$/m);
   });
 });
