@@ -128,9 +128,17 @@ export async function loadOrTrainClassifier(
       // Another process may have finished between our read and our lock.
       const again = readCache(file, key);
       if (again) return { ...again, trained: false };
-      log(`training the ${dataset} digit classifier (${spec.hidden.join("→")} features, ${spec.epochs} epochs); cached in ${file}`);
+      log(
+        `training the ${dataset} digit classifier every metric looks through (FID-lite, KID, modes, verdicts): once per machine, ` +
+          `about a minute on 2 cores, before the first evaluation (${spec.hidden.join("→")} features, ${spec.epochs} epochs; cached in ${file})`,
+      );
       const t0 = performance.now();
-      const classifier = await trainClassifier(train, spec, { onEpoch: (e, loss) => log(`  classifier epoch ${e}/${spec.epochs}: loss ${loss.toFixed(4)}`) });
+      const classifier = await trainClassifier(train, spec, {
+        onEpoch: (e, loss) => {
+          const secs = (performance.now() - t0) / 1000;
+          log(`  classifier [${"#".repeat(e).padEnd(spec.epochs, ".")}] epoch ${e}/${spec.epochs}, loss ${loss.toFixed(4)}, ${secs.toFixed(0)} s, about ${((secs / e) * (spec.epochs - e)).toFixed(0)} s left`);
+        },
+      });
       const trainSecs = (performance.now() - t0) / 1000;
       const testAccuracy = await classifier.accuracy(loadDataset(dataset, { split: "test" }));
       log(`  classifier test accuracy ${(100 * testAccuracy).toFixed(2)}% after ${trainSecs.toFixed(0)} s`);
