@@ -1,7 +1,8 @@
 /**
  * A worker process: picks a backend once, then trains whatever RunSpec the
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
- * store" so the same loop can later pull from a shared queue.
+ * store": the queue's workers (libs/queue, via child-trainer.ts) run this
+ * same loop, so a run trains the same locally and on the fleet.
  */
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";

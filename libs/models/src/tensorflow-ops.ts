@@ -168,7 +168,7 @@ export function sumOfSquares(xs: readonly tf.Tensor[]): tf.Scalar {
  * alone makes on its own gradient ({@link sumOfSquares}), so a fused run's
  * gradient norm has the same bits as the run's alone; it also reads each
  * gradient once, where Square then Sum writes a squared copy of it first
- * (15.6 ms of a K = 8 group step, bench/README.md). Elsewhere Square and Sum
+ * (21.8 ms of a K = 8 group step under the tf-ops profiler, bench/README.md). Elsewhere Square and Sum
  * over each run's axes, as sumOfSquares does there.
  */
 export function sumOfSquaresPerRun(xs: readonly tf.Tensor[]): tf.Tensor1D {
