@@ -252,6 +252,8 @@ describe("MLflow live", () => {
     // The live sink sent it all; the sync at the end found nothing missing.
     expect(r.out).not.toMatch(/→ MLflow run/);
     expect(r.out).toMatch(/MLflow sync to .*: 2 runs checked, 0 with errors/);
+    // A link that lands on the experiment's runs, in the training view (not MLflow 3's GenAI traces).
+    expect(r.out).toMatch(new RegExp(`MLflow: ${server!.uri.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/#/experiments/\\d+\\?workflowType=machine_learning`));
     await expectMirrored(server, results, "mlflow-live");
   }, 400_000);
 

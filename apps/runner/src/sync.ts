@@ -94,6 +94,9 @@ export async function syncAfterPlan(resultsDir: string, experiment: string, env:
   try {
     const reports = await syncStore({ resultsDir, experiments: [experiment], env });
     if (reports.some((r) => r.error || r.unreachable)) console.error(`MLflow is missing some of ${experiment}; the run store has it all: rerun \`runner sync\` when the server is back`);
+    const link = (await new RunStore(resultsDir).index(experiment).catch(() => undefined))?.runs.find((r) => r.mlflow)?.mlflow;
+    // The experiment's runs table in the training view: MLflow 3's UI opens on GenAI traces unless the URL asks.
+    if (link) console.error(`MLflow: ${link.trackingUri.replace(/\/+$/, "")}/#/experiments/${encodeURIComponent(link.experimentId)}?workflowType=machine_learning`);
   } catch (e) {
     console.error(`MLflow sync failed: ${(e as Error).message}; the run store has everything: rerun \`runner sync\` later`);
   }
