@@ -86,10 +86,17 @@ export function describeBudget(b: Budget): string {
   return `${b.name}: ${b.epochs} epochs × ${images} × ${b.seeds.length} seeds (${b.seeds.join(", ")})${large}${max}`;
 }
 
+/** Keys already computed, per config object: a study's decisions ask for each run's stratum many times (runs' configs are read-only). */
+const strataKeys = new WeakMap<object, string>();
+
 /** The config less its seed: the stratum a run belongs to. */
 export function strataKey(config: Readonly<RunConfig>): string {
+  const known = strataKeys.get(config);
+  if (known !== undefined) return known;
   const { seed: _seed, epochs: _epochs, sample_every: _s, eval_every: _e, ...rest } = config;
-  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest]]));
+  const key = JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest]]));
+  strataKeys.set(config, key);
+  return key;
 }
 
 /**
