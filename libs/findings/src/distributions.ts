@@ -30,9 +30,9 @@ export function binomialLower(k: number, n: number, p: number): number {
   return k < 0 ? 0 : binomialCdf(k, n, p);
 }
 
-/** P(X ≥ k) for X ~ Binomial(n, p). */
+/** P(X ≥ k) for X ~ Binomial(n, p), as the lower tail of the failures (n − X ~ Binomial(n, 1 − p)), so a small tail keeps its digits. */
 export function binomialUpper(k: number, n: number, p: number): number {
-  return k <= 0 ? 1 : 1 - binomialCdf(k - 1, n, p);
+  return k <= 0 ? 1 : k > n ? 0 : binomialCdf(n - k, n, 1 - p);
 }
 
 /** The smallest k with P(X ≤ k) ≥ q for X ~ Binomial(n, p). */
@@ -45,7 +45,7 @@ export function hypergeometricLower(k: number, population: number, successes: nu
   return k < 0 ? 0 : hypergeometricCdf(k, population, successes, draws);
 }
 
-/** P(X ≥ k), likewise. */
+/** P(X ≥ k), likewise, as the lower tail of the failures drawn (draws − X), so a small tail keeps its digits. */
 export function hypergeometricUpper(k: number, population: number, successes: number, draws: number): number {
-  return k <= 0 ? 1 : 1 - hypergeometricCdf(k - 1, population, successes, draws);
+  return k <= 0 ? 1 : k > Math.min(draws, successes) ? 0 : hypergeometricCdf(draws - k, population, population - successes, draws);
 }

@@ -87,9 +87,9 @@ function referenceBlank(ctx: GateContext): string | undefined {
 function convergenceUnreachable(controls: readonly VerdictMix[], ctx: GateContext): string | undefined {
   const ok = controls.some((c) => c.judged > 0 && (c.counts["converged"] ?? 0) * 2 >= c.judged);
   if (ok) return undefined;
-  const which = ctx.positiveControl ? "the positive control" : "no arm of the claim";
+  const which = ctx.positiveControl ? "the positive control does not converge" : "no arm of the claim converges";
   const mixes = controls.map((c) => `${c.label}: converged ${c.counts["converged"] ?? 0}/${c.judged}`).join("; ");
-  return `${which} converges in at least half its runs ${budgetWords(ctx)} (${mixes}), so "converges" cannot be told from "not yet"`;
+  return `${which} in at least half its runs ${budgetWords(ctx)} (${mixes}), so "converges" cannot be told from "not yet"`;
 }
 
 /**

@@ -103,7 +103,8 @@ export function stratifiedWelch(a: readonly Observation[], b: readonly Observati
   const terms = [...wa, ...wb].map((x) => ({ v: (x.w * x.w * x.variance) / x.n, dfs: x.n - 1 }));
   const se2 = terms.reduce((s, x) => s + x.v, 0);
   if (se2 === 0) return { test: "welch", effect, se: 0, noSpread: true };
-  const df = (se2 * se2) / terms.reduce((s, x) => s + (x.v * x.v) / x.dfs, 0);
+  // SE⁴ / Σ v²/(n − 1), written with v/SE² so that a tiny spread cannot underflow to 0/0.
+  const df = 1 / terms.reduce((s, x) => s + (x.v / se2) ** 2 / x.dfs, 0);
   const se = Math.sqrt(se2);
   const t = effect / se;
   const q = studentTQuantile(1 - (1 - confidence) / 2, df);
