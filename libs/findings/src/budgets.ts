@@ -20,7 +20,8 @@ export interface Budget {
   /**
    * A step of a 20-layer network at 1024 wide costs ~70× one of the baseline's:
    * configs with more than `params` dense parameters get these (fewer) seeds,
-   * so a budget can afford them at all. Still at least two, so they decide.
+   * so a budget can afford them at all. Too few for a comparison to decide
+   * (MIN_SEEDS is 5 a config); a rate claim pooling several configs still can.
    */
   readonly large?: { readonly params: number; readonly seeds: readonly [number, number, ...number[]] };
   /** Configs with more dense parameters than this are not trained at this budget; the findings that need them say so. */
