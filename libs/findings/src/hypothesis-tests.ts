@@ -252,6 +252,8 @@ export function minimumDetectableEffect(a: readonly Observation[], b: readonly O
  * testing whether its runs could ever decide it.
  */
 export function binomialReach(n: number, p0: number): OneSidedPValues {
+  requireCount("binomialReach", "runs", { successes: 0, n });
+  requireFiniteValue("binomialReach", "p0", p0);
   return { pHigher: binomialUpper(n, n, p0), pLower: binomialLower(0, n, p0) };
 }
 
@@ -261,7 +263,9 @@ export function binomialReach(n: number, p0: number): OneSidedPValues {
  * for n runs; undefined when no share reaches it.
  */
 export function detectableRate(n: number, p0: number, above: boolean, alpha: number, power = 0.8): number | undefined {
-  if (n <= 0) return undefined;
+  requireCount("detectableRate", "runs", { successes: 0, n });
+  for (const [name, v] of [["p0", p0], ["alpha", alpha], ["power", power]] as const) requireFiniteValue("detectableRate", name, v);
+  if (n === 0) return undefined;
   // The fewest successes (or most, below) at which the one-sided p drops under alpha.
   let k: number | undefined;
   if (above) {
