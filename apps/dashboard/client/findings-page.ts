@@ -73,7 +73,9 @@ function effectRows(c: ClaimView): HTMLElement[] {
     ];
   }
   if (c.kind === "compare") {
+    // Reports before issue 24 carried the bootstrap's interval as lo/hi; a claim the gate stopped has none.
     const welch = c.test === "fisher" ? "Newcombe" : c.test === "welch" ? "Welch" : "bootstrap";
+    const ci = c.lo !== undefined ? `, 95% ${welch} CI${c.df !== undefined ? ` (df ${fmt(c.df)})` : ""}` : "";
     const text = c.effect === undefined ? "no effect measured" : `effect ${fmt(c.effect)} [${fmt(c.lo)}, ${fmt(c.hi)}]`;
     return [
       h(
@@ -95,7 +97,7 @@ function effectRows(c: ClaimView): HTMLElement[] {
           "div",
           { class: "effect-numbers" },
           h("div", {}, h("b", {}, c.effect === undefined ? "—" : fmt(c.effect)), c.lo !== undefined ? ` [${fmt(c.lo)}, ${fmt(c.hi)}]` : ""),
-          h("div", { class: "muted small" }, `mean difference, 95% ${welch} CI${c.df !== undefined ? ` (df ${fmt(c.df)})` : ""}${c.probabilityOfImprovement !== undefined ? ` · P(improvement) ${fmt(c.probabilityOfImprovement)}` : ""}`),
+          h("div", { class: "muted small" }, `mean difference${ci}${c.probabilityOfImprovement !== undefined ? ` · P(improvement) ${fmt(c.probabilityOfImprovement)}` : ""}`),
           pLine(c),
           c.mde ? h("div", { class: "muted small", "data-mde": String(c.mde.d) }, `would have needed d ≥ ${fmt(c.mde.d)} (≈ ${fmt(c.mde.value)} ${metricName(c.metric)}) for 80% power`) : null,
           h("div", { class: "muted small" }, `n = ${c.a.n} vs ${c.b.n}`),

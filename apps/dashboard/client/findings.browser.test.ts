@@ -185,6 +185,8 @@ describe("Findings page in chromium", () => {
     expect(await page.locator("[data-reference]").textContent()).toBe(`reference: ${report.reference}`);
 
     expect(await page.locator("section.finding").count()).toBe(report.findings.length);
+    // The fixture's convergence claim (finding 4) cannot be decided in 8 steps: the page has the new verdict to show.
+    expect(report.findings.flatMap((f) => f.claims.flatMap((c) => (c.kind === "rank" ? c.pairs : [c]))).filter((c) => c.verdict === "undecidable").length).toBeGreaterThan(0);
     for (const f of report.findings) {
       const card = page.locator(`section.finding[data-finding="${f.id}"]`);
       // The finding's badge, as the report says it.
@@ -200,6 +202,7 @@ describe("Findings page in chromium", () => {
         expect(await card.locator('.effect-row [data-finding-verdict="not decidable at this budget"]').count()).toBeGreaterThan(0);
         expect(await card.textContent()).toContain(c.reason);
       }
+      if (f.verdict === "undecidable") expect(await card.locator("[data-undecidable]").textContent()).toContain("Not decidable at this budget: ");
       // The minimum detectable effect, where the report has one.
       expect(await card.locator("[data-mde]").count(), `finding ${f.id}`).toBe(effects.filter((c) => c.kind === "compare" && c.mde !== undefined).length);
       for (const [i, c] of drawn.entries()) {
