@@ -1,8 +1,10 @@
 /**
  * The Findings page: a study's report (report.json), one card per finding —
- * the quote, the verdict badge, each claim's effect with its 95% interval
- * drawn, n per arm, the budget — then per claim the arms' curves of its
- * metric over epochs as mean ± band over seeds (computed here from the runs'
+ * the quote, the verdict badge with its reason ("not decidable at this
+ * budget" among them), each claim's effect with its 95% interval drawn, p
+ * raw and Holm-adjusted, the minimum detectable effect, n and the verdict
+ * mix per arm, the budget — then per claim the arms' curves of its metric
+ * over epochs as mean ± band over seeds (computed here from the runs'
  * records), and the final grid of each arm's median run.
  */
 import type { ArmView, ClaimView, CompareClaimView, ExperimentView, FindingView, RunView, SiteIndex, StudyView } from "../src/site-data.js";
@@ -48,6 +50,20 @@ function compareSpec(c: CompareClaimView): IntervalSpec {
   };
 }
 
+/** p two-sided, Holm-adjusted within the finding, and the one-sided p each way. */
+function pLine(c: { p?: number; pClaimed?: number; pReverse?: number; pAdjusted?: number; family?: number }): HTMLElement | null {
+  if (c.p === undefined) return null;
+  return h(
+    "div",
+    { class: "muted small", "data-p": String(c.p), "data-p-adjusted": String(c.pAdjusted ?? "") },
+    `p = ${fmtP(c.p)} (Holm ${c.pAdjusted === undefined ? "—" : fmtP(c.pAdjusted)}${c.family !== undefined ? ` of ${c.family}` : ""}) · one-sided ${c.pClaimed === undefined ? "—" : fmtP(c.pClaimed)} claimed, ${c.pReverse === undefined ? "—" : fmtP(c.pReverse)} reverse`,
+  );
+}
+
+function fmtP(p: number): string {
+  return p >= 0.001 ? p.toPrecision(2) : p === 0 ? "0" : p.toExponential(1);
+}
+
 /** One row per effect the claim decides: a comparison, a rate, or each pair of a ranking. */
 function effectRows(c: ClaimView): HTMLElement[] {
   if (c.kind === "rank") {
@@ -57,18 +73,33 @@ function effectRows(c: ClaimView): HTMLElement[] {
     ];
   }
   if (c.kind === "compare") {
+    // Reports before issue 24 carried the bootstrap's interval as lo/hi; a claim the gate stopped has none.
+    const welch = c.test === "fisher" ? "Newcombe" : c.test === "welch" ? "Welch" : "bootstrap";
+    const ci = c.lo !== undefined ? `, 95% ${welch} CI${c.df !== undefined ? ` (df ${fmt(c.df)})` : ""}` : "";
     const text = c.effect === undefined ? "no effect measured" : `effect ${fmt(c.effect)} [${fmt(c.lo)}, ${fmt(c.hi)}]`;
     return [
       h(
         "div",
         { class: "effect-row", "data-claim": c.kind },
-        h("div", { class: "effect-text" }, findingBadge(c.verdict), " ", h("span", {}, `${c.a.label} ${c.direction} than ${c.b.label} on ${metricName(c.metric)}`), h("div", { class: "muted small" }, c.reason)),
-        c.lo !== undefined && c.hi !== undefined ? intervalSvg(compareSpec(c), `${text}; 95% bootstrap interval of mean(${c.a.label}) − mean(${c.b.label})`) : h("span", { class: "no-interval muted" }, "no interval: too few seeds with a value"),
+        h(
+          "div",
+          { class: "effect-text" },
+          findingBadge(c.verdict),
+          " ",
+          h("span", {}, `${c.a.label} ${c.direction} than ${c.b.label} on ${metricName(c.metric)}`),
+          h("div", { class: "muted small", "data-reason": "1" }, c.reason),
+          c.note ? h("div", { class: "muted small", "data-note": "1" }, c.note) : null,
+        ),
+        c.lo !== undefined && c.hi !== undefined
+          ? intervalSvg(compareSpec(c), `${text}; 95% ${welch} interval of mean(${c.a.label}) − mean(${c.b.label})`)
+          : h("span", { class: "no-interval muted" }, c.verdict === "not decidable at this budget" ? "not compared: nothing the claim is about was learned at this budget" : "no interval: too few seeds with a value"),
         h(
           "div",
           { class: "effect-numbers" },
           h("div", {}, h("b", {}, c.effect === undefined ? "—" : fmt(c.effect)), c.lo !== undefined ? ` [${fmt(c.lo)}, ${fmt(c.hi)}]` : ""),
-          h("div", { class: "muted small" }, `mean difference, 95% bootstrap CI${c.probabilityOfImprovement !== undefined ? ` · P(improvement) ${fmt(c.probabilityOfImprovement)}` : ""}`),
+          h("div", { class: "muted small" }, `mean difference${ci}${c.probabilityOfImprovement !== undefined ? ` · P(improvement) ${fmt(c.probabilityOfImprovement)}` : ""}`),
+          pLine(c),
+          c.mde ? h("div", { class: "muted small", "data-mde": String(c.mde.d) }, `would have needed d ≥ ${fmt(c.mde.d)} (≈ ${fmt(c.mde.value)} ${metricName(c.metric)}) for 80% power`) : null,
           h("div", { class: "muted small" }, `n = ${c.a.n} vs ${c.b.n}`),
         ),
       ),
@@ -86,11 +117,19 @@ function effectRows(c: ClaimView): HTMLElement[] {
         "div",
         { class: "effect-numbers" },
         h("div", {}, h("b", {}, `${c.successes}/${c.n}`), ` [${fmt(c.lo)}, ${fmt(c.hi)}]`),
-        h("div", { class: "muted small" }, `share judged ${c.verdicts.join(" or ").replace(/_/g, " ")}, 95% Wilson interval`),
+        h("div", { class: "muted small" }, `share judged ${c.verdicts.join(" or ").replace(/_/g, " ")}, 95% Wilson interval (shown; the exact binomial test decides)`),
+        pLine(c),
+        c.detectableRate !== undefined ? h("div", { class: "muted small" }, `decided with 80% power at a true share ${"atLeast" in c.bound ? "≥" : "≤"} ${fmt(c.detectableRate)}`) : null,
         h("div", { class: "muted small" }, `n = ${c.n}`),
       ),
     ),
   ];
+}
+
+/** The reasons a finding's claims gave for not being decidable, once each. */
+function undecidableReasons(f: FindingView): string[] {
+  const leaves = f.claims.flatMap((c): { verdict: string; reason: string }[] => (c.kind === "rank" ? c.pairs : [c]));
+  return [...new Set(leaves.filter((c) => c.verdict === "not decidable at this budget").map((c) => c.reason))];
 }
 
 function runLinks(a: ArmView, query: URLSearchParams, experiments: ReadonlyMap<string, ExperimentView>): HTMLElement {
@@ -110,11 +149,30 @@ function runLinks(a: ArmView, query: URLSearchParams, experiments: ReadonlyMap<s
   );
 }
 
-function verdictChips(runs: readonly RunView[]): HTMLElement | string {
+/** The arm's verdict mix at the report's budget (`no_digits 3/3`); a report written before it had one falls back to the runs' own verdicts. */
+function verdictChips(a: ArmView, runs: readonly RunView[]): HTMLElement | string {
   const counts = new Map<string, number>();
-  for (const r of runs) if (r.verdict) counts.set(r.verdict.label, (counts.get(r.verdict.label) ?? 0) + 1);
+  let of: number | undefined;
+  if (a.verdicts) {
+    for (const [v, n] of Object.entries(a.verdicts)) counts.set(v, n);
+    of = a.judged ?? [...counts.values()].reduce((s, n) => s + n, 0);
+  } else for (const r of runs) if (r.verdict) counts.set(r.verdict.label, (counts.get(r.verdict.label) ?? 0) + 1);
   if (counts.size === 0) return "—";
-  return h("span", { class: "chips" }, ...[...counts.entries()].map(([v, n]) => h("span", { class: `badge ${verdictClass(v)}`, "data-verdict": v }, `${v.replace(/_/g, " ")} ${n}`)));
+  return h(
+    "span",
+    { class: "chips", "data-verdict-mix": a.verdicts ? "report" : "runs" },
+    ...[...counts.entries()].sort((x, y) => y[1] - x[1]).map(([v, n]) => h("span", { class: `badge ${verdictClass(v)}`, "data-verdict": v, "data-count": n }, `${v.replace(/_/g, " ")} ${n}${of !== undefined ? `/${of}` : ""}`)),
+  );
+}
+
+/** Runs an arm misses and why: imputed at the worst value (finished without it) or not in the test. */
+function missingCell(a: ArmView): (HTMLElement | string)[] {
+  const why = a.missingWhy && Object.keys(a.missingWhy).length > 0 ? ` (${Object.entries(a.missingWhy).map(([k, n]) => `${k.replace(/_/g, " ")} ${n}`).join(", ")})` : "";
+  const parts: (HTMLElement | string)[] = [];
+  if (a.imputed) parts.push(h("span", { "data-imputed": a.imputed, title: "finished without the value: counted at the worst value either arm measured" }, `${a.imputed} counted as worst`));
+  if (a.missing) parts.push(`${parts.length ? "; " : ""}${a.missing} not in the test`);
+  if (parts.length > 0 && why) parts.push(h("span", { class: "muted" }, why));
+  return parts;
 }
 
 function armTable(arms: readonly ArmView[], colours: Map<string, string>, query: URLSearchParams, experiments: ReadonlyMap<string, ExperimentView>): HTMLElement {
@@ -124,7 +182,7 @@ function armTable(arms: readonly ArmView[], colours: Map<string, string>, query:
     h(
       "table",
       { class: "data arms" },
-      h("thead", {}, h("tr", {}, ...["arm", "n", "configs", "seeds / config", "missing", "mean", "IQM", "runs' verdicts", "median run", "runs"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ...["arm", "n", "configs", "seeds / config", "missing", "mean", "IQM", "verdicts at this budget", "median run", "runs"].map((t) => h("th", {}, t)))),
       h(
         "tbody",
         {},
@@ -136,10 +194,10 @@ function armTable(arms: readonly ArmView[], colours: Map<string, string>, query:
             h("td", { class: "num", "data-arm-n": a.n }, a.n),
             h("td", { class: "num" }, a.strata),
             h("td", { class: "num" }, `≥ ${a.minSeeds}`),
-            h("td", { class: "num" }, a.missing || "", a.notTrained?.length ? h("span", { class: "muted", "data-not-trained": "1", title: a.notTrained.join("; ") }, `${a.missing ? "; " : ""}${a.notTrained.length} config(s) not trained at this budget`) : null),
+            h("td", { class: "num" }, ...missingCell(a), a.notTrained?.length ? h("span", { class: "muted", "data-not-trained": "1", title: a.notTrained.join("; ") }, `${a.missing || a.imputed ? "; " : ""}${a.notTrained.length} config(s) not trained at this budget`) : null),
             h("td", { class: "num" }, fmt(a.mean)),
             h("td", { class: "num" }, fmt(a.iqm)),
-            h("td", {}, verdictChips(armRuns(a, experiments))),
+            h("td", {}, verdictChips(a, armRuns(a, experiments))),
             h("td", {}, a.medianRun ? h("a", { href: compareHash(a.medianRun.experiment, [a.medianRun.runId]) }, h("code", {}, a.medianRun.runId)) : "—"),
             h("td", {}, runLinks(a, query, experiments), a.runsInferred ? h("span", { class: "muted", title: "report.json lists no runs for this arm (written before it did): these are the median run's config over every seed" }, " (inferred)") : null),
           ),
@@ -181,6 +239,7 @@ function findingCard(f: FindingView, experiments: ReadonlyMap<string, Experiment
   card.append(
     ...present(
       h("h2", {}, h("span", { class: "finding-id" }, `${f.id}.`), " ", f.title, " ", findingBadge(f.verdict)),
+      f.verdict === "not decidable at this budget" ? h("p", { class: "undecidable-reason", "data-undecidable": "1" }, h("b", {}, "Not decidable at this budget: "), undecidableReasons(f).join(" · ")) : null,
       f.quote ? h("blockquote", {}, f.quote) : null,
       h("div", { class: "meta" }, h("span", { "data-budget": "1" }, `budget: ${f.budgetLine}`), f.reason ? h("span", {}, f.reason) : null),
       f.assumptions ? h("p", { class: "assumptions muted" }, h("b", {}, "Assumptions: "), f.assumptions) : null,
@@ -259,6 +318,8 @@ export async function renderStudy(study: StudyView, loadExperiment: (name: strin
       { class: "meta" },
       h("span", { class: "chips" }, ...Object.entries(counts).map(([v, n]) => h("span", { class: `badge ${verdictClassOf(v)}` }, `${v} ${n}`))),
       study.runs ? h("span", {}, `${study.runs.finished} of ${study.runs.planned} planned runs finished`) : null,
+      study.reference ? h("span", { "data-reference": "1" }, `reference: ${study.reference}`) : null,
+      study.positiveControl ? h("span", {}, `positive control: ${study.positiveControl}`) : null,
       study.commit ? h("span", {}, "commit ", h("code", {}, study.commit.slice(0, 12))) : null,
       study.generatedAt ? h("span", {}, `generated ${study.generatedAt.replace("T", " ").slice(0, 16)} UTC`) : null,
       study.command ? h("span", {}, h("code", {}, study.command)) : null,
@@ -267,7 +328,8 @@ export async function renderStudy(study: StudyView, loadExperiment: (name: strin
     h(
       "p",
       { class: "muted small method" },
-      "Verdicts, effects and their 95% intervals are the report's (stratified bootstrap for differences of means, Wilson for rates; libs/findings/README.md). ",
+      "Verdicts, effects, intervals and p-values are the report's: Welch's t (stratified by config) on differences of means, Fisher's exact test on verdict shares, the exact binomial test for rates, each read as two one-sided decisions with Holm across a finding's tests (family-wise error ≤ 5%); ",
+      "“not decidable at this budget” is decided from the runs' verdicts before any test (generators that draw no digits are not compared on quality); Wilson and bootstrap intervals are shown, not used (libs/findings/README.md). ",
       "The shaded side of each interval plot is the one the claim expects; the line is no effect (0, or the rate's bound). ",
       "The curves are computed here from each run's records: per epoch the mean over the arm's runs and a band — ",
       h("label", {}, select("band-kind", BAND_KINDS.map((k) => ({ value: k, text: BAND_LABELS[k] })), kind, (v) => {

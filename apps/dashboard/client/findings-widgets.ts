@@ -7,7 +7,7 @@ export function findingsHash(study?: string, query?: URLSearchParams): string {
   return study === undefined ? `#/findings${q}` : `#/findings/${encodeURIComponent(study)}${q}`;
 }
 
-const VERDICT_CLASS: Record<string, string> = { confirmed: "confirmed", refuted: "refuted", inconclusive: "inconclusive", "not tested": "not-tested" };
+const VERDICT_CLASS: Record<string, string> = { confirmed: "confirmed", refuted: "refuted", inconclusive: "inconclusive", "not tested": "not-tested", "not decidable at this budget": "undecidable" };
 
 export function verdictClassOf(verdict: string): string {
   return `finding-${VERDICT_CLASS[verdict] ?? "other"}`;

@@ -30,6 +30,8 @@ interface Arm {
   n: number;
   runs: { experiment: string; runId: string }[];
   medianRun?: { runId: string; sample?: string };
+  verdicts?: Record<string, number>;
+  judged?: number;
 }
 interface Compare {
   kind: "compare";
@@ -37,7 +39,9 @@ interface Compare {
   b: Arm;
   lo?: number;
   hi?: number;
+  mde?: { d: number };
   verdict: string;
+  reason: string;
 }
 interface Rate {
   kind: "rate";
@@ -45,6 +49,7 @@ interface Rate {
   lo: number;
   hi: number;
   verdict: string;
+  reason: string;
 }
 interface Rank {
   kind: "rank";
@@ -54,8 +59,12 @@ interface Rank {
 interface Report {
   study: string;
   budgetLine: string;
+  reference?: string;
   findings: { id: string; verdict: string; budgetLine: string; claims: (Compare | Rate | Rank)[] }[];
 }
+
+/** How the page words the findings lib's verdicts. */
+const shown = (v: string): string => (v === "untested" ? "not tested" : v === "undecidable" ? "not decidable at this budget" : v.replace(/_/g, " "));
 
 let tmp: string;
 let results: string;
@@ -172,21 +181,34 @@ describe("Findings page in chromium", () => {
     await page.click(`#studies a[href="#/findings/${report.study}"]`);
     await waitForView(page, "study");
     expect(await page.locator(".budget-line").textContent()).toContain(report.budgetLine);
+    // The study's reference, which the gate read, is named.
+    expect(await page.locator("[data-reference]").textContent()).toBe(`reference: ${report.reference}`);
 
     expect(await page.locator("section.finding").count()).toBe(report.findings.length);
+    // The fixture's convergence claim (finding 4) cannot be decided in 8 steps: the page has the new verdict to show.
+    expect(report.findings.flatMap((f) => f.claims.flatMap((c) => (c.kind === "rank" ? c.pairs : [c]))).filter((c) => c.verdict === "undecidable").length).toBeGreaterThan(0);
     for (const f of report.findings) {
       const card = page.locator(`section.finding[data-finding="${f.id}"]`);
       // The finding's badge, as the report says it.
-      expect(await card.locator("h2 [data-finding-verdict]").getAttribute("data-finding-verdict"), `finding ${f.id}`).toBe(f.verdict.replace(/_/g, " "));
+      expect(await card.locator("h2 [data-finding-verdict]").getAttribute("data-finding-verdict"), `finding ${f.id}`).toBe(shown(f.verdict));
       expect(await card.locator("[data-budget]").first().textContent()).toContain(f.budgetLine);
-      // One drawn interval per effect the finding decides, carrying the report's bounds.
+      // One drawn interval per effect the report measured an interval for, carrying the report's bounds.
       const effects = f.claims.flatMap((c) => (c.kind === "rank" ? c.pairs : [c]));
       const plots = card.locator("svg.interval-plot");
-      expect(await plots.count(), `finding ${f.id}`).toBe(effects.length);
-      for (const [i, c] of effects.entries()) {
+      const drawn = effects.filter((c) => c.lo !== undefined && c.hi !== undefined);
+      expect(await plots.count(), `finding ${f.id}`).toBe(drawn.length);
+      // A claim not decidable at this budget shows its own badge and its reason.
+      for (const c of effects.filter((e) => e.verdict === "undecidable")) {
+        expect(await card.locator('.effect-row [data-finding-verdict="not decidable at this budget"]').count()).toBeGreaterThan(0);
+        expect(await card.textContent()).toContain(c.reason);
+      }
+      if (f.verdict === "undecidable") expect(await card.locator("[data-undecidable]").textContent()).toContain("Not decidable at this budget: ");
+      // The minimum detectable effect, where the report has one.
+      expect(await card.locator("[data-mde]").count(), `finding ${f.id}`).toBe(effects.filter((c) => c.kind === "compare" && c.mde !== undefined).length);
+      for (const [i, c] of drawn.entries()) {
         const plot = plots.nth(i);
         expect(await plot.isVisible()).toBe(true);
-        expect(await plot.getAttribute("data-verdict")).toBe(c.verdict.replace(/_/g, " "));
+        expect(await plot.getAttribute("data-verdict")).toBe(shown(c.verdict));
         expect(Number(await plot.getAttribute("data-lo"))).toBe(c.lo);
         expect(Number(await plot.getAttribute("data-hi"))).toBe(c.hi);
         const whisker = await plot.locator('[data-part="interval"]').boundingBox();
@@ -198,6 +220,9 @@ describe("Findings page in chromium", () => {
       for (const a of arms) {
         const row = card.locator(`table.arms tr[data-arm="${a.label}"]`);
         expect(Number(await row.locator("[data-arm-n]").textContent()), a.label).toBe(a.n);
+        // The arm's verdict mix at the report's budget, as the report counts it.
+        const mix = await row.locator('[data-verdict-mix="report"] [data-verdict]').evaluateAll((els) => Object.fromEntries(els.map((e) => [e.getAttribute("data-verdict"), Number(e.getAttribute("data-count"))])));
+        expect(mix, a.label).toEqual(a.verdicts);
         const link = row.locator("a[data-arm-runs]").first();
         expect(await link.getAttribute("href")).toBe(`#/e/${a.runs[0]!.experiment}/compare/${a.runs.filter((r) => r.experiment === a.runs[0]!.experiment).map((r) => r.runId).join(",")}`);
       }

@@ -132,12 +132,14 @@ export interface ExperimentSummary {
 
 /**
  * A study's verdict on a finding, as report.json says it: the findings lib
- * writes confirmed | refuted | inconclusive, and "not tested" for a finding
- * its budget could not train; any other word is shown as it is.
+ * writes confirmed | refuted | inconclusive, "untested" (shown "not tested")
+ * for a finding its budget could not train, and "undecidable" (shown "not
+ * decidable at this budget") for one its runs' verdicts say the budget
+ * learned nothing about; any other word is shown as it is.
  */
-export type FindingVerdictView = "confirmed" | "refuted" | "inconclusive" | "not tested" | (string & {});
+export type FindingVerdictView = "confirmed" | "refuted" | "inconclusive" | "not tested" | "not decidable at this budget" | (string & {});
 
-export const FINDING_VERDICTS: readonly string[] = ["confirmed", "refuted", "inconclusive", "not tested"];
+export const FINDING_VERDICTS: readonly string[] = ["confirmed", "refuted", "inconclusive", "not tested", "not decidable at this budget"];
 
 /** One run an arm of a claim names, as the findings lib lists it (report.json's `runs` of each arm). */
 export interface ArmRunRef {
@@ -146,6 +148,10 @@ export interface ArmRunRef {
   seed: number | null;
   /** The value the claim read from it at the budget; absent for a run unfinished or without the value. */
   value?: number;
+  /** Its verdict at the report's budget. */
+  verdict?: string;
+  /** Finished without the value (diverged, stopped): counted at the worst value measured. */
+  imputed?: boolean;
 }
 
 /** An arm of a claim: the findings lib's ArmSummary, with the median run's grid as a site path. */
@@ -155,6 +161,13 @@ export interface ArmView {
   strata: number;
   minSeeds: number;
   missing: number;
+  /** Finished runs without the value, counted at the worst value measured (report.json's `imputed`). */
+  imputed?: number;
+  /** Why runs lack a measured value: their verdict (imputed) or `unfinished`. */
+  missingWhy?: Record<string, number>;
+  /** Finished runs with a verdict at the report's budget, and their mix (`no_digits 3/3`). */
+  judged?: number;
+  verdicts?: Record<string, number>;
   mean?: number;
   iqm?: number;
   runs: ArmRunRef[];
@@ -173,13 +186,29 @@ export interface CompareClaimView {
   direction: "lower" | "higher";
   a: ArmView;
   b: ArmView;
-  /** mean(a) − mean(b) and its 95% stratified bootstrap interval. */
+  /** "welch" for a metric, "fisher" for a verdict's share. */
+  test?: string;
+  /** mean(a) − mean(b) and its 95% interval: Welch's t (Newcombe's for a difference of shares); older reports: the bootstrap's. */
   effect?: number;
   lo?: number;
   hi?: number;
+  df?: number;
+  /** The 95% stratified bootstrap interval, for display. */
+  bootstrapLo?: number;
+  bootstrapHi?: number;
   probabilityOfImprovement?: number;
+  /** Two-sided p, the one-sided p each way, the Holm-adjusted p and the tests in the finding's Holm family. */
+  p?: number;
+  pClaimed?: number;
+  pReverse?: number;
+  pAdjusted?: number;
+  family?: number;
+  /** Minimum detectable effect at 80% power: in pooled SDs (d) and the metric's units. */
+  mde?: { d: number; value: number; pooledSd: number; alpha: number; power: number };
   verdict: FindingVerdictView;
   reason: string;
+  /** A caveat that holds even when decided (pre-convergence). */
+  note?: string;
 }
 
 export interface RateClaimView {
@@ -194,6 +223,13 @@ export interface RateClaimView {
   lo: number;
   hi: number;
   bound: { atLeast: number } | { atMost: number };
+  p?: number;
+  pClaimed?: number;
+  pReverse?: number;
+  pAdjusted?: number;
+  family?: number;
+  /** The true share at which the exact test would decide the claim with 80% power at this n. */
+  detectableRate?: number;
   verdict: FindingVerdictView;
   reason: string;
 }
@@ -215,8 +251,10 @@ export interface FindingView {
   assumptions?: string;
   budgetLine: string;
   verdict: FindingVerdictView;
-  /** Why it was not tested, when the report says. */
+  /** The mix of its claims' verdicts and the Holm family, or why it was not tested, when the report says. */
   reason?: string;
+  /** Tests in its Holm family. */
+  tests?: number;
   claims: ClaimView[];
 }
 
@@ -231,6 +269,9 @@ export interface StudyView {
   commit?: string;
   command?: string;
   runs?: { planned: number; finished: number };
+  /** The study's reference config and positive control, which its gate read. */
+  reference?: string;
+  positiveControl?: string;
   findings: FindingView[];
   /** Experiments whose runs the arms name: the page loads their data for the curves. */
   experiments: string[];

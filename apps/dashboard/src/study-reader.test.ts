@@ -88,6 +88,79 @@ describe("readStudies", () => {
     expect(study!.findings[1]).toMatchObject({ verdict: "not tested", reason: "networks above 12M parameters are not trained at this budget", claims: [] });
   });
 
+  it("reads the decision's numbers: the new verdict as words, p raw and Holm-adjusted, the MDE, verdict mixes and why runs are missing", async () => {
+    const file = await report("decided", {
+      study: "decided",
+      budgetLine: "cpu: 8 epochs",
+      reference: "baseline (3, 2)",
+      positiveControl: "combined (4, 4)",
+      findings: [
+        {
+          id: "1",
+          title: "t",
+          quote: "q",
+          verdict: "undecidable",
+          reason: "0 confirmed, 0 refuted, 0 inconclusive, 1 not decidable at this budget of 1 claim; 0 test(s), Holm at 0.05 across them",
+          tests: 0,
+          claims: [
+            {
+              kind: "compare",
+              statement: "s",
+              metric: "fid_lite",
+              direction: "lower",
+              a: armOf("elu", { judged: 3, verdicts: { no_digits: 3 }, runs: [] }),
+              b: armOf("relu", { judged: 3, verdicts: { no_digits: 2, diverged: 1 }, imputed: 1, missingWhy: { diverged: 1 }, runs: [{ experiment: "act", runId: "relu0", seed: 0, value: 260, verdict: "diverged", imputed: true }] }),
+              verdict: "undecidable",
+              reason: "at cpu the reference baseline (3, 2) draws no digits (3/3 no_digits)",
+            },
+          ],
+        },
+        {
+          id: "2",
+          title: "t",
+          quote: "q",
+          verdict: "inconclusive",
+          tests: 1,
+          claims: [
+            {
+              kind: "compare",
+              statement: "s",
+              metric: "d_loss",
+              direction: "lower",
+              a: armOf("elu", {}),
+              b: armOf("relu", {}),
+              test: "welch",
+              effect: -0.2,
+              lo: -0.5,
+              hi: 0.1,
+              df: 7.6,
+              p: 0.16,
+              pClaimed: 0.08,
+              pReverse: 0.92,
+              pAdjusted: 0.16,
+              family: 1,
+              mde: { d: 2.02, value: 0.4, pooledSd: 0.2, alpha: 0.05, power: 0.8 },
+              note: "pre-convergence: compares learning speed at this budget, not final quality",
+              verdict: "inconclusive",
+              reason: "r",
+            },
+            { kind: "compare", statement: "s", metric: "d_loss", direction: "lower", a: armOf("a", {}), b: armOf("b", { verdicts: { converged: "3" } }), mde: { d: 1 }, verdict: "inconclusive", reason: "r" },
+          ],
+        },
+      ],
+    });
+    const warnings: string[] = [];
+    const [study] = await readStudies(root, samples, [exp], warnings);
+    expect(warnings).toEqual([`${file}: findings[1].claims[1].b.verdicts: expected { <verdict or reason>: runs }, got object`, `${file}: findings[1].claims[1].mde: expected { d, value, pooledSd, alpha, power }, got object`]);
+    expect([study!.reference, study!.positiveControl]).toEqual(["baseline (3, 2)", "combined (4, 4)"]);
+    const [gated, decided] = study!.findings;
+    expect([gated!.verdict, gated!.tests, gated!.claims[0]!.verdict]).toEqual(["not decidable at this budget", 0, "not decidable at this budget"]);
+    const g = gated!.claims[0]!;
+    if (g.kind !== "compare") throw new Error(g.kind);
+    expect([g.a.verdicts, g.a.judged, g.b.imputed, g.b.missingWhy, g.b.runs[0]]).toEqual([{ no_digits: 3 }, 3, 1, { diverged: 1 }, { experiment: "act", runId: "relu0", seed: 0, value: 260, verdict: "diverged", imputed: true }]);
+    expect(decided!.claims[0]).toMatchObject({ test: "welch", df: 7.6, p: 0.16, pClaimed: 0.08, pReverse: 0.92, pAdjusted: 0.16, family: 1, mde: { d: 2.02, value: 0.4 }, note: expect.stringMatching(/^pre-convergence/) });
+  });
+
   it("names the file, the key and what was expected; shows what it can", async () => {
     const broken = await report("broken", "{ not json");
     const notStudy = await report("not-a-study", { findings: "ten" });

@@ -71,7 +71,14 @@ function armRuns(raw: unknown, at: string, ctx: Context): ArmRunRef[] | undefine
       ctx.f.problem(`${at}.runs[${i}]`, "{ experiment: string, runId: string }", r);
       return;
     }
-    out.push({ experiment: r.experiment, runId: r.runId, seed: typeof r.seed === "number" ? r.seed : null, ...(typeof r.value === "number" && Number.isFinite(r.value) ? { value: r.value } : {}) });
+    out.push({
+      experiment: r.experiment,
+      runId: r.runId,
+      seed: typeof r.seed === "number" ? r.seed : null,
+      ...(typeof r.value === "number" && Number.isFinite(r.value) ? { value: r.value } : {}),
+      ...(typeof r.verdict === "string" ? { verdict: r.verdict } : {}),
+      ...(r.imputed === true ? { imputed: true } : {}),
+    });
   });
   return out;
 }
@@ -111,12 +118,27 @@ function arm(raw: unknown, at: string, ctx: Context): ArmView {
   for (const r of runs) ctx.seen.add(r.experiment);
   const mean = ctx.f.num(raw, "mean", at, false);
   const iqm = ctx.f.num(raw, "iqm", at, false);
+  const counts = (key: string): Record<string, number> | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (!isRecord(v) || !Object.values(v).every((n) => typeof n === "number" && Number.isInteger(n) && n >= 0)) {
+      ctx.f.problem(`${at}.${key}`, "{ <verdict or reason>: runs }", v);
+      return undefined;
+    }
+    return v as Record<string, number>;
+  };
+  const verdicts = counts("verdicts");
+  const missingWhy = counts("missingWhy");
+  const newer = optionalNumbers(raw, ["imputed", "judged"] as const, at, ctx);
   return {
     label: ctx.f.str(raw, "label", at) ?? "?",
     n: ctx.f.num(raw, "n", at, true) ?? 0,
     strata: ctx.f.num(raw, "strata", at, false) ?? 0,
     minSeeds: ctx.f.num(raw, "minSeeds", at, false) ?? 0,
     missing: ctx.f.num(raw, "missing", at, false) ?? 0,
+    ...newer,
+    ...(verdicts ? { verdicts } : {}),
+    ...(missingWhy ? { missingWhy } : {}),
     ...(mean !== undefined ? { mean } : {}),
     ...(iqm !== undefined ? { iqm } : {}),
     runs,
@@ -128,11 +150,25 @@ function arm(raw: unknown, at: string, ctx: Context): ArmView {
 
 function verdictOf(raw: Json, at: string, ctx: Context): string {
   const v = raw.verdict;
-  // The findings lib writes "untested" for what its budget could not train; the page says "not tested".
-  if (typeof v === "string" && v !== "") return /^(untested|not[ _]tested)$/.test(v) ? "not tested" : v.replace(/_/g, " ");
-  ctx.f.problem(`${at}.verdict`, "confirmed | refuted | inconclusive | not tested", v);
+  // The findings lib writes "untested" for what its budget could not train, "undecidable" for what its runs' verdicts say it learned nothing about.
+  if (typeof v === "string" && v !== "") return /^(untested|not[ _]tested)$/.test(v) ? "not tested" : v === "undecidable" ? "not decidable at this budget" : v.replace(/_/g, " ");
+  ctx.f.problem(`${at}.verdict`, "confirmed | refuted | inconclusive | untested | undecidable", v);
   return "inconclusive";
 }
+
+/** The minimum detectable effect of a comparison, when the report has one. */
+function mdeOf(raw: Json, at: string, ctx: Context): Pick<CompareClaimView, "mde"> {
+  const m = raw.mde;
+  if (m === undefined) return {};
+  const keys = ["d", "value", "pooledSd", "alpha", "power"] as const;
+  if (!isRecord(m) || !keys.every((k) => typeof m[k] === "number" && Number.isFinite(m[k]))) {
+    ctx.f.problem(`${at}.mde`, "{ d, value, pooledSd, alpha, power }", m);
+    return {};
+  }
+  return { mde: { d: m.d as number, value: m.value as number, pooledSd: m.pooledSd as number, alpha: m.alpha as number, power: m.power as number } };
+}
+
+const P_KEYS = ["p", "pClaimed", "pReverse", "pAdjusted", "family"] as const;
 
 function optionalNumbers<K extends string>(raw: Json, keys: readonly K[], at: string, ctx: Context): Partial<Record<K, number>> {
   const out: Partial<Record<K, number>> = {};
@@ -153,9 +189,12 @@ function compareClaim(raw: Json, at: string, ctx: Context): CompareClaimView {
     direction,
     a: arm(raw.a, `${at}.a`, ctx),
     b: arm(raw.b, `${at}.b`, ctx),
-    ...optionalNumbers(raw, ["effect", "lo", "hi", "probabilityOfImprovement"] as const, at, ctx),
+    ...(typeof raw.test === "string" ? { test: raw.test } : {}),
+    ...optionalNumbers(raw, ["effect", "lo", "hi", "df", "bootstrapLo", "bootstrapHi", "probabilityOfImprovement", ...P_KEYS] as const, at, ctx),
+    ...mdeOf(raw, at, ctx),
     verdict: verdictOf(raw, at, ctx),
     reason: ctx.f.str(raw, "reason", at, "") ?? "",
+    ...(typeof raw.note === "string" && raw.note !== "" ? { note: raw.note } : {}),
   };
 }
 
@@ -181,6 +220,7 @@ function claim(raw: unknown, at: string, ctx: Context): ClaimView | undefined {
       lo: ctx.f.num(raw, "lo", at, true) ?? 0,
       hi: ctx.f.num(raw, "hi", at, true) ?? 1,
       bound,
+      ...optionalNumbers(raw, [...P_KEYS, "detectableRate"] as const, at, ctx),
       verdict: verdictOf(raw, at, ctx),
       reason: ctx.f.str(raw, "reason", at, "") ?? "",
     };
@@ -208,6 +248,7 @@ function findingOf(raw: unknown, at: string, ctx: Context, budgetLine: string): 
   const claims = (Array.isArray(raw.claims) ? raw.claims : []).flatMap((c: unknown, i) => claim(c, `${at}.claims[${i}]`, ctx) ?? []);
   const assumptions = typeof raw.assumptions === "string" ? raw.assumptions : undefined;
   const reason = typeof raw.reason === "string" ? raw.reason : undefined;
+  const tests = ctx.f.num(raw, "tests", at, false);
   return {
     id: ctx.f.str(raw, "id", at) ?? "?",
     title: ctx.f.str(raw, "title", at) ?? "",
@@ -216,6 +257,7 @@ function findingOf(raw: unknown, at: string, ctx: Context, budgetLine: string): 
     budgetLine: ctx.f.str(raw, "budgetLine", at, budgetLine) ?? budgetLine,
     verdict: verdictOf(raw, at, ctx),
     ...(reason ? { reason } : {}),
+    ...(tests !== undefined ? { tests } : {}),
     claims,
   };
 }
@@ -234,7 +276,7 @@ export function studyOf(raw: unknown, file: string, folder: string, samples: Sam
   const findings = raw.findings.flatMap((x: unknown, i) => findingOf(x, `findings[${i}]`, ctx, budgetLine) ?? []);
   const runs = isRecord(raw.runs) && typeof raw.runs.planned === "number" && typeof raw.runs.finished === "number" ? { planned: raw.runs.planned, finished: raw.runs.finished } : undefined;
   const optional = (k: string) => (typeof raw[k] === "string" ? (raw[k] as string) : undefined);
-  const [generatedAt, commit, command] = [optional("generatedAt"), optional("commit"), optional("command")];
+  const [generatedAt, commit, command, reference, positiveControl] = [optional("generatedAt"), optional("commit"), optional("command"), optional("reference"), optional("positiveControl")];
   return {
     name: typeof raw.study === "string" && raw.study !== "" ? raw.study : folder,
     description: typeof raw.description === "string" ? raw.description : "",
@@ -245,6 +287,8 @@ export function studyOf(raw: unknown, file: string, folder: string, samples: Sam
     ...(commit ? { commit } : {}),
     ...(command ? { command } : {}),
     ...(runs ? { runs } : {}),
+    ...(reference ? { reference } : {}),
+    ...(positiveControl ? { positiveControl } : {}),
     findings,
     experiments: [...ctx.seen].sort(),
     reportFile: file,

@@ -7,6 +7,7 @@
  * what an exchangeable twin would score (the "null" rates below), and a
  * verdict reads the two side by side rather than demanding 100%.
  */
+import { studentTUpper } from "./distributions.js";
 import { mean } from "./statistics.js";
 
 /** The band a few seeds span at one epoch. */
@@ -29,28 +30,12 @@ export function seedBand(values: readonly number[]): SeedBand {
 export const inMinMax = (b: SeedBand, v: number): boolean => v >= b.min && v <= b.max;
 export const inTwoSd = (b: SeedBand, v: number): boolean => Math.abs(v - b.mean) <= 2 * b.sd;
 
-/** P(|T| ≤ c) for Student's t with ν degrees of freedom (Simpson's rule on the density; ample for rates quoted to 1%). */
+/** P(|T| ≤ c) for Student's t with ν degrees of freedom (from @stdlib's t CDF, as the decisions use). */
 export function studentTCentral(c: number, nu: number): number {
   if (!(nu > 0)) throw new RangeError(`studentTCentral: ν must be > 0, got ${nu}`);
+  if (!Number.isFinite(c)) throw new RangeError(`studentTCentral: c must be a finite number, got ${c}`);
   if (c <= 0) return 0;
-  const logNorm = lgamma((nu + 1) / 2) - lgamma(nu / 2) - 0.5 * Math.log(nu * Math.PI);
-  const density = (t: number) => Math.exp(logNorm - ((nu + 1) / 2) * Math.log(1 + (t * t) / nu));
-  const steps = 2000;
-  const h = c / steps;
-  let s = density(0) + density(c);
-  for (let i = 1; i < steps; i++) s += density(i * h) * (i % 2 === 1 ? 4 : 2);
-  return Math.min(1, (2 * s * h) / 3);
-}
-
-/** Lanczos' log-gamma (g = 7, 9 terms), accurate to ~1e-15 for x > 0. */
-function lgamma(x: number): number {
-  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
-  const y = x - 1;
-  let a = g[0]!;
-  const t = y + 7.5;
-  for (let i = 1; i < 9; i++) a += g[i]! / (y + i);
-  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+  return 1 - 2 * studentTUpper(c, nu);
 }
 
 function choose(n: number, k: number): number {

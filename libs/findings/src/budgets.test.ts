@@ -48,14 +48,15 @@ describe("budgets", () => {
   });
 
   it("configs left out are counted apart, not as configs with 0 seeds: the rest of the arm still decides", () => {
-    const f = finding({ id: "y", title: "t", quote: "q", claims: [rate(arm(sizes, { gen_layers: [3, 20] }), ["converged"], { atMost: 0.5 })] });
+    const f = finding({ id: "y", title: "t", quote: "q", claims: [rate(arm(sizes, { gen_layers: [3, 20] }), ["vanishing_gradients"], { atLeast: 0.5 })] });
     const left = excludedByBudget([f], BUDGETS.cpu).map((x) => ({ experiment: x.experiment, runId: x.spec.runId, config: x.spec.config, finished: false, metrics: {}, notTrained: x.reason }));
     const trained = applyBudget(sizes.compile(), BUDGETS.cpu)
       .runs.filter((r) => r.config.gen_layers === 3)
-      .map((r) => ({ experiment: "sizes", runId: r.runId, config: r.config, finished: true, metrics: {}, verdict: "not_converged" }));
+      .map((r) => ({ experiment: "sizes", runId: r.runId, config: r.config, finished: true, metrics: {}, verdict: "vanishing_gradients" }));
     const r = decideFinding(f, [...trained, ...left], BUDGETS.cpu);
     const c = r.claims[0]!;
     expect(c.kind === "rate" && [c.arm.strata, c.arm.minSeeds, c.arm.notTrained.length]).toEqual([2, 3, 4]); // (3, 2), (3, 5) trained; (3, 20) and the three (20, ·) left out
+    // 6 of 6 runs: the exact binomial p = 1/64 < 0.025, whatever the 4 left-out configs would have said.
     expect(r.verdict).toBe("confirmed");
   });
 

@@ -20,7 +20,8 @@ export interface Budget {
   /**
    * A step of a 20-layer network at 1024 wide costs ~70× one of the baseline's:
    * configs with more than `params` dense parameters get these (fewer) seeds,
-   * so a budget can afford them at all. Still at least two, so they decide.
+   * so a budget can afford them at all. Too few for a comparison to decide
+   * (MIN_SEEDS is 5 a config); a rate claim pooling several configs still can.
    */
   readonly large?: { readonly params: number; readonly seeds: readonly [number, number, ...number[]] };
   /** Configs with more dense parameters than this are not trained at this budget; the findings that need them say so. */
@@ -121,10 +122,17 @@ export function describeBudget(b: Budget): string {
   return `${b.name}: ${b.epochs} epochs × ${images} × ${b.seeds.length} seeds (${b.seeds.join(", ")})${large}${max}`;
 }
 
+/** Keys already computed, per config object: a study's decisions ask for each run's stratum many times (runs' configs are read-only). */
+const strataKeys = new WeakMap<object, string>();
+
 /** The config less its seed: the stratum a run belongs to. */
 export function strataKey(config: Readonly<RunConfig>): string {
+  const known = strataKeys.get(config);
+  if (known !== undefined) return known;
   const { seed: _seed, epochs: _epochs, sample_every: _s, eval_every: _e, ...rest } = config;
-  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest]]));
+  const key = JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest]]));
+  strataKeys.set(config, key);
+  return key;
 }
 
 /**

@@ -173,7 +173,7 @@ export interface Finding {
   readonly title: string;
   /** The seed report's words, verbatim. */
   readonly quote: string;
-  /** All must hold for the finding to be confirmed; one refuted refutes it. */
+  /** All must hold for the finding to be confirmed; one refuted refutes it. Their tests share one Holm family. */
   readonly claims: readonly [Claim, ...Claim[]];
   /** What the claims assume that the seed leaves open (widths, the metric standing for "quality", …). */
   readonly assumptions?: string;
@@ -183,8 +183,24 @@ export function finding(f: Finding): Finding {
   return Object.freeze(f);
 }
 
-/** A named set of findings; its experiments are those the arms name. */
-export interface Study {
+/** What a study declares about its budget's reach, before any run: the arms its gate reads (see gate.ts). */
+export interface StudyControls {
+  /**
+   * The reference config (the seed's baseline): where it mostly draws no
+   * digits at a budget, no claim on drawings (quality, classes, convergence,
+   * collapse) is decidable at that budget.
+   */
+  readonly reference?: Arm;
+  /**
+   * A config expected to converge (the seed's combined (4, 4) ELU, dropout
+   * 0.3): a claim that something converges, or does not, is decidable only
+   * where this converges in at least half its runs.
+   */
+  readonly positiveControl?: Arm;
+}
+
+/** A named set of findings; its experiments are those the arms name (the reference and positive control included). */
+export interface Study extends StudyControls {
   readonly name: string;
   readonly description: string;
   readonly findings: readonly Finding[];
@@ -198,17 +214,37 @@ export function armsOf(c: Claim): Arm[] {
   return c.kind === "compare" ? [c.a, c.b] : c.kind === "rate" ? [c.arm] : c.pairs.flatMap(armsOf);
 }
 
-export function study(name: string, description: string, findings: readonly Finding[]): Study {
+/** The arms a study's gate reads (its reference and positive control), which it trains with its findings' arms. */
+export function controlArms(options: StudyControls): Arm[] {
+  return [options.reference, options.positiveControl].filter((a): a is Arm => a !== undefined);
+}
+
+/**
+ * A named set of findings, with the arms that say what its budget can decide.
+ *
+ * @example
+ * study("seed-study", "…", findings, { reference: arm(baseline, {}), positiveControl: arm(combined, {}) })
+ */
+export function study(name: string, description: string, findings: readonly Finding[], options: StudyControls = {}): Study {
   const experiments: Experiment[] = [];
   const ids = new Set<string>();
+  const add = (a: Arm) => {
+    for (const p of a.parts) if (!experiments.includes(p.experiment)) experiments.push(p.experiment);
+  };
   for (const f of findings) {
     if (ids.has(f.id)) throw new FindingError(`study "${name}": two findings with id "${f.id}"`);
     ids.add(f.id);
-    for (const a of f.claims.flatMap(armsOf)) {
-      for (const p of a.parts) if (!experiments.includes(p.experiment)) experiments.push(p.experiment);
-    }
+    for (const a of f.claims.flatMap(armsOf)) add(a);
   }
-  const s: Study = { name, description, findings: Object.freeze([...findings]), experiments: Object.freeze(experiments) };
+  for (const a of controlArms(options)) add(a);
+  const s: Study = {
+    name,
+    description,
+    findings: Object.freeze([...findings]),
+    experiments: Object.freeze(experiments),
+    ...(options.reference ? { reference: options.reference } : {}),
+    ...(options.positiveControl ? { positiveControl: options.positiveControl } : {}),
+  };
   Object.defineProperty(s, STUDY_BRAND, { value: true });
   return Object.freeze(s);
 }

@@ -1,15 +1,22 @@
 // The only entry point of @ganscope/findings; every other module is internal.
-export { FindingError, arm, armsOf, compare, finding, isStudy, rank, rate, study, union } from "./claim.js";
-export type { Arm, ArmPart, AxesOf, Claim, Comparison, Direction, Finding, FindingsTypeError, MetricKey, RateClaim, Ranking, Selection, SelectableKey, Study } from "./claim.js";
+export { FindingError, arm, armsOf, compare, controlArms, finding, isStudy, rank, rate, study, union } from "./claim.js";
+export type { Arm, ArmPart, AxesOf, Claim, Comparison, Direction, Finding, FindingsTypeError, MetricKey, RateClaim, Ranking, Selection, SelectableKey, Study, StudyControls } from "./claim.js";
 export { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, effectInterval, iqm, mean, median, probabilityOfImprovement, wilsonInterval } from "./statistics.js";
+export { binomialReach, binomialTest, detectableRate, fisherExact, holmAdjust, minimumDetectableEffect, stratifiedWelch, twoSided } from "./hypothesis-tests.js";
+export type { BinomialTest, Count, FisherTest, MinimumDetectable, NoSpread, OneSidedPValues, WelchTest } from "./hypothesis-tests.js";
+export { binomialQuantileOf, binomialLower, binomialUpper, hypergeometricLower, hypergeometricUpper, studentTCdf, studentTQuantile, studentTUpper } from "./distributions.js";
+export { METRIC_CLASS, NO_DIGIT_VERDICTS, VERDICT_CLASS, metricClass, verdictOfMetric } from "./metric-classes.js";
+export type { MetricClass, VerdictClass } from "./metric-classes.js";
+export { PRE_CONVERGENCE_NOTE, describeMix, gateComparison, gateRate, mostly, verdictMix } from "./gate.js";
+export type { GateContext, VerdictMix } from "./gate.js";
 export type { EffectEstimate, Observation, RateEstimate } from "./statistics.js";
 export { BUDGETS, BUDGET_NAMES, applyBudget, budgetExcludes, denseParams, describeBudget, isBudgetName, seedsFor, strataKey } from "./budgets.js";
 export type { Budget, BudgetName } from "./budgets.js";
-export { MIN_SEEDS, combineVerdicts, decideFinding, evaluateClaim, runsOfArm } from "./evaluate.js";
-export type { ArmSummary, ClaimResult, ComparisonResult, FindingResult, FindingVerdict, RankingResult, RateResult, StudyRun } from "./evaluate.js";
+export { FAMILY_ALPHA, MDE_POWER, MIN_SEEDS, combineVerdicts, decideFinding, evaluateClaim, runsOfArm, verdictMixLine } from "./evaluate.js";
+export type { ArmSummary, ClaimResult, ComparisonResult, DecisionContext, FindingResult, FindingVerdict, RankingResult, RateResult, StudyRun, TestedFields } from "./evaluate.js";
 export { evaluateFinding, evaluateStudy, excludedByBudget, loadStudyRuns, plansOfStudy, studyPlans, writeStudyReport } from "./study-runs.js";
 export type { EvaluateOptions, ExcludedRun, StudyOptions } from "./study-runs.js";
-export { claimHeadline, renderMarkdown } from "./report.js";
+export { METHOD, claimHeadline, comparisonNumbers, mdeLine, missingLine, rateNumbers, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";
 export { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
 export type { BandAgreement, BandVerdict, EpochBand, SeedBand } from "./band.js";

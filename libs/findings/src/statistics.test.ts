@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { effectInterval, iqm, probabilityOfImprovement, wilsonInterval, type Observation } from "./statistics.js";
+import { effectInterval, iqm, mean, median, probabilityOfImprovement, wilsonInterval, type Observation } from "./statistics.js";
 
 const values = fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 2, maxLength: 8 });
 /** Observations in 1–3 strata, each stratum with ≥ 2 seeds. */
@@ -108,6 +108,22 @@ describe("wilsonInterval", () => {
     expect(w.hi).toBe(1);
   });
   it("refuses impossible counts", () => {
+    expect(() => wilsonInterval(4, 3)).toThrow(RangeError);
     expect(() => wilsonInterval(4, 3)).toThrow(/successes ≤ n/);
+  });
+});
+
+describe("non-finite inputs", () => {
+  const o = (values: number[]): Observation[] => values.map((value) => ({ stratum: "x", value }));
+  it("every exported statistic refuses them with a RangeError naming the value", () => {
+    expect(() => effectInterval(o([1, NaN]), o([1, 2]), "higher")).toThrow(new RangeError("effectInterval: a[1] must be a finite number, got NaN"));
+    expect(() => effectInterval(o([1, 2]), o([Infinity, 2]), "higher")).toThrow(new RangeError("effectInterval: b[0] must be a finite number, got Infinity"));
+    // scipy gives NaN here; a PoI of 0.667 would read as evidence.
+    expect(() => probabilityOfImprovement([1, 2, NaN], [1.5], "higher")).toThrow(new RangeError("probabilityOfImprovement: a[2] must be a finite number, got NaN"));
+    expect(() => iqm([1, -Infinity])).toThrow(new RangeError("iqm: values[1] must be a finite number, got -Infinity"));
+    expect(() => mean([NaN])).toThrow(new RangeError("mean: values[0] must be a finite number, got NaN"));
+    expect(() => median([3, NaN])).toThrow(new RangeError("median: values[1] must be a finite number, got NaN"));
+    expect(() => wilsonInterval(NaN, 3)).toThrow(new RangeError("wilsonInterval: successes must be a finite number, got NaN"));
+    expect(() => wilsonInterval(1, Infinity)).toThrow(new RangeError("wilsonInterval: n must be a finite number, got Infinity"));
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Statistics over seeds, after rliable (Agarwal et al., "Deep Reinforcement
- * Learning at the Edge of the Statistical Precipice", NeurIPS 2021): few runs
- * per arm, so point estimates come with stratified-bootstrap intervals and a
- * probability of improvement, never alone. See ../README.md for the method.
+ * Estimators over seeds, after rliable (Agarwal et al., "Deep Reinforcement
+ * Learning at the Edge of the Statistical Precipice", NeurIPS 2021): means,
+ * IQM, stratified-bootstrap intervals, the probability of improvement and
+ * Wilson intervals. They describe; they do not decide (the decisions are
+ * the exact and Welch tests of hypothesis-tests.ts). See ../README.md.
  */
 import { mean as ssMean, quantileSorted } from "simple-statistics";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
@@ -19,7 +20,31 @@ export const BOOTSTRAP_RESAMPLES = 2000;
 /** Seed of the bootstrap's PRNG, so that a report regenerated from the same runs is the same report. */
 export const BOOTSTRAP_SEED = 20_211_206;
 
+/**
+ * Refuses a value that is not a finite number, naming the function, the
+ * argument and the value: a NaN that slips into a mean or an interval comes
+ * out as a plausible number (a PoI of 0.667, a half-finite interval).
+ */
+export function requireFinite(api: string, name: string, values: readonly number[]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`${api}: ${name}[${i}] must be a finite number, got ${String(v)}`);
+  }
+}
+
+/** One argument's {@link requireFinite}. */
+export function requireFiniteValue(api: string, name: string, value: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${api}: ${name} must be a finite number, got ${String(value)}`);
+}
+
+function requireObservations(api: string, name: string, obs: readonly Observation[]): void {
+  requireFinite(api, name, obs.map((o) => o.value));
+}
+
+/** Mean of a non-empty list of finite numbers. */
 export function mean(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("mean: no values");
+  requireFinite("mean", "values", values);
   return ssMean([...values]);
 }
 
@@ -30,6 +55,8 @@ export function mean(values: readonly number[]): number {
  * that larger budgets get the robust estimate for free.
  */
 export function iqm(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("iqm: no values");
+  requireFinite("iqm", "values", values);
   const sorted = [...values].sort((a, b) => a - b);
   const cut = Math.floor(sorted.length / 4);
   return ssMean(sorted.slice(cut, sorted.length - cut));
@@ -37,6 +64,8 @@ export function iqm(values: readonly number[]): number {
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("median: no values");
+  requireFinite("median", "values", values);
   return quantileSorted([...values].sort((a, b) => a - b), 0.5);
 }
 
@@ -53,7 +82,7 @@ function groupByStratum(obs: readonly Observation[]): number[][] {
 export interface EffectEstimate {
   /** mean(a) − mean(b). */
   readonly effect: number;
-  /** 95% stratified percentile-bootstrap interval of the effect. */
+  /** 95% stratified percentile-bootstrap interval of the effect: for display (it under-covers at few seeds; decisions use Welch's t). */
   readonly lo: number;
   readonly hi: number;
   /** P(a run of `a` is better than a run of `b`), ties counted half, in the given direction. */
@@ -73,7 +102,9 @@ export function effectInterval(
   direction: "higher" | "lower",
   options: { resamples?: number; seed?: number; confidence?: number } = {},
 ): EffectEstimate {
-  if (a.length === 0 || b.length === 0) throw new Error("effectInterval: each arm needs at least one observation");
+  if (a.length === 0 || b.length === 0) throw new RangeError("effectInterval: each arm needs at least one observation");
+  requireObservations("effectInterval", "a", a);
+  requireObservations("effectInterval", "b", b);
   const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
   const alpha = 1 - (options.confidence ?? 0.95);
   const rng = xoroshiro128plus(options.seed ?? BOOTSTRAP_SEED);
@@ -111,6 +142,9 @@ export function effectInterval(
  * "probability of improvement".
  */
 export function probabilityOfImprovement(a: readonly number[], b: readonly number[], direction: "higher" | "lower"): number {
+  if (a.length === 0 || b.length === 0) throw new RangeError("probabilityOfImprovement: each arm needs at least one value");
+  requireFinite("probabilityOfImprovement", "a", a);
+  requireFinite("probabilityOfImprovement", "b", b);
   let wins = 0;
   for (const x of a) {
     for (const y of b) {
@@ -132,12 +166,17 @@ export interface RateEstimate {
 
 /**
  * A proportion with its Wilson score interval (Wilson 1927), which unlike the
- * normal approximation stays inside [0, 1] and is honest at n = 2 or 3
- * (Brown, Cai & DasGupta 2001 recommend it for small n).
+ * normal approximation stays inside [0, 1] (Brown, Cai & DasGupta 2001
+ * recommend it for small n). Displayed beside a rate claim; the claim is
+ * decided by the exact binomial test, which the Wilson bound over-decides
+ * (6.25% at n = 4 where 2.5% is meant).
  */
 export function wilsonInterval(successes: number, n: number, z = 1.959963984540054): RateEstimate {
+  requireFiniteValue("wilsonInterval", "successes", successes);
+  requireFiniteValue("wilsonInterval", "n", n);
+  requireFiniteValue("wilsonInterval", "z", z);
   if (!Number.isInteger(successes) || !Number.isInteger(n) || n < 0 || successes < 0 || successes > n) {
-    throw new Error(`wilsonInterval: need integers 0 ≤ successes ≤ n, got ${successes} of ${n}`);
+    throw new RangeError(`wilsonInterval: need integers 0 ≤ successes ≤ n, got ${successes} of ${n}`);
   }
   if (n === 0) return { successes, n, rate: NaN, lo: 0, hi: 1 };
   const p = successes / n;

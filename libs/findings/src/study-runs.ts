@@ -6,13 +6,13 @@ import path from "node:path";
 import { runId, type Experiment, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import { judgeRun } from "@ganscope/metrics";
 import { RunStore, writeFileAtomic, writeJsonAtomic } from "@ganscope/tracking";
-import { armsOf, type Arm, type Finding, type Study } from "./claim.js";
+import { armsOf, controlArms, type Arm, type Finding, type Study, type StudyControls } from "./claim.js";
 import { applyBudget, budgetExcludes, describeBudget, strataKey, type Budget } from "./budgets.js";
 import { renderMarkdown, type StudyReport } from "./report.js";
 import { decideFinding, type FindingResult, type StudyRun } from "./evaluate.js";
 
-function armsOfFindings(findings: readonly Finding[]): Arm[] {
-  return findings.flatMap((f) => f.claims.flatMap(armsOf));
+function armsOfFindings(findings: readonly Finding[], controls: StudyControls = {}): Arm[] {
+  return [...findings.flatMap((f) => f.claims.flatMap(armsOf)), ...controlArms(controls)];
 }
 
 /** The experiments the arms read, once each, in the order they first appear. */
@@ -30,11 +30,13 @@ function named(spec: RunSpec, experiment: Experiment, arms: readonly Arm[]): boo
 
 /**
  * Each experiment's plan at the budget, cut to the runs some arm names: a
- * study trains what its claims read, not every run of every grid.
+ * study trains what its claims read (and its reference and positive
+ * control, which say what the budget can decide), not every run of every grid.
  */
-export function studyPlans(findings: readonly Finding[], budget: Budget): RunPlan[] {
-  const arms = armsOfFindings(findings);
-  const singles = singleArmConfigs(arms);
+export function studyPlans(findings: readonly Finding[], budget: Budget, controls: StudyControls = {}): RunPlan[] {
+  const arms = armsOfFindings(findings, controls);
+  // Seeds for configs compared one to one come from the claims' arms; the controls get the budget's usual seeds.
+  const singles = singleArmConfigs(armsOfFindings(findings));
   return experimentsOf(arms).map((e) => {
     const plan = applyBudget(e.compile(), budget, (config) => singles.has(strataKey(config)));
     return { ...plan, runs: plan.runs.filter((r) => named(r, e, arms)) };
@@ -60,8 +62,8 @@ export interface ExcludedRun {
 }
 
 /** The configs the study's arms name that the budget does not train, once per config (at the budget's first seed). */
-export function excludedByBudget(findings: readonly Finding[], budget: Budget): ExcludedRun[] {
-  const arms = armsOfFindings(findings);
+export function excludedByBudget(findings: readonly Finding[], budget: Budget, controls: StudyControls = {}): ExcludedRun[] {
+  const arms = armsOfFindings(findings, controls);
   const seen = new Set<string>();
   return experimentsOf(arms).flatMap((e) =>
     e.compile().runs.flatMap((r) => {
@@ -77,7 +79,7 @@ export function excludedByBudget(findings: readonly Finding[], budget: Budget): 
 
 /** The plans of a whole study at a budget. */
 export function plansOfStudy(s: Study, budget: Budget): RunPlan[] {
-  return studyPlans(s.findings, budget);
+  return studyPlans(s.findings, budget, s);
 }
 
 /** What the store holds for each planned run, read at the budget's epochs (a run extended beyond them is read as it was then). */
@@ -115,27 +117,35 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
 }
 
 /** The configs the budget leaves out, as runs that will never have a value, so their arms say why. */
-function notTrainedRuns(findings: readonly Finding[], budget: Budget): StudyRun[] {
-  return excludedByBudget(findings, budget).map((x) => ({ experiment: x.experiment, runId: x.spec.runId, config: x.spec.config, finished: false, metrics: {}, notTrained: x.reason }));
+function notTrainedRuns(findings: readonly Finding[], budget: Budget, controls: StudyControls = {}): StudyRun[] {
+  return excludedByBudget(findings, budget, controls).map((x) => ({ experiment: x.experiment, runId: x.spec.runId, config: x.spec.config, finished: false, metrics: {}, notTrained: x.reason }));
 }
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends StudyControls {
   /** Run store folder (default `results`). */
   readonly resultsDir?: string;
   readonly budget: Budget;
 }
 
+function controlsOf(o: StudyControls): StudyControls {
+  return { ...(o.reference ? { reference: o.reference } : {}), ...(o.positiveControl ? { positiveControl: o.positiveControl } : {}) };
+}
+
 /**
  * Decides one finding from what the run store holds at a budget; trains
  * nothing (the runner's `study` command trains what is missing first).
+ * Pass the study's `reference` and `positiveControl` (or spread the study)
+ * for its gate to read them.
  *
  * @example
  * expect(await evaluateFinding(f, { budget: BUDGETS.smoke })).toHold();
+ * expect(await evaluateFinding(f, { ...seedStudy, budget: BUDGETS.cpu })).not.toBeRefuted();
  */
 export async function evaluateFinding(f: Finding, options: EvaluateOptions): Promise<FindingResult> {
   const store = new RunStore(path.resolve(options.resultsDir ?? "results"));
-  const plans = studyPlans([f], options.budget);
-  return decideFinding(f, [...(await loadStudyRuns(store, plans, options.budget)), ...notTrainedRuns([f], options.budget)], options.budget);
+  const controls = controlsOf(options);
+  const plans = studyPlans([f], options.budget, controls);
+  return decideFinding(f, [...(await loadStudyRuns(store, plans, options.budget)), ...notTrainedRuns([f], options.budget, controls)], options.budget, controls);
 }
 
 export interface StudyOptions extends EvaluateOptions {
@@ -150,7 +160,8 @@ export async function evaluateStudy(s: Study, options: StudyOptions): Promise<St
   const plans = plansOfStudy(s, options.budget);
   const trained = await loadStudyRuns(store, plans, options.budget);
   const unique = new Map(trained.map((r) => [r.runId, r]));
-  const runs = [...trained, ...notTrainedRuns(s.findings, options.budget)];
+  const runs = [...trained, ...notTrainedRuns(s.findings, options.budget, s)];
+  const controls = controlsOf(s);
   return {
     study: s.name,
     description: s.description,
@@ -160,7 +171,9 @@ export async function evaluateStudy(s: Study, options: StudyOptions): Promise<St
     ...(options.commit ? { commit: options.commit } : {}),
     command: options.command,
     runs: { planned: unique.size, finished: [...unique.values()].filter((r) => r.finished).length },
-    findings: s.findings.map((f) => decideFinding(f, runs, options.budget)),
+    findings: s.findings.map((f) => decideFinding(f, runs, options.budget, controls)),
+    ...(s.reference ? { reference: s.reference.label } : {}),
+    ...(s.positiveControl ? { positiveControl: s.positiveControl.label } : {}),
   };
 }
 

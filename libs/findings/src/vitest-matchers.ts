@@ -7,17 +7,22 @@
  * expect(await evaluateFinding(f, { budget: BUDGETS.smoke })).not.toBeRefuted();
  * ```
  *
- * Messages print each claim's effect, interval, n and why it was decided.
+ * Messages print what the report prints: each claim's effect with its
+ * Welch interval, raw and Holm-adjusted p, n per arm, each arm's verdict
+ * mix, the minimum detectable effect, and why it was decided.
  */
 import { expect } from "vitest";
 import type { ClaimResult, FindingResult } from "./evaluate.js";
-import { claimHeadline } from "./report.js";
+import { verdictMixLine } from "./evaluate.js";
+import { comparisonNumbers, missingLine, rateNumbers } from "./report.js";
 
 interface CustomMatchers<R = unknown> {
-  /** The finding is confirmed: every claim's interval excludes no-effect on the claimed side. */
+  /** The finding is confirmed: every claim's test shows the claimed direction (Holm across the finding). */
   toHold(): R;
-  /** The finding is refuted: some claim's interval excludes no-effect on the other side. */
+  /** The finding is refuted: some claim's test shows the reverse direction (Holm across the finding). */
   toBeRefuted(): R;
+  /** The finding is not decidable at this budget: its runs' verdicts say the budget learned nothing it is about. */
+  toBeUndecidable(): R;
 }
 
 declare module "vitest" {
@@ -30,21 +35,24 @@ function isFindingResult(x: unknown): x is FindingResult {
   return typeof x === "object" && x !== null && "verdict" in x && "claims" in x && "budgetLine" in x;
 }
 
+function armWords(a: { label: string; n: number; mean?: number; iqm?: number } & Parameters<typeof verdictMixLine>[0]): string {
+  const missing = missingLine(a);
+  return `${a.label}: n ${a.n}, mean ${a.mean ?? "–"}, IQM ${a.iqm ?? "–"}, verdicts ${verdictMixLine(a)}${missing ? `, ${missing}` : ""}`;
+}
+
 function claimLines(c: ClaimResult, indent = "  "): string[] {
-  const h = claimHeadline(c);
-  const head = `${indent}${c.verdict}: ${c.statement} — effect ${h.effect}, 95% CI ${h.interval}, n ${h.n}; ${c.reason}`;
-  if (c.kind === "rank") return [head, ...c.pairs.flatMap((p) => claimLines(p, `${indent}  `))];
+  if (c.kind === "rank") return [`${indent}${c.verdict}: ranking ${c.statement}; ${c.reason}`, ...c.pairs.flatMap((p) => claimLines(p, `${indent}  `))];
   if (c.kind === "compare") {
-    return [head, ...[c.a, c.b].map((a) => `${indent}  ${a.label}: n ${a.n}, mean ${a.mean ?? "–"}, IQM ${a.iqm ?? "–"}${a.missing ? `, ${a.missing} missing` : ""}`)];
+    return [`${indent}${c.verdict}: ${c.statement} — ${comparisonNumbers(c)}; ${c.reason}${c.note ? ` (${c.note})` : ""}`, ...[c.a, c.b].map((a) => `${indent}  ${armWords(a)}`)];
   }
-  return [head];
+  return [`${indent}${c.verdict}: ${c.statement} — ${rateNumbers(c)}; ${c.reason}`, `${indent}  ${armWords(c.arm)}`];
 }
 
 export function describeFindingResult(r: FindingResult): string {
-  return [`finding ${r.id} (${r.title}) is ${r.verdict} at ${r.budgetLine}`, ...r.claims.flatMap((c) => claimLines(c))].join("\n");
+  return [`finding ${r.id} (${r.title}) is ${r.verdict} at ${r.budgetLine} (${r.reason})`, ...r.claims.flatMap((c) => claimLines(c))].join("\n");
 }
 
-function matcher(target: "confirmed" | "refuted", name: string) {
+function matcher(target: "confirmed" | "refuted" | "undecidable", name: string) {
   return function (this: { isNot: boolean }, received: unknown) {
     if (!isFindingResult(received)) {
       return { pass: false, message: () => `${name}: expected the result of evaluateFinding(…), got ${typeof received}` };
@@ -57,4 +65,4 @@ function matcher(target: "confirmed" | "refuted", name: string) {
   };
 }
 
-expect.extend({ toHold: matcher("confirmed", "toHold"), toBeRefuted: matcher("refuted", "toBeRefuted") });
+expect.extend({ toHold: matcher("confirmed", "toHold"), toBeRefuted: matcher("refuted", "toBeRefuted"), toBeUndecidable: matcher("undecidable", "toBeUndecidable") });
