@@ -78,7 +78,9 @@ function plannedRuns(plans: readonly RunPlan[]): Map<string, { experiments: stri
 
 /** A run of the store read at the budget, if it is finished there: trained to the budget's epochs, or ended before them (stopped, diverged). */
 async function finishedAt(store: RunStore, experiments: readonly string[], runId: string, budget: Budget): Promise<Omit<EvidenceRun, "experiments" | "varied" | "grid"> | undefined> {
-  for (const exp of experiments) {
+  // Where the study's experiments name it, or wherever else the store trained it (the same config in another experiment is the same run).
+  const elsewhere = await store.findFinished(runId, experiments[0]!);
+  for (const exp of [...experiments, ...(elsewhere && !experiments.includes(elsewhere) ? [elsewhere] : [])]) {
     const run = store.run(exp, runId);
     const status = await run.readStatus().catch(() => undefined);
     if (!status) continue;
@@ -184,7 +186,8 @@ export async function exportEvidence(o: ExportOptions): Promise<{ runs: number; 
     if (!found) continue;
     let grid = byId.get(runId)?.grid;
     if (o.grids.has(runId) && grid === undefined) {
-      for (const exp of planned.experiments) {
+      const elsewhere = await store.findFinished(runId, planned.experiments[0]!);
+      for (const exp of [...planned.experiments, ...(elsewhere ? [elsewhere] : [])]) {
         const sample = (await store.run(exp, runId).samples()).filter((s) => s.epoch <= o.budget.epochs).at(-1);
         if (!sample) continue;
         grid = `grids/${runId}-epoch-${String(sample.epoch).padStart(4, "0")}.png`;

@@ -87,8 +87,16 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
   const out: StudyRun[] = [];
   for (const plan of plans) {
     for (const spec of plan.runs) {
-      const run = store.run(plan.experiment, spec.runId);
-      const status = await run.readStatus().catch(() => undefined);
+      // A run is one run whichever experiment trained it: one this experiment has not linked yet is read where it lives.
+      let run = store.run(plan.experiment, spec.runId);
+      let status = await run.readStatus().catch(() => undefined);
+      if (status === undefined) {
+        const home = await store.findFinished(spec.runId, plan.experiment);
+        if (home !== undefined) {
+          run = store.run(home, spec.runId);
+          status = await run.readStatus().catch(() => undefined);
+        }
+      }
       const all = status ? await run.readRecords().catch(() => []) : [];
       const records = all.filter((r) => r.epoch <= budget.epochs);
       const summary = status ? await run.readSummary().catch(() => undefined) : undefined;
