@@ -14,7 +14,7 @@ import path from "node:path";
 import { compareRecordKeys, recordKeyOfMlflow } from "@ganscope/dsl";
 import { writeFileAtomic } from "./atomic-file.js";
 import { MlflowClient, type MlflowRun } from "./mlflow-client.js";
-import { MLFLOW_TAGS } from "./mlflow-sync.js";
+import { CHECKPOINT_ARTIFACTS, MLFLOW_TAGS, checkpointArtifact } from "./mlflow-sync.js";
 import { RESULTS_FILES, RunStore, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./run-store.js";
 
 /** One MLflow metric's history: its name on the server and its (step, value) points. */
@@ -49,12 +49,7 @@ export function recordsFromHistories(histories: readonly MetricHistory[], upToEp
   return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, rec]) => ({ epoch, ...ordered(rec) }) as EpochRecord);
 }
 
-/** Where a run's checkpoints go in its MLflow artifacts. */
-export const CHECKPOINT_ARTIFACTS = "checkpoints";
-
-export function checkpointArtifact(epoch: number): string {
-  return `${CHECKPOINT_ARTIFACTS}/epoch-${String(epoch).padStart(4, "0")}.bin`;
-}
+export { CHECKPOINT_ARTIFACTS, checkpointArtifact };
 
 export interface PullReport {
   runId: string;
