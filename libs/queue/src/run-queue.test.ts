@@ -77,12 +77,14 @@ describe("RunQueue on a real redis-server", () => {
     const withEpochs = (runId: string, epochs: number): RunJob => ({ experiment: "queue-test", spec: { runId, varied: {}, config: { epochs } } as unknown as RunSpec });
     const q = new RunQueue<Ev, Done>(redis.url, quiet, { statusOf });
     const trained: string[] = [];
+    // A run that can get no further than `reach` (as one that fails or stops short would).
+    let reach = Infinity;
     const w = serveRuns<Ev, Done>({
       url: redis.url,
       concurrency: 1,
       trainer: async (j) => {
         trained.push(`${j.spec.runId}→${j.spec.config.epochs}`);
-        return { outcome: { status: "done", runId: j.spec.runId, by: "w", epochs: j.spec.config.epochs } };
+        return { outcome: { status: "done", runId: j.spec.runId, by: "w", epochs: Math.min(reach, j.spec.config.epochs) } };
       },
       log: quiet,
     });
@@ -107,6 +109,15 @@ describe("RunQueue on a real redis-server", () => {
       expect([after.present, after.jobIds.get("r-e1")]).toEqual([["r-e1@5"], "r-e1@5"]);
       expect((await q.enqueue([withEpochs("r-e1", 2)])).present).toEqual(["r-e1"]);
       expect(trained).toEqual(["r-e1→3", "r-e1→5"]);
+      // An extension that ended short of its target is run again by the next enqueue (as a local rerun would), under the same job id.
+      reach = 6;
+      const seven = await q.enqueue([withEpochs("r-e1", 7)]);
+      expect((await q.follow(["r-e1"], {}, seven.jobIds)).outcomes.get("r-e1")).toMatchObject({ epochs: 6 });
+      reach = Infinity;
+      const retry = await q.enqueue([withEpochs("r-e1", 7)]);
+      expect(retry.extended).toEqual([{ runId: "r-e1", jobId: "r-e1@7", why: "done to 6 epochs on the queue, asked for 7" }]);
+      expect((await q.follow(["r-e1"], {}, retry.jobIds)).outcomes.get("r-e1")).toMatchObject({ epochs: 7 });
+      expect(trained).toEqual(["r-e1→3", "r-e1→5", "r-e1→7", "r-e1→7"]);
     } finally {
       await w.stop();
       await q.queue.obliterate({ force: true });
