@@ -8,7 +8,7 @@ import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { BackendName } from "@ganscope/models";
 import { RunQueue, WORKER_LOCKS, redactedUrl, serveRuns, type WorkerLocks } from "@ganscope/queue";
 import { MlflowClient, MlflowPull, RunStore, connectionFromEnv, type PullReport } from "@ganscope/tracking";
-import type { RunEvent, RunOutcome } from "@ganscope/training";
+import { outcomeStatus, type RunEvent, type RunOutcome } from "@ganscope/training";
 import { childTrainer } from "./child-trainer.js";
 import { PlanProgress } from "./progress.js";
 
@@ -21,10 +21,12 @@ export interface QueuedPlanOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One line per pulled run; runs already here print nothing. */
+/** One line per pulled or linked run; runs already here print nothing. */
 function describePull(experiment: string, r: PullReport): string | undefined {
-  if (!r.pulled) return undefined;
-  return `${experiment}/${r.runId} ← MLflow run ${r.mlflowRunId}: ${r.pulled.epochs} epochs, ${r.pulled.samples} sample grids${r.pulled.checkpointEpoch ? `, checkpoint of epoch ${r.pulled.checkpointEpoch}` : ""}`;
+  const linked = r.linkedFrom ? `${experiment}/${r.runId} → ${r.linkedFrom}/${r.runId} (the same run, logged under ${r.linkedFrom}; linked)` : undefined;
+  if (!r.pulled) return linked;
+  const pulled = `${r.linkedFrom ?? experiment}/${r.runId} ← MLflow run ${r.mlflowRunId}: ${r.pulled.epochs} epochs, ${r.pulled.samples} sample grids${r.pulled.checkpointEpoch ? `, checkpoint of epoch ${r.pulled.checkpointEpoch}` : ""}`;
+  return linked ? `${pulled}\n${linked}` : pulled;
 }
 
 /** Copies an experiment's finished runs from MLflow into the store; a server that is down is reported, not thrown. */
@@ -41,7 +43,8 @@ export async function pullFinished(resultsDir: string, experiment: string, opts:
       const line = describePull(experiment, r);
       if (line) log(line);
     }
-    log(`pulled from ${connection.trackingUri}: ${reports.filter((r) => r.pulled).length} of ${reports.length} runs of ${experiment} copied into ${resultsDir}`);
+    const linked = reports.filter((r) => r.linkedFrom).length;
+    log(`pulled from ${connection.trackingUri}: ${reports.filter((r) => r.pulled).length} of ${reports.length} runs of ${experiment} copied into ${resultsDir}${linked ? `, ${linked} linked to the experiment${linked === 1 ? "" : "s"} they were logged under` : ""}`);
     return reports;
   } catch (e) {
     log(`pull from ${connection.trackingUri} failed: ${(e as Error).message.split("\n")[0]}; rerun \`runner pull --experiment=${experiment}\` when it is back`);
@@ -57,7 +60,7 @@ export async function pullFinished(resultsDir: string, experiment: string, opts:
 export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes: Map<string, RunOutcome>; interrupted: boolean }> {
   const { plan } = opts;
   const progress = new PlanProgress(plan, opts.stepsPerEpoch);
-  const queue = new RunQueue<RunEvent, RunOutcome>(opts.url, (l) => progress.log(l));
+  const queue = new RunQueue<RunEvent, RunOutcome>(opts.url, (l) => progress.log(l), { statusOf: outcomeStatus });
   let interrupted = false;
   let following = false;
   const onSigint = () => {
@@ -77,8 +80,9 @@ export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes
     if (plan.halving) progress.log(`note: successive halving is not applied to a queued plan (it compares runs in one store; queued runs train on other machines); the stop policy still applies to each run`);
     const report = await queue.enqueue(plan.runs.map((spec) => ({ spec, experiment: plan.experiment, file: opts.file, stop: plan.stop })));
     progress.log(
-      `queue ${redactedUrl(opts.url)}: ${report.added.length} runs added, ${report.present.length} already queued or done${report.retried.length ? `, ${report.retried.length} failed ones retried` : ""}; waiting for workers (\`runner worker --queue=${redactedUrl(opts.url)}\`)`,
+      `queue ${redactedUrl(opts.url)}: ${report.added.length} runs added, ${report.extended.length ? `${report.extended.length} extended, ` : ""}${report.present.length} already queued or done${report.retried.length ? `, ${report.retried.length} failed ones retried` : ""}; waiting for workers (\`runner worker --queue=${redactedUrl(opts.url)}\`)`,
     );
+    for (const x of report.extended) progress.log(`${x.runId}: ${x.why}; queued as job ${x.jobId}`);
     following = true;
     const specs = new Map(plan.runs.map((r) => [r.runId, r]));
     const seen = new Set<string>();
@@ -97,6 +101,7 @@ export async function runQueuedPlan(opts: QueuedPlanOptions): Promise<{ outcomes
         onStalled: (id) => progress.log(`${id}: its worker stopped answering (machine lost?); queued again, it resumes from its last checkpoint elsewhere`),
         onFailed: (id, reason) => progress.log(`${id}: failed on the queue: ${reason.split("\n")[0]}`),
       },
+      report.jobIds,
     );
     const all = new Map<string, RunOutcome>(outcomes);
     for (const [id, reason] of failed) all.set(id, { status: "failed", error: reason });

@@ -28,6 +28,7 @@ export function describeSync(r: RunSyncReport): string | undefined {
     r.summaryMetrics ? `${r.summaryMetrics} final/best values` : "",
     r.artifacts ? `${r.artifacts} artifacts` : "",
     r.status ? `status ${r.status}` : "",
+    r.checkpointEpoch ? `checkpoint of epoch ${r.checkpointEpoch}` : "",
   ].filter(Boolean);
   if (r.error) return `${head}: ${sent.length ? `${sent.join(", ")}; ` : ""}error: ${r.error}`;
   return sent.length ? `${head} → MLflow run ${r.mlflowRunId}: ${sent.join(", ")}` : undefined;

@@ -71,6 +71,60 @@ describe("RunQueue on a real redis-server", () => {
     }
   });
 
+  it("a run done short of a new target gets one extension job (idempotent by run id and target), followed in its place", async () => {
+    type Done = { status: "done"; runId: string; by: string; epochs: number };
+    const statusOf = (o: Done) => ({ state: "done" as const, epochsDone: o.epochs });
+    const withEpochs = (runId: string, epochs: number): RunJob => ({ experiment: "queue-test", spec: { runId, varied: {}, config: { epochs } } as unknown as RunSpec });
+    const q = new RunQueue<Ev, Done>(redis.url, quiet, { statusOf });
+    const trained: string[] = [];
+    // A run that can get no further than `reach` (as one that fails or stops short would).
+    let reach = Infinity;
+    const w = serveRuns<Ev, Done>({
+      url: redis.url,
+      concurrency: 1,
+      trainer: async (j) => {
+        trained.push(`${j.spec.runId}→${j.spec.config.epochs}`);
+        return { outcome: { status: "done", runId: j.spec.runId, by: "w", epochs: Math.min(reach, j.spec.config.epochs) } };
+      },
+      log: quiet,
+    });
+    try {
+      const first = await q.enqueue([withEpochs("r-e1", 3)]);
+      expect(first.added).toEqual(["r-e1"]);
+      expect((await q.follow(["r-e1"], {}, first.jobIds)).outcomes.get("r-e1")).toMatchObject({ epochs: 3 });
+      // Same target: nothing to do.
+      expect((await q.enqueue([withEpochs("r-e1", 3)])).present).toEqual(["r-e1"]);
+      // More epochs: one job for the extension, however often it is queued.
+      const more = await q.enqueue([withEpochs("r-e1", 5)]);
+      expect(more.added).toEqual([]);
+      expect(more.extended).toEqual([{ runId: "r-e1", jobId: "r-e1@5", why: "done to 3 epochs on the queue, asked for 5" }]);
+      expect(more.jobIds.get("r-e1")).toBe("r-e1@5");
+      const twice = await q.enqueue([withEpochs("r-e1", 5)]);
+      expect(twice.extended).toEqual([]);
+      expect(twice.present).toEqual(["r-e1@5"]);
+      const { outcomes } = await q.follow(["r-e1"], {}, more.jobIds);
+      expect(outcomes.get("r-e1")).toMatchObject({ epochs: 5 });
+      // Settled now for 5 and for anything less; the extension's job is what a returning coordinator follows.
+      const after = await q.enqueue([withEpochs("r-e1", 5)]);
+      expect([after.present, after.jobIds.get("r-e1")]).toEqual([["r-e1@5"], "r-e1@5"]);
+      expect((await q.enqueue([withEpochs("r-e1", 2)])).present).toEqual(["r-e1"]);
+      expect(trained).toEqual(["r-e1→3", "r-e1→5"]);
+      // An extension that ended short of its target is run again by the next enqueue (as a local rerun would), under the same job id.
+      reach = 6;
+      const seven = await q.enqueue([withEpochs("r-e1", 7)]);
+      expect((await q.follow(["r-e1"], {}, seven.jobIds)).outcomes.get("r-e1")).toMatchObject({ epochs: 6 });
+      reach = Infinity;
+      const retry = await q.enqueue([withEpochs("r-e1", 7)]);
+      expect(retry.extended).toEqual([{ runId: "r-e1", jobId: "r-e1@7", why: "done to 6 epochs on the queue, asked for 7" }]);
+      expect((await q.follow(["r-e1"], {}, retry.jobIds)).outcomes.get("r-e1")).toMatchObject({ epochs: 7 });
+      expect(trained).toEqual(["r-e1→3", "r-e1→5", "r-e1→7", "r-e1→7"]);
+    } finally {
+      await w.stop();
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
   it("a follower sees every run's events and outcome; a second follower re-attaches to the finished plan", async () => {
     const q = new RunQueue<Ev, Out>(redis.url, quiet);
     const w = serveRuns<Ev, Out>({ url: redis.url, concurrency: 2, trainer: ticking("w1", 3, 20), isStart: (e) => e.type === "start", log: quiet });

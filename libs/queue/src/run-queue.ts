@@ -5,6 +5,11 @@
  * (their outcome is the job's return value), which is what makes "enqueue
  * again" a no-op and lets a later coordinator print the summary.
  *
+ * A run's epochs are a target, not part of its id: a run whose job is done
+ * but that is not settled for the target asked now (done to 3 epochs, asked
+ * for 5) gets a second job, `<runId>@<target>`, so queueing the extension
+ * twice adds it once and a returning coordinator follows the same job.
+ *
  * BullMQ delivers at least once; what a delivery does twice is made
  * harmless by the run itself (its store lock, its checkpoint, MLflow's
  * epoch de-duplication), not here.
@@ -12,6 +17,7 @@
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
+import { settled, type SettledInput } from "@ganscope/tracking";
 import { redactedUrl, redisOptionsOf } from "./redis-url.js";
 
 /** The one queue every ganscope worker serves, whatever the experiment. */
@@ -111,9 +117,27 @@ export class RedisHealth {
   }
 }
 
+/** The job that trains a run to `target` epochs once the run's first job is done short of it. */
+export function extensionJobId(runId: string, target: number): string {
+  // BullMQ refuses ':' in custom ids.
+  return `${runId}@${target}`;
+}
+
+export interface RunQueueOptions<O> {
+  /**
+   * What a done job's outcome says of its run's state, for {@link settled}:
+   * without it, a done job is taken as settled whatever the target.
+   */
+  statusOf?(outcome: O, job: RunJob): SettledInput | undefined;
+}
+
 export interface EnqueueReport {
+  /** The job each run is followed by (its run id, or its extension's job id). */
+  jobIds: Map<string, string>;
   /** New jobs. */
   added: string[];
+  /** Runs done on the queue but not settled for this target (done to fewer epochs, failed): a job trains them on, as a local plan would. With why. */
+  extended: { runId: string; jobId: string; why: string }[];
   /** Jobs already there (waiting, active, delayed or done): left as they are. */
   present: string[];
   /** Jobs that had failed: retried. */
@@ -141,27 +165,49 @@ export class RunQueue<E = unknown, O = unknown> {
   constructor(
     readonly url: string,
     log: (line: string) => void = (l) => console.error(l),
+    private readonly options: RunQueueOptions<O> = {},
   ) {
     this.health = new RedisHealth(url, log, "the plan");
     this.queue = new Queue<RunJob, O>(QUEUE_NAME, { connection: redisOptionsOf(url) as ConnectionOptions, defaultJobOptions: JOB_OPTIONS });
     this.queue.on("error", this.health.onError);
   }
 
-  /** Adds one job per run not queued yet; retries those that failed; leaves the rest. */
+  /**
+   * Adds one job per run not queued yet; retries those that failed; leaves
+   * the rest, except a run whose job is done short of its target now: that
+   * run's extension job is added (or, done unsettled too, run again).
+   */
   async enqueue(jobs: readonly RunJob[]): Promise<EnqueueReport> {
     await this.health.ready();
-    const report: EnqueueReport = { added: [], present: [], retried: [] };
+    const report: EnqueueReport = { jobIds: new Map(), added: [], extended: [], present: [], retried: [] };
     for (const data of jobs) {
-      const id = data.spec.runId;
-      const state = await this.queue.getJobState(id);
+      const runId = data.spec.runId;
+      const target = data.spec.config.epochs;
+      let id = runId;
+      let state = await this.queue.getJobState(id);
+      let why = state === "completed" ? await this.unsettled(id, target) : undefined;
+      if (why !== undefined) {
+        id = extensionJobId(runId, target);
+        state = await this.queue.getJobState(id);
+        // Its extension done and settled: followed as it is (below); done and still short: run again.
+        if (state === "completed") why = await this.unsettled(id, target);
+      }
+      report.jobIds.set(runId, id);
       if (state === "unknown") {
         // Adding an id that exists is a no-op in BullMQ, so a racing coordinator adds nothing twice either.
         await this.queue.add(data.experiment, data, { ...JOB_OPTIONS, jobId: id });
-        report.added.push(id);
+        if (why !== undefined) report.extended.push({ runId, jobId: id, why });
+        else report.added.push(id);
       } else if (state === "failed") {
         const job = await this.queue.getJob(id);
         await job?.retry("failed");
         report.retried.push(id);
+      } else if (state === "completed" && why !== undefined) {
+        // The extension's job is done and the run still short of the target (it failed): train it again, as a local rerun would.
+        const job = await this.queue.getJob(id);
+        await job?.updateData(data);
+        await job?.retry("completed");
+        report.extended.push({ runId, jobId: id, why });
       } else {
         report.present.push(id);
       }
@@ -169,15 +215,30 @@ export class RunQueue<E = unknown, O = unknown> {
     return report;
   }
 
+  /** Why a done job's run needs more training for `target` epochs, or undefined when it is settled for it. */
+  private async unsettled(jobId: string, target: number): Promise<string | undefined> {
+    if (!this.options.statusOf) return undefined;
+    const job = await this.queue.getJob(jobId);
+    if (!job) return undefined;
+    const status = this.options.statusOf(job.returnvalue, job.data);
+    if (settled(status, target) !== undefined) return undefined;
+    if (!status) return `its job on the queue ended without a result`;
+    return `${status.state} to ${status.epochsDone} epoch${status.epochsDone === 1 ? "" : "s"} on the queue, asked for ${target}`;
+  }
+
   /**
    * Follows the given runs until each is done or failed for good: first
    * subscribes to queue events, then reads every job's state, so nothing that
    * happens in between is missed (a run seen twice is reported once).
-   * Resolves with the outcomes; `stop()` ends it early (the jobs stay queued).
+   * Resolves with the outcomes, by run id; `stop()` ends it early (the jobs
+   * stay queued). `jobIds` names the job each run is followed by (enqueue's
+   * report), where that is not the run id.
    */
-  async follow(runIds: readonly string[], handlers: FollowHandlers<E, O>): Promise<{ outcomes: Map<string, O>; failed: Map<string, string> }> {
+  async follow(runIds: readonly string[], handlers: FollowHandlers<E, O>, jobIds?: ReadonlyMap<string, string>): Promise<{ outcomes: Map<string, O>; failed: Map<string, string> }> {
     await this.health.ready();
-    const wanted = new Set(runIds);
+    // Events name jobs; handlers and results name runs (a run's job is its id, or its extension's: see enqueue's jobIds).
+    const runOf = new Map(runIds.map((r) => [jobIds?.get(r) ?? r, r]));
+    const wanted = new Set(runOf.keys());
     const outcomes = new Map<string, O>();
     const failed = new Map<string, string>();
     const events = new QueueEvents(QUEUE_NAME, { connection: redisOptionsOf(this.url) as ConnectionOptions });
@@ -191,14 +252,14 @@ export class RunQueue<E = unknown, O = unknown> {
     const progress = (id: string, p: unknown) => {
       if (!wanted.has(id) || outcomes.has(id) || !p || typeof p !== "object" || !("event" in p)) return;
       const jp = p as JobProgress<E>;
-      if (jp.start !== undefined && jp.start !== jp.event) handlers.onEvent?.(id, jp.start, jp.worker);
-      handlers.onEvent?.(id, jp.event, jp.worker);
+      if (jp.start !== undefined && jp.start !== jp.event) handlers.onEvent?.(runOf.get(id)!, jp.start, jp.worker);
+      handlers.onEvent?.(runOf.get(id)!, jp.event, jp.worker);
     };
     const completed = (id: string, value: O) => {
       if (!wanted.has(id) || outcomes.has(id)) return;
       failed.delete(id);
       outcomes.set(id, value);
-      handlers.onOutcome?.(id, value);
+      handlers.onOutcome?.(runOf.get(id)!, value);
       check();
     };
     const failedFor = async (id: string, reason: string) => {
@@ -207,14 +268,14 @@ export class RunQueue<E = unknown, O = unknown> {
       const state = await this.queue.getJobState(id);
       if (state !== "failed") return;
       failed.set(id, reason);
-      handlers.onFailed?.(id, reason);
+      handlers.onFailed?.(runOf.get(id)!, reason);
       check();
     };
     events.on("progress", ({ jobId, data }) => progress(jobId, data));
     events.on("completed", ({ jobId, returnvalue }) => completed(jobId, (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as O));
     events.on("failed", ({ jobId, failedReason }) => void failedFor(jobId, failedReason));
-    events.on("stalled", ({ jobId }) => wanted.has(jobId) && handlers.onStalled?.(jobId));
-    events.on("active", ({ jobId }) => wanted.has(jobId) && handlers.onActive?.(jobId));
+    events.on("stalled", ({ jobId }) => wanted.has(jobId) && handlers.onStalled?.(runOf.get(jobId)!));
+    events.on("active", ({ jobId }) => wanted.has(jobId) && handlers.onActive?.(runOf.get(jobId)!));
     await events.waitUntilReady();
     // The stream is read from "now" once its connection is up; give the blocking read a moment to be issued.
     await new Promise((r) => setTimeout(r, 100));
@@ -234,7 +295,8 @@ export class RunQueue<E = unknown, O = unknown> {
     }
     check();
     await Promise.race([allDone, this.stopped]);
-    return { outcomes, failed };
+    const byRun = <V>(m: Map<string, V>) => new Map([...m].map(([id, v]) => [runOf.get(id)!, v]));
+    return { outcomes: byRun(outcomes), failed: byRun(failed) };
   }
 
   private stopNow!: () => void;

@@ -282,6 +282,21 @@ export class MlflowClient {
   }
 
   /** The experiment's id, creating it if needed; safe when several processes race to create it. */
+  /** Every active experiment on the server, all pages. */
+  async searchExperiments(): Promise<{ experiment_id: string; name: string }[]> {
+    const out: { experiment_id: string; name: string }[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.call<{ experiments?: { experiment_id: string; name: string }[]; next_page_token?: string }>("POST", "experiments/search", {
+        max_results: 1000,
+        ...(pageToken ? { page_token: pageToken } : {}),
+      });
+      out.push(...(r.experiments ?? []));
+      pageToken = r.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
   async getOrCreateExperiment(name: string, tags: MlflowTag[] = []): Promise<string> {
     const found = await this.getExperimentByName(name);
     if (found) return found.experiment_id;

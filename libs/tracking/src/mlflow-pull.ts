@@ -10,11 +10,12 @@
  * tag names it (the tag is set after the upload finished), so a worker that
  * died mid-upload leaves the previous checkpoint in force, never a torn one.
  */
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { compareRecordKeys, recordKeyOfMlflow } from "@ganscope/dsl";
 import { writeFileAtomic } from "./atomic-file.js";
 import { MlflowClient, type MlflowRun } from "./mlflow-client.js";
-import { MLFLOW_TAGS } from "./mlflow-sync.js";
+import { CHECKPOINT_ARTIFACTS, MLFLOW_TAGS, checkpointArtifact } from "./mlflow-sync.js";
 import { RESULTS_FILES, RunStore, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./run-store.js";
 
 /** One MLflow metric's history: its name on the server and its (step, value) points. */
@@ -49,12 +50,7 @@ export function recordsFromHistories(histories: readonly MetricHistory[], upToEp
   return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, rec]) => ({ epoch, ...ordered(rec) }) as EpochRecord);
 }
 
-/** Where a run's checkpoints go in its MLflow artifacts. */
-export const CHECKPOINT_ARTIFACTS = "checkpoints";
-
-export function checkpointArtifact(epoch: number): string {
-  return `${CHECKPOINT_ARTIFACTS}/epoch-${String(epoch).padStart(4, "0")}.bin`;
-}
+export { CHECKPOINT_ARTIFACTS, checkpointArtifact };
 
 export interface PullReport {
   runId: string;
@@ -63,6 +59,13 @@ export interface PullReport {
   pulled?: { epochs: number; checkpointEpoch?: number; samples: number; finished: boolean };
   /** Why nothing was copied. */
   skipped?: string;
+  /**
+   * The experiment the run was logged under, when that is not the one asked
+   * for (the same config in two experiments is one run, trained once): the
+   * run is in the store under it (pulled now, or already there) and the asked
+   * experiment's folder links to it.
+   */
+  linkedFrom?: string;
 }
 
 function tagOf(run: MlflowRun, key: string): string | undefined {
@@ -101,6 +104,49 @@ export class MlflowPull {
     return found ? ((await this.client.getRun(found.info.run_id)) ?? found) : undefined;
   }
 
+  /**
+   * The run's MLflow run when it was logged under another experiment than
+   * `experiment` (the oldest, as {@link MlflowPull.runsOf} picks), with that
+   * experiment's name. Run ids are global: a config trained in one experiment
+   * is linked, not trained again, by every later experiment that asks for it.
+   */
+  async findRunElsewhere(runId: string, experiment: string): Promise<{ run: MlflowRun; experiment: string } | undefined> {
+    const names = new Map((await this.client.searchExperiments()).filter((e) => e.name !== experiment).map((e) => [e.experiment_id, e.name]));
+    const ids = [...names.keys()];
+    const found: MlflowRun[] = [];
+    // Bounded batches of experiment ids per search, whatever the server's limit on one request.
+    for (let i = 0; i < ids.length; i += 100) found.push(...(await this.client.searchRuns(ids.slice(i, i + 100), `tags.\`${MLFLOW_TAGS.runId}\` = '${runId}'`)));
+    const oldest = found.filter((r) => r.info.lifecycle_stage === "active").sort((a, b) => (a.info.start_time ?? 0) - (b.info.start_time ?? 0))[0];
+    if (!oldest) return undefined;
+    return { run: (await this.client.getRun(oldest.info.run_id)) ?? oldest, experiment: names.get(oldest.info.experiment_id)! };
+  }
+
+  /**
+   * Pulls a run logged under `home` into the store there, then links
+   * `experiment`'s folder to it (as a local plan links a run another
+   * experiment finished), unless this store's copy here went further.
+   */
+  private async pullLinked(experiment: string, runId: string, home: string, mlRun: MlflowRun): Promise<PullReport> {
+    const { skipped, ...report } = await this.pullRun(home, runId, mlRun);
+    const there = await this.store.run(home, runId).readStatus().catch(() => undefined);
+    if (there?.state !== "done" && there?.state !== "stopped") return { ...report, skipped: `logged under ${home}: ${skipped ?? `${mlRun.info.status.toLowerCase()} on the server`}` };
+    const run = this.store.run(experiment, runId);
+    const link = await fs.lstat(run.dir).catch(() => undefined);
+    if (link?.isSymbolicLink() && path.resolve(path.dirname(run.dir), await fs.readlink(run.dir)) === this.store.run(home, runId).dir) return { ...report, linkedFrom: home };
+    const lock = await run.lock();
+    if ("heldBy" in lock) return { ...report, skipped: `being trained here by pid ${lock.heldBy.pid}` };
+    try {
+      const here = await run.readStatus().catch(() => undefined);
+      if ((here?.epochsDone ?? 0) >= there.epochsDone) return { ...report, skipped: `this store's own copy is at epoch ${here?.epochsDone}, the run in ${home} at ${there.epochsDone}` };
+      // linkRun keeps anything this folder held aside, never deletes it.
+      await this.store.linkRun(experiment, runId, home);
+    } finally {
+      await lock.release();
+    }
+    await this.store.refreshIndex(experiment);
+    return { ...report, linkedFrom: home };
+  }
+
   /** Every epoch record the server has, rebuilt from metric histories (step = epoch). */
   async records(run: MlflowRun, upToEpoch = Infinity): Promise<EpochRecord[]> {
     const histories: MetricHistory[] = [];
@@ -118,13 +164,18 @@ export class MlflowPull {
    */
   async pullRun(experiment: string, runId: string, found?: MlflowRun): Promise<PullReport> {
     const mlRun = found ?? (await this.findRun(experiment, runId));
-    if (!mlRun) return { runId, skipped: "not on the server" };
+    if (!mlRun) {
+      const elsewhere = await this.findRunElsewhere(runId, experiment);
+      if (elsewhere) return this.pullLinked(experiment, runId, elsewhere.experiment, elsewhere.run);
+      return { runId, skipped: "not on the server" };
+    }
     const report: PullReport = { runId, mlflowRunId: mlRun.info.run_id };
     const run = this.store.run(experiment, runId);
     const local = await run.readStatus().catch(() => undefined);
-    if (local?.state === "done") return { ...report, skipped: "already done here" };
     const finished = mlRun.info.status === "FINISHED";
     const ckpt = serverCheckpointEpoch(mlRun);
+    // Done here, unless the server's checkpoint went further: the run was extended on another machine.
+    if (local?.state === "done" && (ckpt ?? 0) <= local.epochsDone) return { ...report, skipped: "already done here" };
     if (!finished && (ckpt === undefined || ckpt <= (local?.epochsDone ?? 0))) {
       return { ...report, skipped: ckpt === undefined ? "no checkpoint on the server" : `the store is at epoch ${local?.epochsDone ?? 0}, the server's checkpoint at ${ckpt}` };
     }
@@ -179,6 +230,18 @@ export class MlflowPull {
         continue;
       }
       reports.push(await this.pullRun(experiment, runId, (await this.client.getRun(r.info.run_id)) ?? r));
+    }
+    // The experiment's runs that were logged under another experiment (the same config, trained there once).
+    const wanted = only ?? new Set((await this.store.readPlan(experiment).catch(() => undefined))?.runs.map((r) => r.runId) ?? []);
+    for (const runId of wanted) {
+      if (runs.has(runId)) continue;
+      const elsewhere = await this.findRunElsewhere(runId, experiment);
+      if (!elsewhere) continue;
+      if (elsewhere.run.info.status !== "FINISHED") {
+        reports.push({ runId, mlflowRunId: elsewhere.run.info.run_id, skipped: `logged under ${elsewhere.experiment}: ${elsewhere.run.info.status.toLowerCase()} on the server` });
+        continue;
+      }
+      reports.push(await this.pullLinked(experiment, runId, elsewhere.experiment, elsewhere.run));
     }
     if (!(await this.store.readPlan(experiment))) {
       const planned: PlanIndex["runs"] = [];

@@ -10,7 +10,7 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { mlflowMetricName, valueAt } from "@ganscope/dsl";
+import { SCHEDULE_KEYS, mlflowMetricName, valueAt } from "@ganscope/dsl";
 import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
 import { RESULTS_FILES, RunStore, type EpochRecord, type IndexedRunState, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
@@ -33,6 +33,13 @@ export const MLFLOW_TAGS = {
   description: "mlflow.note.content",
   user: "mlflow.user",
 } as const;
+
+/** Where a run's checkpoints go in its MLflow artifacts. */
+export const CHECKPOINT_ARTIFACTS = "checkpoints";
+
+export function checkpointArtifact(epoch: number): string {
+  return `${CHECKPOINT_ARTIFACTS}/epoch-${String(epoch).padStart(4, "0")}.bin`;
+}
 
 /** Experiment tags: MLflow 3's UI opens an experiment of this kind on its training runs, not on the GenAI overview. */
 export const MLFLOW_EXPERIMENT_KIND = { key: "mlflow.experimentKind", value: "custom_model_development" } as const;
@@ -76,6 +83,8 @@ export interface RunSyncReport {
   /** final/… and best/… values sent (summary.json's). */
   summaryMetrics: number;
   artifacts: number;
+  /** The checkpoint epoch uploaded and tagged, when the server's tag was behind the store's checkpoint. */
+  checkpointEpoch?: number;
   /** The status set, when it changed. */
   status?: MlflowRunStatus;
   /** Why nothing was synced (not started, being trained by another process). */
@@ -254,7 +263,11 @@ export class MlflowSync {
     // Params: fill gaps only; a different value on the server is reported, never overwritten.
     const have = new Map((mlRun.data.params ?? []).map((p) => [p.key, p.value]));
     const params = paramsOf(config.config);
-    const conflicts = params.filter((p) => have.has(p.key) && have.get(p.key) !== p.value);
+    // The schedule (epochs, sample_every, eval_every) is no part of a run's identity: a run extended
+    // from 2 epochs to 5 is the same run, its `epochs` param keeps the first target (write-once) and
+    // config.json (re-uploaded when it changes) says the current one. Not a conflict.
+    const schedule: ReadonlySet<string> = new Set(SCHEDULE_KEYS);
+    const conflicts = params.filter((p) => have.has(p.key) && have.get(p.key) !== p.value && !schedule.has(p.key));
     const newParams = params.filter((p) => !have.has(p.key));
     const haveTags = new Map((mlRun.data.tags ?? []).map((t) => [t.key, t.value]));
     const newTags = tags.filter((t) => haveTags.get(t.key) !== t.value);
@@ -298,6 +311,24 @@ export class MlflowSync {
       if (remote.get(a.artifact) === size) continue;
       await this.client.uploadArtifact(mlRun.info, a.artifact, await fs.readFile(a.file));
       report.artifacts++;
+    }
+
+    // The checkpoint, before the status: a worker elsewhere and `runner pull` restore what the
+    // `ganscope.checkpoint_epoch` tag names, so a run trained on while the server was down must
+    // not leave the tag at the epoch the outage began (a pull would restore that old checkpoint).
+    // Uploaded first, then tagged, as the live sink does; never moved back to an older epoch.
+    const ckptEpoch = await run.checkpointEpoch();
+    const serverCkpt = Number(haveTags.get(MLFLOW_TAGS.checkpointEpoch) ?? 0) || 0;
+    if (ckptEpoch !== undefined && ckptEpoch > serverCkpt) {
+      const artifact = checkpointArtifact(ckptEpoch);
+      if (remote.get(artifact) !== (await fs.stat(run.checkpointFile)).size) await this.client.uploadArtifact(mlRun.info, artifact, await fs.readFile(run.checkpointFile));
+      await this.client.setTag(runId, MLFLOW_TAGS.checkpointEpoch, String(ckptEpoch));
+      report.checkpointEpoch = ckptEpoch;
+      // Older ones are superseded; the one the tag named until now stays, for a reader mid-download.
+      for (const p of remote.keys()) {
+        const e = Number(new RegExp(`^${CHECKPOINT_ARTIFACTS}/epoch-(\\d+)\\.bin$`).exec(p)?.[1]);
+        if (Number.isSafeInteger(e) && e !== ckptEpoch && e !== serverCkpt) await this.client.deleteArtifact(mlRun.info, p).catch(() => {});
+      }
     }
 
     if (status && (mlRun.info.status !== status || (TERMINAL.includes(status) && mlRun.info.end_time === undefined))) {

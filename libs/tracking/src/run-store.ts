@@ -345,6 +345,32 @@ export class RunDir {
   }
 
   /**
+   * The epoch the run's checkpoint holds, read from its header alone; undefined
+   * when there is none or its header does not parse. status.json cannot say:
+   * a kill between the checkpoint and the status leaves the checkpoint one
+   * epoch ahead, and a diverged run's status names an epoch never checkpointed.
+   * The framing ("GSCK", a uint32 header length, a JSON header whose `meta`
+   * the trainer writes as `{ epoch }`) is @ganscope/models' checkpoint.ts,
+   * which this node-only lib cannot import.
+   */
+  async checkpointEpoch(): Promise<number | undefined> {
+    let fh: fs.FileHandle | undefined;
+    try {
+      fh = await fs.open(this.checkpointFile, "r");
+      const prefix = Buffer.alloc(8);
+      if ((await fh.read(prefix, 0, 8, 0)).bytesRead < 8 || prefix.toString("ascii", 0, 4) !== "GSCK") return undefined;
+      const header = Buffer.alloc(prefix.readUInt32LE(4));
+      if ((await fh.read(header, 0, header.length, 8)).bytesRead < header.length) return undefined;
+      const epoch = (JSON.parse(header.toString("utf8")) as { meta?: { epoch?: unknown } }).meta?.epoch;
+      return typeof epoch === "number" && Number.isSafeInteger(epoch) && epoch > 0 ? epoch : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  /**
    * Removes the temp files of atomic writes that a killed process left
    * behind (`<file>.tmp-<pid>[-<suffix>]`, never renamed into place). Call it
    * holding the run's lock: then no other process writes the run's files;

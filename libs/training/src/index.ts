@@ -1,4 +1,5 @@
 export {
+  outcomeStatus,
   trainRun,
   trainEpoch,
   type EpochStats,

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus, type SettledInput } from "@ganscope/tracking";
 import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -24,6 +24,31 @@ export type RunOutcome =
   | { status: "failed"; error: string }
   /** Asked to stop (a queue worker's SIGTERM): the last epoch is checkpointed, the run resumes wherever it is picked up next. */
   | { status: "yielded"; epoch: number; last: EpochRecord | undefined };
+
+/**
+ * What an outcome says of its run's state, for @ganscope/tracking's
+ * `settled` (the queue asks it of a done job when the run is queued again,
+ * perhaps for more epochs); undefined where the outcome leaves the run
+ * unsettled (failed, diverged, given back, busy).
+ */
+export function outcomeStatus(outcome: RunOutcome): SettledInput | undefined {
+  switch (outcome.status) {
+    case "done":
+      return { state: "done", epochsDone: outcome.epochs };
+    case "stopped":
+      return { state: "stopped", epochsDone: outcome.epoch, stopReason: outcome.reason };
+    case "skipped": {
+      // The reasons `settled` gave; a skip for any other reason (another process holds the run) settles nothing.
+      const done = /^done to (\d+) epoch/.exec(outcome.reason);
+      if (done) return { state: "done", epochsDone: Number(done[1]) };
+      const stopped = /^stopped at epoch (\d+)/.exec(outcome.reason);
+      if (stopped) return { state: "stopped", epochsDone: Number(stopped[1]) };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** What a hook sees of the run it is attached to. */
 export interface RunContext {

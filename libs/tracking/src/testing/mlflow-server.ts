@@ -47,6 +47,10 @@ export interface MlflowServer {
   readonly dir: string;
   /** Stops the server (its whole process group) and removes its temp dir. */
   stop(): Promise<void>;
+  /** Stops the server and keeps its data: an outage. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, store and artifacts (after {@link MlflowServer.kill}). */
+  restart(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -94,35 +98,43 @@ export async function startMlflowServer(opts: StartOptions = {}): Promise<Mlflow
   const port = opts.port ?? (await freePort());
   const uri = `http://127.0.0.1:${port}`;
   const logFile = path.join(dir, "server.log");
-  const log = openSync(logFile, "a");
-  const child = spawn(
-    bin,
-    [
-      "server",
-      "--host", "127.0.0.1",
-      "--port", String(port),
-      "--backend-store-uri", `sqlite:///${path.join(dir, "mlflow.db")}`,
-      "--serve-artifacts",
-      "--artifacts-destination", path.join(dir, "artifacts"),
-      "--workers", "1",
-    ],
-    { cwd: dir, detached: true, stdio: ["ignore", log, log], env: { ...process.env, MLFLOW_TRACKING_URI: "" } },
-  );
-  closeSync(log);
-  let exited = false;
-  child.once("exit", () => (exited = true));
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    const log = openSync(logFile, "a");
+    const c = spawn(
+      bin,
+      [
+        "server",
+        "--host", "127.0.0.1",
+        "--port", String(port),
+        "--backend-store-uri", `sqlite:///${path.join(dir, "mlflow.db")}`,
+        "--serve-artifacts",
+        "--artifacts-destination", path.join(dir, "artifacts"),
+        "--workers", "1",
+      ],
+      { cwd: dir, detached: true, stdio: ["ignore", log, log], env: { ...process.env, MLFLOW_TRACKING_URI: "" } },
+    );
+    child = c;
+    closeSync(log);
+    let exited = false;
+    c.once("exit", () => (exited = true));
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 240_000);
+    while (!(await healthy(uri))) {
+      if (exited || Date.now() > deadline) {
+        const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+        await stop();
+        throw new Error(`mlflow server on ${uri} ${exited ? "exited" : "did not become healthy"}; its log ends:\n${tail}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const kill = async () => {
+    if (child) await stopGroup(child);
+  };
   const stop = async () => {
-    await stopGroup(child);
+    await kill();
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 240_000);
-  while (!(await healthy(uri))) {
-    if (exited || Date.now() > deadline) {
-      const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
-      await stop();
-      throw new Error(`mlflow server on ${uri} ${exited ? "exited" : "did not become healthy"}; its log ends:\n${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { uri, port, dir, stop };
+  await launch();
+  return { uri, port, dir, stop, kill, restart: launch };
 }
