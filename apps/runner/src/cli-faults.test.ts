@@ -104,6 +104,38 @@ describe("runner exp: one clear line, exit 2", () => {
   });
 });
 
+describe("runner: commander's usage errors, one line with a hint to --help, exit 2", () => {
+  // Before: the message, then the whole usage (29 lines), exit 1; an unknown word was reported as a missing --file or "too many arguments".
+  it("a bad value, an unknown flag, a missing required flag, a bad choice", () => {
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--epochs", "zero"]), /^error: option '--epochs <n>' argument 'zero' is invalid\. --epochs must be an integer ≥ 1, got "zero"; see `runner exp --help`$/);
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--dry-runn"]), /^error: unknown option '--dry-runn' \(Did you mean --dry-run\?\); see `runner exp --help`$/);
+    expectOneLine(runner(["exp", "--dry-run"]), /^error: required option '--file <path>' not specified; see `runner exp --help`$/);
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--backend", "gpu"]), /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are tensorflow, wasm, cpu; see `runner exp --help`$/);
+    // The default command, reached without its name, says the same.
+    expectOneLine(runner([`--file=${tiny}`, "--epochs", "0"]), /--epochs must be an integer ≥ 1, got "0"; see `runner exp --help`$/);
+    expectOneLine(runner(["pull"]), /^error: required option '--experiment <name\.\.\.>' not specified; see `runner pull --help`$/);
+  });
+
+  it("a word that is no command is named as one, with or without other flags", () => {
+    const commands = /\(commands: exp, worker, pull, study, step-times, sync\)/;
+    for (const args of [["frobnicate"], ["frobnicate", `--file=${tiny}`, "--dry-run"]]) {
+      const r = runner(args);
+      expectOneLine(r, /^error: unknown command "frobnicate" /);
+      expect(r.err).toMatch(commands);
+      expect(r.err).toMatch(/; see `runner --help`$/);
+    }
+    // A file given where the command goes: the command that trains it.
+    expectOneLine(runner([path.relative(REPO, tiny)]), /^error: unknown command "\S+tiny\.exp\.ts" .*; to train that file: runner exp --file=\S+tiny\.exp\.ts; see `runner --help`$/);
+  });
+
+  it("--help still prints the usage, exit 0", () => {
+    const r = runner(["exp", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: runner exp \[options\]/);
+    expect(r.err).toBe("");
+  });
+});
+
 describe("runner sync: a store or experiment that is not there", () => {
   // Before: "0 runs checked", exit 0.
   it("a missing store and an unknown --experiment are refused", async () => {

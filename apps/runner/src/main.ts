@@ -24,6 +24,7 @@ import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
 import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
+import { oneLineUsageErrors } from "./usage-errors.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -133,8 +134,7 @@ async function fusionPlan(
 
 const program = new Command()
   .name("runner")
-  .description("Train every run of a ganscope experiment")
-  .showHelpAfterError();
+  .description("Train every run of a ganscope experiment");
 
 program
   .command("exp", { isDefault: true })
@@ -404,6 +404,7 @@ async function allDone(store: RunStore, plan: RunPlan): Promise<boolean> {
   return true;
 }
 
+oneLineUsageErrors(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
