@@ -3,8 +3,10 @@
  * naming the file or flag and what was expected, exit code 2, no stack
  * trace — and nothing is trained or written.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,6 +31,18 @@ function runner(args: string[], env: Record<string, string> = {}) {
   if (!("MLFLOW_TRACKING_URI" in env)) delete e["MLFLOW_TRACKING_URI"];
   const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 120_000, env: e });
   return { code: r.status, err: r.stderr.trim(), out: r.stdout };
+}
+
+/** As `runner`, without blocking this process's event loop (for a server the test itself runs); killed after 60 s. */
+function runnerAsync(args: string[]): Promise<{ code: number | null; err: string; out: string }> {
+  const e = { ...process.env };
+  delete e["MLFLOW_TRACKING_URI"];
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env: e, timeout: 60_000 });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, err: err.trim(), out })));
 }
 
 /** One line, "error: …", exit 2, no stack trace. */
@@ -133,6 +147,30 @@ describe("runner: commander's usage errors, one line with a hint to --help, exit
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: runner exp \[options\]/);
     expect(r.err).toBe("");
+  });
+});
+
+describe("runner --queue at a server that is not Redis", () => {
+  // Before: "Redis at … is unreachable (Unknown RESP type 60 "<". Please report this.); retrying every 5 s", for ever.
+  it("an HTTP server on the port: one line saying so, exit 2, for the coordinator and for a worker", async () => {
+    // A real HTTP server, answering in this process while the runner runs as a child (so not spawnSync).
+    const web = http.createServer((_req, res) => res.end("<!doctype html><title>not redis</title>"));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    const url = `redis://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const said = `error: --queue ${url}: the server there does not speak Redis (it answered "H…", as an HTTP server does); point --queue at a Redis server's host and port (redis-server listens on 6379 by default)`;
+    try {
+      const store = path.join(dir, "queue-http");
+      const coordinator = await runnerAsync(["exp", `--file=${tiny}`, "--results", store, `--queue=${url}`]);
+      expect(coordinator.err).toBe(said);
+      expect(coordinator.code).toBe(2);
+      // What was written before the queue was asked is kept: the plan, no run.
+      expect(JSON.parse(readFileSync(path.join(store, "cli-faults", "plan.json"), "utf8")).runs).toHaveLength(1);
+      const worker = await runnerAsync(["worker", `--queue=${url}`, "--results", store]);
+      expect(worker.err.split("\n").filter((l) => !/^warning: MLFLOW_TRACKING_URI is not set|^worker \S+: serving /.test(l))).toEqual([said]);
+      expect(worker.code).toBe(2);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 });
 

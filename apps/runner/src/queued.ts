@@ -151,7 +151,10 @@ export async function serveWorker(opts: WorkerCommandOptions): Promise<void> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
-  await serving.closed;
-  children.close();
+  try {
+    await serving.closed;
+  } finally {
+    children.close();
+  }
   log(`worker ${serving.name}: stopped`);
 }

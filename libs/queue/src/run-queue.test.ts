@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunSpec } from "@ganscope/dsl";
@@ -44,6 +46,27 @@ describe("redis URL", () => {
         return o.port === port && o.db === db;
       }),
     );
+  });
+});
+
+describe("a --queue URL whose server is not Redis", () => {
+  it("an HTTP server: enqueue rejects and a worker closes with a QueueUrlError saying so; nothing else is logged", async () => {
+    const web = http.createServer((_req, res) => res.end("<!doctype html>"));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    const url = `redis://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const lines: string[] = [];
+    const q = new RunQueue<Ev, Out>(url, (l) => lines.push(l));
+    try {
+      const refused = await q.enqueue([job("r-http")]).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(QueueUrlError);
+      expect((refused as Error).message).toBe(`--queue ${url}: the server there does not speak Redis (it answered "H…", as an HTTP server does); point --queue at a Redis server's host and port (redis-server listens on 6379 by default)`);
+      const w = serveRuns<Ev, Out>({ url, concurrency: 1, trainer: ticking("w", 1, 1), log: (l) => lines.push(l) });
+      await expect(w.closed).rejects.toThrow(/does not speak Redis/);
+      expect(lines).toEqual([]);
+    } finally {
+      await q.close();
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 });
 

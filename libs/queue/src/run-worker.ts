@@ -66,7 +66,7 @@ export interface ServingWorker {
   readonly name: string;
   /** SIGTERM's path: take no new job, let each run finish its epoch and give its job back, then close. */
   stop(): Promise<void>;
-  /** Resolves when the worker has closed. */
+  /** Resolves when the worker has closed; rejects with a QueueUrlError if the server at the URL is not Redis (the worker then closes itself). */
   readonly closed: Promise<void>;
 }
 
@@ -138,8 +138,20 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
   worker.on("active", (job: Job<RunJob>) => log(`${job.id}: taken by ${name} (delivery ${job.attemptsStarted})`));
 
   let closedResolve!: () => void;
-  const closed = new Promise<void>((r) => (closedResolve = r));
+  let closedReject!: (e: Error) => void;
+  const closed = new Promise<void>((resolve, reject) => {
+    closedResolve = resolve;
+    closedReject = reject;
+  });
   worker.on("closed", () => closedResolve());
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+  // Retrying a server that does not speak Redis cannot help: say so and stop (it never held a job).
+  void health.notRedis.then(async (e) => {
+    closedReject(e);
+    stopping = true;
+    await Promise.race([worker.close(true).catch(() => {}), sleep(5000)]);
+    await health.close();
+  });
 
   return {
     worker,
@@ -149,7 +161,6 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
       if (stopping) return closed;
       stopping = true;
       for (const a of active.values()) a.yieldCtl.abort();
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
       // Each run checkpoints and its job goes back. Should Redis be down meanwhile, the
       // give-back waits for it; past the grace the lock lapses and the stalled check
       // re-queues the job all the same.
