@@ -23,7 +23,7 @@ import { budgetOf, loadStudy, reportStudy, selectFindings, trainStudy } from "./
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
-import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
+import { pullCommand, pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
 import { oneLineUsageErrors } from "./usage-errors.js";
 
 function positiveInt(name: string, min = 1) {
@@ -292,12 +292,7 @@ program
   .requiredOption("--experiment <name...>", "experiment name(s), as in experiment(\"…\")")
   .option("--results <dir>", "run store folder", "results")
   .action(async (opts: { experiment: string[]; results: string }) => {
-    if (!process.env["MLFLOW_TRACKING_URI"]) {
-      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to pull from");
-      process.exitCode = 2;
-      return;
-    }
-    for (const exp of opts.experiment) if (!(await pullFinished(path.resolve(opts.results), exp))) process.exitCode = 1;
+    process.exitCode = await pullCommand(opts.results, opts.experiment);
   });
 
 program
