@@ -39,6 +39,8 @@ export interface RunJob {
 export interface JobProgress<E> {
   /** host:pid of the worker training it. */
   worker: string;
+  /** The job's delivery this report comes from (BullMQ's attemptsStarted): a run started again gets a new one. */
+  delivery?: number;
   start?: E;
   event: E;
 }
@@ -265,11 +267,19 @@ export class RunQueue<E = unknown, O = unknown> {
     const check = () => {
       if ([...wanted].every((id) => outcomes.has(id) || failed.has(id))) resolveAll();
     };
+    // Each run's start event as last passed on (with its worker and delivery): every progress report carries the
+    // start, for a follower that attaches mid-run, and it is passed on once per start, not once per report.
+    const starts = new Map<string, string>();
     const progress = (id: string, p: unknown) => {
       if (!wanted.has(id) || outcomes.has(id) || !p || typeof p !== "object" || !("event" in p)) return;
       const jp = p as JobProgress<E>;
-      if (jp.start !== undefined && jp.start !== jp.event) handlers.onEvent?.(id, jp.start, jp.worker);
-      handlers.onEvent?.(id, jp.event, jp.worker);
+      const start = jp.start === undefined ? undefined : JSON.stringify(jp.start);
+      const key = `${jp.worker} ${jp.delivery ?? ""} ${start}`;
+      if (start !== undefined && starts.get(id) !== key) {
+        starts.set(id, key);
+        handlers.onEvent?.(id, jp.start!, jp.worker);
+      }
+      if (start === undefined || JSON.stringify(jp.event) !== start) handlers.onEvent?.(id, jp.event, jp.worker);
     };
     const completed = (id: string, value: O) => {
       if (!wanted.has(id) || outcomes.has(id)) return;
