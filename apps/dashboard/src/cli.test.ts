@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +107,26 @@ describe("dashboard flags", () => {
     const unknown = dashboard("frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim()).toBe(`dashboard: unknown command "frobnicate" (build | serve | liveness)`);
+  });
+
+  it("a port another server holds is one line naming the port and what to do, exit 2 (before: a stack trace from listen EADDRINUSE)", async () => {
+    const site = path.join(tmp, "site");
+    await fs.mkdir(site);
+    await fs.writeFile(path.join(site, "index.html"), "<!doctype html>");
+    const holder = http.createServer((_req, res) => res.end("the other server"));
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const r = dashboard("serve", "--port", String(taken), "--dir", site);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`dashboard serve: port ${taken} on 127.0.0.1 is already in use (another dashboard serve?); stop that server, or pass --port <n> (--port 0 picks a free one)`);
+      expect(r.stdout).toBe("");
+      // The other server is untouched.
+      const body = await fetch(`http://127.0.0.1:${taken}/`).then((res) => res.text());
+      expect(body).toBe("the other server");
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it("tells a user serving an unbuilt folder what to do", () => {

@@ -30,6 +30,21 @@ function seconds(value: string): number {
   return n;
 }
 
+/** What a user does when the port cannot be taken; undefined for a failure that is not theirs. */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): UsageError | undefined {
+  const where = `${host}:${port}`;
+  switch (e.code) {
+    case "EADDRINUSE":
+      return new UsageError(`dashboard serve: port ${port} on ${host} is already in use (another dashboard serve?); stop that server, or pass --port <n> (--port 0 picks a free one)`);
+    case "EACCES":
+      return new UsageError(`dashboard serve: not allowed to listen on ${where} (ports below 1024 need root); pass --port <n> above 1023 (--port 0 picks a free one)`);
+    case "EADDRNOTAVAIL":
+      return new UsageError(`dashboard serve: --host ${host} is not an address of this machine (${e.code}); pass --host 127.0.0.1, or 0.0.0.0 for every interface`);
+    default:
+      return undefined;
+  }
+}
+
 async function build(results: string, out: string): Promise<void> {
   const t0 = performance.now();
   // Imported per command: the liveness probe runs on every Nx hash and must not load esbuild.
@@ -72,7 +87,9 @@ program
     if (opts.watch) await build(opts.results, opts.dir);
     else if (!existsSync(path.join(opts.dir, "index.html"))) throw new UsageError(`dashboard serve: ${opts.dir}/index.html not found; build first (npx nx run dashboard:build) or pass --watch`);
     const { createStaticServer, listen } = await import("./serve.js");
-    const bound = await listen(createStaticServer(opts.dir), opts.port, opts.host);
+    const bound = await listen(createStaticServer(opts.dir), opts.port, opts.host).catch((e: NodeJS.ErrnoException) => {
+      throw listenError(e, opts.port, opts.host) ?? e;
+    });
     console.log(`dashboard: serving ${opts.dir} at http://${opts.host}:${bound}/${opts.watch ? `, rebuilding on changes to ${opts.results}` : ""} (Ctrl-C stops)`);
     if (!opts.watch) return;
     const { watchStore } = await import("./watch.js");

@@ -3,8 +3,10 @@
  * naming the file or flag and what was expected, exit code 2, no stack
  * trace — and nothing is trained or written.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,6 +31,18 @@ function runner(args: string[], env: Record<string, string> = {}) {
   if (!("MLFLOW_TRACKING_URI" in env)) delete e["MLFLOW_TRACKING_URI"];
   const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 120_000, env: e });
   return { code: r.status, err: r.stderr.trim(), out: r.stdout };
+}
+
+/** As `runner`, without blocking this process's event loop (for a server the test itself runs); killed after 60 s. */
+function runnerAsync(args: string[]): Promise<{ code: number | null; err: string; out: string }> {
+  const e = { ...process.env };
+  delete e["MLFLOW_TRACKING_URI"];
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env: e, timeout: 60_000 });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, err: err.trim(), out })));
 }
 
 /** One line, "error: …", exit 2, no stack trace. */
@@ -101,6 +115,62 @@ describe("runner exp: one clear line, exit 2", () => {
     await store.writePlan({ experiment: "dup", description: "", axes: [], file: path.relative(REPO, a), createdAt: new Date().toISOString(), runs: [] });
     expectOneLine(runner(["exp", `--file=${b}`, "--results", results]), /dup-b\.exp\.ts: experiment\("dup"\) is also defined by \S+dup-a\.exp\.ts, which already writes \S+\/dup\/; give one of them another name/);
     expect((await store.readPlan("dup"))?.file).toBe(path.relative(REPO, a));
+  });
+});
+
+describe("runner: commander's usage errors, one line with a hint to --help, exit 2", () => {
+  // Before: the message, then the whole usage (29 lines), exit 1; an unknown word was reported as a missing --file or "too many arguments".
+  it("a bad value, an unknown flag, a missing required flag, a bad choice", () => {
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--epochs", "zero"]), /^error: option '--epochs <n>' argument 'zero' is invalid\. --epochs must be an integer ≥ 1, got "zero"; see `runner exp --help`$/);
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--dry-runn"]), /^error: unknown option '--dry-runn' \(Did you mean --dry-run\?\); see `runner exp --help`$/);
+    expectOneLine(runner(["exp", "--dry-run"]), /^error: required option '--file <path>' not specified; see `runner exp --help`$/);
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--backend", "gpu"]), /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are tensorflow, wasm, cpu; see `runner exp --help`$/);
+    // The default command, reached without its name, says the same.
+    expectOneLine(runner([`--file=${tiny}`, "--epochs", "0"]), /--epochs must be an integer ≥ 1, got "0"; see `runner exp --help`$/);
+    expectOneLine(runner(["pull"]), /^error: required option '--experiment <name\.\.\.>' not specified; see `runner pull --help`$/);
+  });
+
+  it("a word that is no command is named as one, with or without other flags", () => {
+    const commands = /\(commands: exp, worker, pull, study, step-times, sync\)/;
+    for (const args of [["frobnicate"], ["frobnicate", `--file=${tiny}`, "--dry-run"]]) {
+      const r = runner(args);
+      expectOneLine(r, /^error: unknown command "frobnicate" /);
+      expect(r.err).toMatch(commands);
+      expect(r.err).toMatch(/; see `runner --help`$/);
+    }
+    // A file given where the command goes: the command that trains it.
+    expectOneLine(runner([path.relative(REPO, tiny)]), /^error: unknown command "\S+tiny\.exp\.ts" .*; to train that file: runner exp --file=\S+tiny\.exp\.ts; see `runner --help`$/);
+  });
+
+  it("--help still prints the usage, exit 0", () => {
+    const r = runner(["exp", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: runner exp \[options\]/);
+    expect(r.err).toBe("");
+  });
+});
+
+describe("runner --queue at a server that is not Redis", () => {
+  // Before: "Redis at … is unreachable (Unknown RESP type 60 "<". Please report this.); retrying every 5 s", for ever.
+  it("an HTTP server on the port: one line saying so, exit 2, for the coordinator and for a worker", async () => {
+    // A real HTTP server, answering in this process while the runner runs as a child (so not spawnSync).
+    const web = http.createServer((_req, res) => res.end("<!doctype html><title>not redis</title>"));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    const url = `redis://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const said = `error: --queue ${url}: the server there does not speak Redis (it answered "H…", as an HTTP server does); point --queue at a Redis server's host and port (redis-server listens on 6379 by default)`;
+    try {
+      const store = path.join(dir, "queue-http");
+      const coordinator = await runnerAsync(["exp", `--file=${tiny}`, "--results", store, `--queue=${url}`]);
+      expect(coordinator.err).toBe(said);
+      expect(coordinator.code).toBe(2);
+      // What was written before the queue was asked is kept: the plan, no run.
+      expect(JSON.parse(readFileSync(path.join(store, "cli-faults", "plan.json"), "utf8")).runs).toHaveLength(1);
+      const worker = await runnerAsync(["worker", `--queue=${url}`, "--results", store]);
+      expect(worker.err.split("\n").filter((l) => !/^warning: MLFLOW_TRACKING_URI is not set|^worker \S+: serving /.test(l))).toEqual([said]);
+      expect(worker.code).toBe(2);
+    } finally {
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 });
 

@@ -285,6 +285,12 @@ describe("a plan served by a fleet of workers through Redis", () => {
       expect(out.match(/unreachable/g)!.length).toBe(1);
       expect(out).not.toMatch(/\n\s+at .*\(/);
       expect(out).toMatch(/6 of 6 runs of fleet-test copied/);
+      // A resumed run is said once per delivery that resumed it, not once per progress report (before: 52 lines for one
+      // run), and BullMQ's own lock errors ("queue: Missing lock for job … moveToFinished") reach no one.
+      const deliveries = w.reduce((n, p) => n + (p.out().match(/: taken by \S+ \(delivery \d+\)/g)?.length ?? 0), 0);
+      const resumes = out.match(/^\S+: resuming after epoch \d+$/gm) ?? [];
+      expect(resumes.length, resumes.join("\n")).toBeLessThanOrEqual(deliveries - 6);
+      for (const p of [c2, ...w]) expect(p.out(), p.name).not.toMatch(/queue: (Missing lock|Lock mismatch)/);
 
       // The dead worker's run went on elsewhere, from the checkpoint it left in MLflow
       // (and, should the SIGTERM above have hit it, once more from the one given back).

@@ -24,8 +24,9 @@ import { budgetOf, loadStudy, mediansOf, reportStudy, selectFindings, trainStudy
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
-import { pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
+import { pullCommand, pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
 import { reexecWithFilteredStderr } from "./filtered-stderr.js";
+import { oneLineUsageErrors } from "./usage-errors.js";
 
 function positiveInt(name: string, min = 1) {
   return (v: string): number => {
@@ -135,8 +136,7 @@ async function fusionPlan(
 
 const program = new Command()
   .name("runner")
-  .description("Train every run of a ganscope experiment")
-  .showHelpAfterError();
+  .description("Train every run of a ganscope experiment");
 
 program
   .command("exp", { isDefault: true })
@@ -294,12 +294,7 @@ program
   .requiredOption("--experiment <name...>", "experiment name(s), as in experiment(\"…\")")
   .option("--results <dir>", "run store folder", "results")
   .action(async (opts: { experiment: string[]; results: string }) => {
-    if (!process.env["MLFLOW_TRACKING_URI"]) {
-      console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to pull from");
-      process.exitCode = 2;
-      return;
-    }
-    for (const exp of opts.experiment) if (!(await pullFinished(path.resolve(opts.results), exp))) process.exitCode = 1;
+    process.exitCode = await pullCommand(opts.results, opts.experiment);
   });
 
 program
@@ -438,6 +433,7 @@ async function allSettled(store: RunStore, plan: RunPlan, resumeStopped: boolean
 const [command, ...rest] = process.argv.slice(2);
 if (command === "step-times" || (command === "study" && rest.includes("--dry-run"))) await reexecWithFilteredStderr();
 
+oneLineUsageErrors(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

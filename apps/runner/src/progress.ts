@@ -102,6 +102,9 @@ export class PlanProgress {
       case "start": {
         this.advanceTotal(e.runId, e.fromEpoch * spe, false);
         if (e.fromEpoch > 0) this.log(`${e.runId}: resuming after epoch ${e.fromEpoch}`);
+        // A run that starts again (on another worker, after a lost machine) gets a fresh bar, not a second one.
+        const old = this.bars.get(e.runId);
+        if (old) this.multibar?.remove(old);
         const bar = this.multibar?.create(e.epochs * spe, e.fromEpoch * spe, {
           label: `${e.runId} ${variedLabel(spec)}`.slice(0, 28).padEnd(28),
           info: `epoch ${e.fromEpoch + 1}/${e.epochs}`,

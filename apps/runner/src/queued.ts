@@ -4,12 +4,14 @@
  * MLflow into the local store). The queue itself is @ganscope/queue; this is
  * the wiring to the progress display, the worker processes and the store.
  */
+import path from "node:path";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { BackendName } from "@ganscope/models";
 import { RunQueue, WORKER_LOCKS, redactedUrl, serveRuns, type WorkerLocks } from "@ganscope/queue";
-import { MlflowClient, MlflowPull, RunStore, connectionFromEnv, type PullReport } from "@ganscope/tracking";
+import { MlflowClient, MlflowError, MlflowPull, RunStore, connectionFromEnv, type PullReport } from "@ganscope/tracking";
 import { outcomeStatus, type RunEvent, type RunOutcome } from "@ganscope/training";
 import { childTrainer } from "./child-trainer.js";
+import { CliError, checkResultsDir } from "./preflight.js";
 import { PlanProgress } from "./progress.js";
 
 export interface QueuedPlanOptions {
@@ -47,9 +49,45 @@ export async function pullFinished(resultsDir: string, experiment: string, opts:
     log(`pulled from ${connection.trackingUri}: ${reports.filter((r) => r.pulled).length} of ${reports.length} runs of ${experiment} copied into ${resultsDir}${linked ? `, ${linked} linked to the experiment${linked === 1 ? "" : "s"} they were logged under` : ""}`);
     return reports;
   } catch (e) {
-    log(`pull from ${connection.trackingUri} failed: ${(e as Error).message.split("\n")[0]}; rerun \`runner pull --experiment=${experiment}\` when it is back`);
+    const why = (e as Error).message.split("\n")[0];
+    // Only the server's trouble is the server's: a store that cannot be read or written is this machine's.
+    if (e instanceof MlflowError) log(`pull from ${connection.trackingUri} failed: ${why}; rerun \`runner pull --experiment=${experiment}\` when it is back`);
+    else log(`pull of ${experiment} into ${resultsDir} failed: ${why}`);
     return undefined;
   }
+}
+
+/** MLflow's own experiment, on every server: not one a user means. */
+const MLFLOW_DEFAULT_EXPERIMENT = "Default";
+
+/**
+ * `runner pull`: what it can check before copying anything is refused in one
+ * line (exit 2): a --results that is not a folder, an experiment the server
+ * does not have (as `runner sync` refuses one the store does not have).
+ * Resolves with the exit code.
+ */
+export async function pullCommand(results: string, experiments: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const connection = connectionFromEnv(env);
+  if (!connection) {
+    console.error("error: set MLFLOW_TRACKING_URI to the MLflow tracking server to pull from");
+    return 2;
+  }
+  checkResultsDir(results);
+  let onServer: string[];
+  try {
+    onServer = await new MlflowClient(connection).experimentNames();
+  } catch (e) {
+    console.error(`pull from ${connection.trackingUri} failed: ${(e as Error).message.split("\n")[0]}; rerun \`runner pull\` when it is back`);
+    return 1;
+  }
+  const missing = experiments.filter((x) => !onServer.includes(x));
+  if (missing.length > 0) {
+    const known = onServer.filter((x) => x !== MLFLOW_DEFAULT_EXPERIMENT);
+    throw new CliError(`--experiment ${missing.join(", ")}: no such experiment on ${connection.trackingUri} (it has ${known.length > 0 ? known.join(", ") : "no experiment but MLflow's Default"})`);
+  }
+  let code = 0;
+  for (const exp of experiments) if (!(await pullFinished(path.resolve(results), exp, { env }))) code = 1;
+  return code;
 }
 
 /**
@@ -156,7 +194,10 @@ export async function serveWorker(opts: WorkerCommandOptions): Promise<void> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
-  await serving.closed;
-  children.close();
+  try {
+    await serving.closed;
+  } finally {
+    children.close();
+  }
   log(`worker ${serving.name}: stopped`);
 }

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mlflowMetricName, valueAt } from "@ganscope/dsl";
-import { RunStore, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
+import { MlflowClient, RunStore, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -238,6 +238,33 @@ describe("MLflow outage, then runner sync", () => {
     expect(third.out).toContain(`MLFLOW_TRACKING_URI is not set; syncing to ${server.uri}, where the store's runs were logged`);
     expect(third.out).not.toMatch(/→ MLflow run/);
     expect(third.out).toMatch(/2 runs checked, 0 with errors/);
+  }, 400_000);
+});
+
+describe("runner pull: what is not there is refused in one line, exit 2", () => {
+  // Before: `--experiment <typo>` printed "0 of 0 runs copied", exit 0; `--results <a file>` blamed the server ("when it is back"), exit 1.
+  it("an experiment the server does not have, named with those it has; a --results that is a file; the right name pulls", async () => {
+    server ??= await startMlflowServer({ port });
+    const env = { MLFLOW_TRACKING_URI: server.uri };
+    await new MlflowClient({ trackingUri: server.uri }).getOrCreateExperiment("pull-known");
+    const results = path.join(dir, "pull-results");
+
+    const typo = await cli(["pull", "--experiment", "pull-knwon", "--results", results], env);
+    expect(typo.out.trim()).toMatch(new RegExp(`^error: --experiment pull-knwon: no such experiment on ${server.uri.replace(/\./g, "\\.")} \\(it has [^)]*\\bpull-known\\b[^)]*\\)$`));
+    expect(typo.out).not.toMatch(/\bDefault\b/);
+    expect(typo.code).toBe(2);
+    expect(existsSync(results)).toBe(false);
+
+    const file = path.join(dir, "pull-results-file");
+    writeFileSync(file, "not a folder");
+    const notDir = await cli(["pull", "--experiment", "pull-known", "--results", file], env);
+    expect(notDir.out.trim()).toBe(`error: --results ${file}: is a file; expected the run store's folder (created if missing), e.g. results`);
+    expect(notDir.code).toBe(2);
+    expect(readFileSync(file, "utf8")).toBe("not a folder");
+
+    const known = await cli(["pull", "--experiment", "pull-known", "--results", results], env);
+    expect(known.out.trim()).toBe(`pulled from ${server.uri}: 0 of 0 runs of pull-known copied into ${results}`);
+    expect(known.code).toBe(0);
   }, 400_000);
 });
 

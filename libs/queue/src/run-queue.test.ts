@@ -1,4 +1,7 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import fc from "fast-check";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunSpec } from "@ganscope/dsl";
 import { QueueUrlError, RunQueue, redisOptionsOf, serveRuns, type RunJob, type Trainer } from "./index.js";
@@ -44,6 +47,27 @@ describe("redis URL", () => {
         return o.port === port && o.db === db;
       }),
     );
+  });
+});
+
+describe("a --queue URL whose server is not Redis", () => {
+  it("an HTTP server: enqueue rejects and a worker closes with a QueueUrlError saying so; nothing else is logged", async () => {
+    const web = http.createServer((_req, res) => res.end("<!doctype html>"));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    const url = `redis://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const lines: string[] = [];
+    const q = new RunQueue<Ev, Out>(url, (l) => lines.push(l));
+    try {
+      const refused = await q.enqueue([job("r-http")]).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(QueueUrlError);
+      expect((refused as Error).message).toBe(`--queue ${url}: the server there does not speak Redis (it answered "H…", as an HTTP server does); point --queue at a Redis server's host and port (redis-server listens on 6379 by default)`);
+      const w = serveRuns<Ev, Out>({ url, concurrency: 1, trainer: ticking("w", 1, 1), log: (l) => lines.push(l) });
+      await expect(w.closed).rejects.toThrow(/does not speak Redis/);
+      expect(lines).toEqual([]);
+    } finally {
+      await q.close();
+      await new Promise((resolve) => web.close(resolve));
+    }
   });
 });
 
@@ -146,6 +170,58 @@ describe("RunQueue on a real redis-server", () => {
       expect((await later.enqueue(ids.map(job))).added).toEqual([]);
       await later.close();
     } finally {
+      await w.stop();
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
+  it("a run's start event reaches the follower once per worker that starts it, not once per progress report", async () => {
+    // Before: every report carried the start and the follower passed it on each time, so the coordinator printed
+    // "<run>: resuming after epoch 5" once per progress event (52 times for one resumed run).
+    const q = new RunQueue<Ev, Out>(redis.url, quiet);
+    const first = serveRuns<Ev, Out>({ url: redis.url, concurrency: 1, trainer: ticking("first", 400, 10), isStart: (e) => e.type === "start", log: quiet });
+    let second: ReturnType<typeof serveRuns<Ev, Out>> | undefined;
+    try {
+      await q.enqueue([job("r-s1")]);
+      const events: Ev[] = [];
+      const following = q.follow(["r-s1"], { onEvent: (_id, e) => events.push(e) });
+      while (events.filter((e) => e.type === "tick").length < 10) await new Promise((r) => setTimeout(r, 20));
+      // The first worker stops and gives the job back; a second one starts the run again and finishes it.
+      await first.stop();
+      second = serveRuns<Ev, Out>({ url: redis.url, concurrency: 1, trainer: ticking("second", 20, 5), isStart: (e) => e.type === "start", log: quiet });
+      const { outcomes } = await following;
+      expect(outcomes.get("r-s1")).toMatchObject({ by: "second" });
+      // Two deliveries (both workers are this process, so they share a name): one start each, among 10+ reports.
+      expect(events.filter((e) => e.type === "tick").length).toBeGreaterThan(10);
+      expect(events.filter((e) => e.type === "start")).toHaveLength(2);
+    } finally {
+      await first.stop();
+      await second?.stop();
+      await q.queue.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
+  it("a job taken back while its worker trained it: one line in the worker's words, no raw BullMQ error", async () => {
+    // Before: "queue: Missing lock for job … moveToFinished" reached the user.
+    const q = new RunQueue<Ev, Out>(redis.url, quiet);
+    const raw = new Redis(redisOptionsOf(redis.url));
+    const lines: string[] = [];
+    const trainer: Trainer<Ev, Out> = async (j, io) => {
+      // The first delivery loses its lock as a frozen machine's would (the stalled check then re-queues the job).
+      if (io.attempt === 1) await raw.del(`bull:${q.queue.name}:${j.spec.runId}:lock`);
+      return { outcome: { status: "done", runId: j.spec.runId, by: `delivery ${io.attempt}` } };
+    };
+    const w = serveRuns<Ev, Out>({ url: redis.url, concurrency: 1, trainer, locks: { lockDuration: 1000, stalledInterval: 500 }, log: (l) => lines.push(l) });
+    try {
+      await q.enqueue([job("r-l1")]);
+      const { outcomes } = await q.follow(["r-l1"], {});
+      expect(outcomes.get("r-l1")?.by).not.toBe("delivery 1");
+      const about = lines.filter((l) => !/taken by/.test(l));
+      expect(about).toEqual(["r-l1: the queue took the job back before this worker could hand in its result (its lock lapsed); the worker that takes it next resumes the run from its last checkpoint, or finds it done"]);
+    } finally {
+      raw.disconnect();
       await w.stop();
       await q.queue.obliterate({ force: true });
       await q.close();

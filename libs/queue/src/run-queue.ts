@@ -14,11 +14,12 @@
  * harmless by the run itself (its store lock, its checkpoint, MLflow's
  * epoch de-duplication), not here.
  */
+import net from "node:net";
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { ResolvedStopPolicy, RunSpec } from "@ganscope/dsl";
 import { settled, type SettledInput } from "@ganscope/tracking";
-import { redactedUrl, redisOptionsOf } from "./redis-url.js";
+import { QueueUrlError, redactedUrl, redisOptionsOf } from "./redis-url.js";
 
 /** The one queue every ganscope worker serves, whatever the experiment. */
 export const QUEUE_NAME = "ganscope-runs";
@@ -44,6 +45,8 @@ export interface RunJob {
 export interface JobProgress<E> {
   /** host:pid of the worker training it. */
   worker: string;
+  /** The job's delivery this report comes from (BullMQ's attemptsStarted): a run started again gets a new one. */
+  delivery?: number;
   start?: E;
   event: E;
 }
@@ -61,14 +64,54 @@ const JOB_OPTIONS: JobsOptions = {
 };
 
 /**
+ * What ioredis says when the bytes that came back are not RESP at all ("Unknown
+ * RESP type 72 "H". Please report this." for an HTTP server's reply): the first
+ * byte, or undefined for any other error.
+ */
+function foreignReply(e: Error): string | undefined {
+  return /Unknown RESP type \d+ "(.)"/s.exec(e.message)?.[1] ?? (/^Protocol error/.test(e.message) ? "?" : undefined);
+}
+
+/**
+ * The first byte a server answers a lone inline PING with ("+" or "-" from any
+ * Redis), or undefined when it answers nothing within 2 s. One command and
+ * nothing after it, so the server reads all we sent before it answers and
+ * hangs up: its answer is not lost to a connection reset, as it can be on
+ * ioredis' connections, which send several commands at once.
+ */
+function firstByteOf(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port });
+    const done = (b?: string) => {
+      sock.destroy();
+      resolve(b);
+    };
+    sock.setTimeout(2000, () => done());
+    sock.on("error", () => done());
+    sock.on("connect", () => sock.write("PING\r\n"));
+    sock.on("data", (d: Buffer) => done(String.fromCharCode(d[0]!)));
+  });
+}
+
+/**
  * Reports a Redis that cannot be reached once per outage, and once when it is
  * back; BullMQ and ioredis keep retrying meanwhile. Connection errors of
  * BullMQ's own clients are covered by this report and not printed again.
+ * A server that answers in something other than Redis's protocol is no
+ * outage: retrying cannot help, so `ready()` rejects with a QueueUrlError
+ * and `notRedis` resolves with it.
  */
 export class RedisHealth {
   private readonly client: Redis;
   private down = false;
   private readonly seen = new Set<string>();
+  private foreign: QueueUrlError | undefined;
+  /** Whether Redis has answered at this URL since this process started. */
+  private answered = false;
+  private probing = false;
+  private onForeign!: (e: QueueUrlError) => void;
+  /** Resolves (and only then) when the server at the URL turns out not to speak Redis. */
+  readonly notRedis = new Promise<QueueUrlError>((r) => (this.onForeign = r));
 
   constructor(
     readonly url: string,
@@ -78,22 +121,55 @@ export class RedisHealth {
     this.client = new Redis({ ...redisOptionsOf(url), lazyConnect: false });
     this.client.on("error", (e: Error) => this.outage(e));
     this.client.on("ready", () => {
+      this.answered = true;
       if (this.down) this.log(`Redis at ${redactedUrl(this.url)} is back; ${this.role} carries on`);
       this.down = false;
     });
   }
 
   private outage(e: Error): void {
-    if (this.down) return;
+    const first = foreignReply(e);
+    if (first !== undefined) return this.notRedisAt(first);
+    if (this.foreign || this.down || this.probing) return;
+    const code = (e as NodeJS.ErrnoException).code;
+    const { host, port, tls } = redisOptionsOf(this.url);
+    if (!this.answered && (code === "ECONNRESET" || code === "EPIPE") && !tls && host && port) {
+      // Hung up on before Redis ever answered here: perhaps no Redis at all (an HTTP server answers a Redis
+      // command with 400 and closes). Ask once, plainly, before calling it an outage.
+      this.probing = true;
+      void firstByteOf(host, port).then((b) => {
+        this.probing = false;
+        if (b !== undefined && b !== "+" && b !== "-") this.notRedisAt(b);
+        else if (!this.foreign && !this.down && !this.answered) this.report(e);
+      });
+      return;
+    }
+    this.report(e);
+  }
+
+  private report(e: Error): void {
     this.down = true;
     const why = (e as NodeJS.ErrnoException).code ?? e.message;
     this.log(`Redis at ${redactedUrl(this.url)} is unreachable (${why}); retrying every 5 s — queued jobs are safe in Redis, nothing is lost`);
   }
 
+  /** The server answered `first` (or "?": something ioredis could not parse): not Redis. Stops retrying; `ready()` rejects. */
+  private notRedisAt(first: string): void {
+    if (this.foreign) return;
+    const answer = first === "?" ? "its answer is not Redis's protocol" : `it answered "${first}…"${first === "H" ? ", as an HTTP server does" : first === "<" ? ", as a web page does" : ""}`;
+    this.foreign = new QueueUrlError(
+      `--queue ${redactedUrl(this.url)}: the server there does not speak Redis (${answer}); point --queue at a Redis server's host and port (redis-server listens on 6379 by default)`,
+    );
+    this.client.disconnect();
+    this.onForeign(this.foreign);
+  }
+
   /** For BullMQ's 'error' events: connection trouble is this report's; anything else is printed once per message. */
   onError = (e: Error): void => {
+    // Once the server is known not to be Redis, whatever BullMQ's clients say next (EPIPE, the same parse error) is that.
+    if (this.foreign || foreignReply(e) !== undefined) return this.outage(e);
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || /Connection is closed|connect ETIMEDOUT|ECONNREFUSED/.test(e.message)) {
+    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE" || code === "ETIMEDOUT" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || /Connection is closed|connect ETIMEDOUT|ECONNREFUSED/.test(e.message)) {
       this.outage(e);
       return;
     }
@@ -107,9 +183,12 @@ export class RedisHealth {
     return this.down || this.client.status !== "ready";
   }
 
-  /** Resolves when Redis answers (after as many retries as it takes). */
+  /** Resolves when Redis answers (after as many retries as it takes); rejects if the server there is not Redis. */
   async ready(): Promise<void> {
-    while (this.client.status !== "ready") await new Promise((r) => setTimeout(r, 100));
+    while (this.client.status !== "ready") {
+      if (this.foreign) throw this.foreign;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async close(): Promise<void> {
@@ -249,11 +328,19 @@ export class RunQueue<E = unknown, O = unknown> {
     const check = () => {
       if ([...wanted].every((id) => outcomes.has(id) || failed.has(id))) resolveAll();
     };
+    // Each run's start event as last passed on (with its worker and delivery): every progress report carries the
+    // start, for a follower that attaches mid-run, and it is passed on once per start, not once per report.
+    const starts = new Map<string, string>();
     const progress = (id: string, p: unknown) => {
       if (!wanted.has(id) || outcomes.has(id) || !p || typeof p !== "object" || !("event" in p)) return;
       const jp = p as JobProgress<E>;
-      if (jp.start !== undefined && jp.start !== jp.event) handlers.onEvent?.(runOf.get(id)!, jp.start, jp.worker);
-      handlers.onEvent?.(runOf.get(id)!, jp.event, jp.worker);
+      const start = jp.start === undefined ? undefined : JSON.stringify(jp.start);
+      const key = `${jp.worker} ${jp.delivery ?? ""} ${start}`;
+      if (start !== undefined && starts.get(id) !== key) {
+        starts.set(id, key);
+        handlers.onEvent?.(runOf.get(id)!, jp.start!, jp.worker);
+      }
+      if (start === undefined || JSON.stringify(jp.event) !== start) handlers.onEvent?.(runOf.get(id)!, jp.event, jp.worker);
     };
     const completed = (id: string, value: O) => {
       if (!wanted.has(id) || outcomes.has(id)) return;

@@ -66,7 +66,7 @@ export interface ServingWorker {
   readonly name: string;
   /** SIGTERM's path: take no new job, let each run finish its epoch and give its job back, then close. */
   stop(): Promise<void>;
-  /** Resolves when the worker has closed. */
+  /** Resolves when the worker has closed; rejects with a QueueUrlError if the server at the URL is not Redis (the worker then closes itself). */
   readonly closed: Promise<void>;
 }
 
@@ -98,7 +98,7 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
       const result = await opts.trainer(job.data, {
         onEvent: (event) => {
           if (opts.isStart?.(event)) start = event;
-          const p: JobProgress<E> = { worker: name, event, ...(start !== undefined ? { start } : {}) };
+          const p: JobProgress<E> = { worker: name, delivery: job.attemptsStarted, event, ...(start !== undefined ? { start } : {}) };
           // Not awaited: progress is best effort, and while Redis is down ioredis holds it until reconnect.
           job.updateProgress(p as unknown as object).catch(() => {});
         },
@@ -126,20 +126,46 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
     // A short poll when idle, so a stop is quick and a plan queued later is seen at once anyway (blocking pop).
     drainDelay: 2,
   });
-  worker.on("error", health.onError);
+  // Jobs whose lost lock this worker has reported, this delivery: BullMQ's own error when it then reports the job
+  // done or failed ("Missing lock for job … moveToFinished") says the same again.
+  const lostSaid = new Set<string>();
+  worker.on("error", (e: Error) => {
+    const lock = /^(?:Missing lock|Lock mismatch) for job (\S+?)\.? /.exec(e.message);
+    if (!lock) return health.onError(e);
+    const id = lock[1]!;
+    if (lostSaid.has(id)) return;
+    lostSaid.add(id);
+    log(`${id}: the queue took the job back before this worker could hand in its result (its lock lapsed); the worker that takes it next resumes the run from its last checkpoint, or finds it done`);
+  });
   worker.on("lockRenewalFailed", (ids: string[]) => {
     for (const id of ids) {
       const a = active.get(id);
       if (!a || a.lostCtl.signal.aborted) continue;
+      lostSaid.add(id);
       log(`${id}: this worker lost the job's lock (the queue may have handed it to another worker); stopping its training`);
       a.lostCtl.abort();
     }
   });
-  worker.on("active", (job: Job<RunJob>) => log(`${job.id}: taken by ${name} (delivery ${job.attemptsStarted})`));
+  worker.on("active", (job: Job<RunJob>) => {
+    lostSaid.delete(job.id!);
+    log(`${job.id}: taken by ${name} (delivery ${job.attemptsStarted})`);
+  });
 
   let closedResolve!: () => void;
-  const closed = new Promise<void>((r) => (closedResolve = r));
+  let closedReject!: (e: Error) => void;
+  const closed = new Promise<void>((resolve, reject) => {
+    closedResolve = resolve;
+    closedReject = reject;
+  });
   worker.on("closed", () => closedResolve());
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+  // Retrying a server that does not speak Redis cannot help: say so and stop (it never held a job).
+  void health.notRedis.then(async (e) => {
+    closedReject(e);
+    stopping = true;
+    await Promise.race([worker.close(true).catch(() => {}), sleep(5000)]);
+    await health.close();
+  });
 
   return {
     worker,
@@ -149,7 +175,6 @@ export function serveRuns<E, O>(opts: ServeOptions<E, O>): ServingWorker {
       if (stopping) return closed;
       stopping = true;
       for (const a of active.values()) a.yieldCtl.abort();
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
       // Each run checkpoints and its job goes back. Should Redis be down meanwhile, the
       // give-back waits for it; past the grace the lock lapses and the stalled check
       // re-queues the job all the same.

@@ -281,6 +281,18 @@ export class MlflowClient {
     }
   }
 
+  /** The names of the server's active experiments, every page (MLflow's own "Default" included). */
+  async experimentNames(): Promise<string[]> {
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.call<{ experiments?: { name: string }[]; next_page_token?: string }>("GET", "experiments/search", { max_results: 1000, page_token: pageToken });
+      names.push(...(r.experiments ?? []).map((e) => e.name));
+      pageToken = r.next_page_token || undefined;
+    } while (pageToken);
+    return names;
+  }
+
   /** The experiment's id, creating it if needed; safe when several processes race to create it. */
   /** Every active experiment on the server, all pages. */
   async searchExperiments(): Promise<{ experiment_id: string; name: string }[]> {
