@@ -223,7 +223,7 @@ async function runConfig(c: CheckConfig, seeds: number[], dir: string): Promise<
       const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunResult) : undefined;
       if (saved && saved.key === key) return saved;
       if (opts["report-only"]) throw new NotRun(`${path.basename(file)} is missing or for another config`);
-      log(`${c.name} ${impl} seed ${seed}: ${cfg.epochs} epochs × ${cfg.limit} images, batch ${cfg.batch_size} (load ${load1()})`);
+      log(`${c.name} ${impl} seed ${seed}: ${cfg.epochs} epochs × ${cfg.limit || "all 60,000"} images, batch ${cfg.batch_size} (load ${load1()})`);
       const r = impl === "ganscope" ? await trainGanscope(cfg, key) : await trainPytorch(cfg, key, dir);
       writeFileSync(file, `${JSON.stringify(r, null, 1)}\n`);
       log(`${c.name} ${impl} seed ${seed}: ${r.wallS.toFixed(0)} s`);
@@ -326,7 +326,7 @@ function gitCommit(): string {
 function markdown(reports: ConfigReport[], notRun: ReadonlyMap<string, string>): { doc: string; summary: string } {
   const all = reports.flatMap((r) => r.results);
   const loads = all.flatMap((r) => [r.loadavgStart, r.loadavgEnd]);
-  const budget = reports.map((r) => `${r.check.name}: seeds ${seedsOf(r).join(", ")} per implementation, ${r.cfg.epochs} epochs × ${r.cfg.limit} images (${r.results[0]!.records[0]!.steps} steps/epoch, batch ${r.cfg.batch_size})`).join("; ");
+  const budget = reports.map((r) => `${r.check.name}: seeds ${seedsOf(r).join(", ")} per implementation, ${r.cfg.epochs} epochs × ${r.cfg.limit || "all 60,000"} images (${r.results[0]!.records[0]!.steps} steps/epoch, batch ${r.cfg.batch_size})`).join("; ");
   const cost = reports
     .map((r) => {
       const gs = r.results.filter((x) => x.impl === "ganscope");
@@ -348,7 +348,7 @@ function markdown(reports: ConfigReport[], notRun: ReadonlyMap<string, string>):
   const missing = [...notRun].map(([name, why]) => {
     const c = CONFIGS.find((x) => x.name === name)!;
     const cfg = budgetOf(c);
-    return `**Not run: ${name}** ${c.label} (${c.claim}) at ${cfg.epochs} epochs × ${cfg.limit} images: ${why}. Train it with \`nice -n 10 npx tsx bench/crosscheck.ts --only ${name}\`.`;
+    return `**Not run: ${name}** ${c.label} (${c.claim}) at ${cfg.epochs} epochs × ${cfg.limit || "all 60,000"} images: ${why}. Train it with \`nice -n 10 npx tsx bench/crosscheck.ts --only ${name}\`.`;
   });
   if (opts.note) head.push("", `Note: ${opts.note}`);
   const summary = [...head, "", ...summaryTable(reports), ...(missing.length > 0 ? ["", ...missing] : [])].join("\n");
@@ -385,7 +385,7 @@ function writeReadmeSection(summary: string, doc: string, name: string): void {
   const block = `${begin}\n${summary}\n\nPer-epoch values: [${doc}](../${doc}).\n${end}`;
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Is the trainer right? A PyTorch cross-check\n\n${block}\n`;
+  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Is the trainer right? A PyTorch cross-check${name === "crosscheck" ? "" : ` (${name})`}\n\n${block}\n`;
   writeFileSync(file, next);
 }
 
