@@ -109,7 +109,9 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     expect(tags).toMatchObject({ "ganscope.plan": experiment, "ganscope.experiment_file": config.file, "mlflow.source.git.commit": expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(tags["ganscope.backend"]).toMatch(/^(wasm|cpu|tensorflow) /);
     // The UI's conventions: the experiment's description on the run, the user, the verdict as a searchable tag.
-    expect(tags["mlflow.note.content"]).toBe(Object.keys(entry.varied).length > 0 ? `${DESCRIPTION}\n\nThis run: ${Object.entries(entry.varied).map(([k, v]) => `${k}=${String(v)}`).join(", ")}.` : DESCRIPTION);
+    // …and the run's own data budget (--limit overrides the file's), not the experiment's words alone.
+    const data = `Trains on the first ${(config.config["limit"] as number).toLocaleString("en-US")} mnist training images, batch ${String(config.config["batch_size"])}; its epochs are the metrics' steps.`;
+    expect(tags["mlflow.note.content"]).toBe(Object.keys(entry.varied).length > 0 ? `${DESCRIPTION}\n\nThis run: ${Object.entries(entry.varied).map(([k, v]) => `${k}=${String(v)}`).join(", ")}. ${data}` : `${DESCRIPTION}\n\n${data}`);
     expect(tags["mlflow.user"]).toBe(os.userInfo().username);
     const summary = await run.readSummary();
     if (typeof summary?.["verdict"] === "string") {

@@ -250,7 +250,7 @@ export class MlflowSync {
     const summaryJson = await run.readSummary().catch(() => undefined);
     const verdict = summaryJson?.["verdict"];
     if (typeof verdict === "string" && verdict !== "") tags.push({ key: MLFLOW_TAGS.verdict, value: verdict });
-    if (plan?.description) tags.push({ key: MLFLOW_TAGS.description, value: runDescription(plan.description, entry.varied) });
+    if (plan?.description) tags.push({ key: MLFLOW_TAGS.description, value: runDescription(plan.description, entry.varied, config.config) });
     // The user who created the run, as MLflow's client records it; a later sync by someone else does not rewrite it.
     const user = currentUser();
     const createTags = user ? [...tags, { key: MLFLOW_TAGS.user, value: user }] : tags;
@@ -375,10 +375,20 @@ export class MlflowSync {
   }
 }
 
-/** A run's description: the experiment's `.describe()` text and what this run varies. */
-function runDescription(description: string, varied: Record<string, unknown>): string {
+/**
+ * A run's description: the experiment's `.describe()` text, what this run varies, and the data it trains on
+ * (the describe() text states the file's, which `--limit` or a study's budget override). Its epochs are left
+ * to the metrics' steps: the tag is written when the run is created, and a run's epoch target grows.
+ */
+export function runDescription(description: string, varied: Record<string, unknown>, config?: Record<string, unknown>): string {
   const values = Object.entries(varied).map(([k, v]) => `${k}=${String(v)}`);
-  return values.length > 0 ? `${description}\n\nThis run: ${values.join(", ")}.` : description;
+  const limit = config?.["limit"];
+  const data =
+    typeof limit === "number"
+      ? `Trains on ${limit === 0 ? "all" : `the first ${limit.toLocaleString("en-US")}`} ${String(config?.["dataset"] ?? "")} training images, batch ${String(config?.["batch_size"])}; its epochs are the metrics' steps.`
+      : "";
+  const parts = [values.length > 0 ? `This run: ${values.join(", ")}.` : "", data].filter((p) => p !== "");
+  return parts.length > 0 ? `${description}\n\n${parts.join(" ")}` : description;
 }
 
 async function exists(file: string): Promise<boolean> {
