@@ -77,6 +77,8 @@ export interface StudyRun {
   readonly sample?: string;
   /** Why the budget does not train this config at all (see budgetExcludes). */
   readonly notTrained?: string;
+  /** Seconds of training up to the budget's epochs (its share of a fused group's time), when its summary says. */
+  readonly trainSecs?: number;
 }
 
 export interface ArmSummary {

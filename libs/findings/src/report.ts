@@ -22,6 +22,8 @@ export interface StudyReport {
   /** The command that regenerates this report. */
   readonly command: string;
   readonly runs: { readonly planned: number; readonly finished: number };
+  /** Hours of training the finished runs took up to the budget's epochs, summed (a fused run counts its share of its group). */
+  readonly trainHours?: number;
   /** Labels of the study's reference config and positive control, which the gate read. */
   readonly reference?: string;
   readonly positiveControl?: string;
@@ -152,7 +154,8 @@ export function renderMarkdown(r: StudyReport, reportDir: ReportDir): string {
     "",
     `- **Budget**: ${r.budgetLine} — ${r.budget.purpose}`,
     `- **Commit**: ${r.commit ?? "unknown"} · **generated** ${r.generatedAt}`,
-    `- **Runs**: ${r.runs.finished} of ${r.runs.planned} planned runs finished at this budget`,
+    `- **Runs**: ${r.runs.finished} of ${r.runs.planned} planned runs finished at this budget${r.runs.finished < r.runs.planned ? ` (the rest are not trained yet: their claims say "needs seeds" or are not tested, and a decision made now may turn inconclusive when more of a finding's tests can run)` : ""}`,
+    ...(r.trainHours !== undefined ? [`- **Training**: ${r.trainHours.toFixed(2)} h of one worker for the finished runs (each run's share of its fused group's time; evaluations, checkpoints and start-up not counted)`] : []),
     `- **Regenerate**: \`${r.command}\``,
     `- **Method**: ${METHOD} Verdicts are judged from each run's records up to the budget's epochs.`,
     ...(r.reference || r.positiveControl ? [`- **Gate**: reference ${r.reference ?? "none declared"}; positive control ${r.positiveControl ?? "none declared (a convergence claim's own arms stand in)"}`] : []),
@@ -169,7 +172,16 @@ export function renderMarkdown(r: StudyReport, reportDir: ReportDir): string {
   }
   lines.push("");
   for (const f of r.findings) {
-    lines.push(`## ${f.id}. ${f.title} — ${BADGE[f.verdict]}`, "", `> ${f.quote}`, "", `Budget: ${describeBudget(f.budget)}.`, "", `Verdict: ${f.reason}.`, "");
+    lines.push(
+      `## ${f.id}. ${f.title} — ${BADGE[f.verdict]}`,
+      "",
+      "**The seed saw** (one run a config, 100 epochs × 60,000 digits, judged by eye):",
+      "",
+      `> ${f.quote}`,
+      "",
+      `**We find** (${describeBudget(f.budget)}): ${BADGE[f.verdict]} — ${f.reason}.`,
+      "",
+    );
     if (f.assumptions) lines.push(`Assumptions: ${f.assumptions}`, "");
     for (const c of f.claims) lines.push(...claimSection(c, reportDir));
     lines.push("");

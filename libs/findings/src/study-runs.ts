@@ -118,6 +118,7 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
         ...(verdict !== undefined ? { verdict } : {}),
         metrics,
         ...(sample ? { sample } : {}),
+        ...(finished && typeof summary?.["secsPerEpoch"] === "number" ? { trainSecs: (summary["secsPerEpoch"] as number) * last!.epoch } : {}),
       });
     }
   }
@@ -179,6 +180,7 @@ export async function evaluateStudy(s: Study, options: StudyOptions): Promise<St
     ...(options.commit ? { commit: options.commit } : {}),
     command: options.command,
     runs: { planned: unique.size, finished: [...unique.values()].filter((r) => r.finished).length },
+    trainHours: [...unique.values()].reduce((sum, r) => sum + (r.trainSecs ?? 0), 0) / 3600,
     findings: s.findings.map((f) => decideFinding(f, runs, options.budget, controls)),
     ...(s.reference ? { reference: s.reference.label } : {}),
     ...(s.positiveControl ? { positiveControl: s.positiveControl.label } : {}),
