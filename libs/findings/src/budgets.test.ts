@@ -60,6 +60,18 @@ describe("budgets", () => {
     expect(r.verdict).toBe("confirmed");
   });
 
+  it("an arm whose trainable configs have no finished run yet needs seeds: it is not 'not tested' because its other configs are left out", () => {
+    // A failure-mode rate (vanishing gradients), which the gate leaves decidable, so only the seeds stand in its way.
+    const f = finding({ id: "z", title: "t", quote: "q", claims: [rate(arm(sizes, { gen_layers: [3, 20] }), ["vanishing_gradients"], { atMost: 0.5 })] });
+    const left = excludedByBudget([f], BUDGETS.cpu).map((x) => ({ experiment: x.experiment, runId: x.spec.runId, config: x.spec.config, finished: false, metrics: {}, notTrained: x.reason }));
+    const pending = applyBudget(sizes.compile(), BUDGETS.cpu)
+      .runs.filter((r) => r.config.gen_layers === 3)
+      .map((r) => ({ experiment: "sizes", runId: r.runId, config: r.config, finished: false, metrics: {} }));
+    const r = decideFinding(f, [...pending, ...left], BUDGETS.cpu);
+    expect(r.claims[0]!.verdict).toBe("inconclusive");
+    expect(r.claims[0]!.reason).toMatch(/^needs runs/);
+  });
+
   it("a claim on configs the budget leaves out is not tested, and says why", () => {
     const f = finding({ id: "x", title: "t", quote: "q", claims: [rate(arm(sizes, { gen_layers: 20 }), ["converged"], { atLeast: 0.5 })] });
     const excluded = excludedByBudget([f], BUDGETS.cpu);

@@ -310,7 +310,8 @@ const mixOfSummary = (s: ArmSummary): VerdictMix => ({ label: s.label, judged: s
 
 /** An arm with no value because the budget leaves out every config it names: the claim is not tested, not undecided. */
 function untested(arms: readonly ArmSummary[]): string | undefined {
-  const out = arms.filter((s) => s.n === 0 && s.notTrained.length > 0);
+  // Only an arm whose every config the budget leaves out (strata counts the configs it does train): an arm still being trained "needs seeds".
+  const out = arms.filter((s) => s.strata === 0 && s.notTrained.length > 0);
   return out.length === 0 ? undefined : `not tested at this budget: ${out.map((s) => `${s.label}: ${s.notTrained.join("; ")}`).join(" · ")}`;
 }
 
