@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
@@ -132,6 +132,29 @@ async function fusionPlan(
     log(`fusion: auto picked K=${p.k} (CPU ms per run-step: ${p.measured.map((m) => `K=${m.k} ${m.cpuMsPerRunStep.toFixed(1)}`).join(", ")}${p.cached ? ", measured earlier" : ""})`);
   }
   return { groups, fusion: { mode: "auto", picks: [...picks.values()].map(({ k, measured, cache }) => ({ k, measured, cache })) } };
+}
+
+/**
+ * What fusion saves per run-step for a config's shape on this machine, from the measurements `--fuse auto`
+ * cached (K = 1's CPU ms over the fastest K's), or undefined when the shape was never measured here.
+ */
+function cachedFusionSpeedup(config: RunSpec["config"], backend: BackendName | undefined): number | undefined {
+  const dir = path.join(os.homedir(), ".cache", "ganscope", "fusion");
+  if (!existsSync(dir)) return undefined;
+  const key = fusionKey(config);
+  let best: number | undefined;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
+    try {
+      const c = JSON.parse(readFileSync(path.join(dir, name), "utf8")) as { machine: { key: string; cpu?: string; backend: string; kernels: number }; measured: FusionMeasurement[] };
+      if (c.machine.key !== key || c.machine.cpu !== os.cpus()[0]?.model || c.machine.backend !== (backend ?? "default") || c.machine.kernels !== FUSED_KERNELS) continue;
+      const one = c.measured.find((m) => m.k === 1)?.cpuMsPerRunStep;
+      const fastest = Math.min(...c.measured.map((m) => m.cpuMsPerRunStep));
+      if (one !== undefined && Number.isFinite(fastest) && fastest > 0) best = Math.max(best ?? 0, one / fastest);
+    } catch {
+      // An unreadable cache file is a measurement not taken.
+    }
+  }
+  return best;
 }
 
 const program = new Command()
@@ -323,7 +346,15 @@ program
       console.error(`evidence: ${r.imported} runs imported from ${opts.evidence} into ${opts.results}, ${r.present} already there (bundle of ${r.manifest.runs} runs, exported ${r.manifest.exportedAt}${r.manifest.commit ? ` at ${r.manifest.commit.slice(0, 12)}` : ""})`);
     }
     if (opts.dryRun) {
-      console.log(await describeStudyCost(study, budget, { concurrency: opts.concurrency ?? os.availableParallelism(), backend: opts.backend, stepsPerEpoch: stepsPerEpochOf }));
+      console.log(
+        await describeStudyCost(study, budget, {
+          concurrency: opts.concurrency ?? os.availableParallelism(),
+          backend: opts.backend,
+          stepsPerEpoch: stepsPerEpochOf,
+          resultsDir: opts.results,
+          ...(opts.fuse === "off" ? {} : { fusionSpeedup: (config: RunSpec["config"]) => cachedFusionSpeedup(config, opts.backend) }),
+        }),
+      );
       return;
     }
     const t0 = performance.now();

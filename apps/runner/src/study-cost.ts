@@ -20,6 +20,8 @@ export interface CostOptions {
   stepsPerEpoch: (spec: RunSpec) => number;
   resultsDir?: string;
   cacheFile?: string;
+  /** Per config, how much faster a run-step is when its seeds train as one fused group (measured, cached), if known. */
+  fusionSpeedup?: (config: RunSpec["config"]) => number | undefined;
 }
 
 function duration(secs: number): string {
@@ -33,6 +35,10 @@ export async function describeStudyCost(study: Study, budget: Budget, opts: Cost
   const store = new RunStore(path.resolve(opts.resultsDir ?? "results"));
   const todo = await missingRuns(store, plans);
   const unique = new Map<string, RunSpec>();
+  // A run finished in another experiment of the store is linked, not trained.
+  const trainedElsewhere = new Set<string>();
+  for (const { plan, runs } of todo) for (const spec of runs) if ((await store.findFinished(spec.runId, plan.experiment)) !== undefined) trainedElsewhere.add(spec.runId);
+  for (const t of todo) t.runs = t.runs.filter((spec) => !trainedElsewhere.has(spec.runId));
   for (const { runs } of todo) for (const spec of runs) if (!unique.has(spec.runId)) unique.set(spec.runId, spec);
   const notices: string[] = [];
   const times = await stepTimes(
@@ -44,12 +50,15 @@ export async function describeStudyCost(study: Study, budget: Budget, opts: Cost
   const seen = new Set<string>();
   let totalSecs = 0;
   let runsToTrain = 0;
+  let fused = 0;
   for (const { plan, runs } of todo) {
     lines.push(`${plan.experiment}: ${plan.runs.length} runs, ${runs.length} to train`);
     for (const spec of runs) {
       if (seen.has(spec.runId)) continue;
       seen.add(spec.runId);
-      const sps = times.secsPerStep(spec.config);
+      const speedup = opts.fusionSpeedup?.(spec.config);
+      const sps = times.secsPerStep(spec.config) / (speedup ?? 1);
+      if (speedup !== undefined) fused++;
       const steps = spec.config.epochs * opts.stepsPerEpoch(spec);
       const evals = evaluationsOf(spec.config);
       const secs = steps * sps + evals * evalSecs;
@@ -63,6 +72,7 @@ export async function describeStudyCost(study: Study, budget: Budget, opts: Cost
   const f = times.loadFactor;
   lines.push(
     `total: ${runsToTrain} runs to train, ≈ ${duration(totalSecs)} of one worker; ≈ ${duration(totalSecs / workers)} wall on ${workers} worker(s) at the cached figures' load`,
+    `  (fusion: ${fused} of ${runsToTrain} runs priced at their shape's measured fused speed (--fuse auto's cache), the rest as runs alone; runs the stop policy ends early (a saturated discriminator) cost less, not counted)`,
     ...(f ? [`  at today's load (${f.loadavg}) a step takes ${f.factor.toFixed(2)}× its cached figure (${(f.nowSecs * 1000).toFixed(1)} ms now against ${(f.cachedSecs * 1000).toFixed(1)} ms, timed again on ${f.shape}): ≈ ${duration((totalSecs * f.factor) / workers)} wall`] : []),
     `  (step times: ${times.steps.size} shapes from ${times.cacheFile}: ${times.cached} cached, ${times.measured} measured now, ${times.remeasured} measured again (taken under a much heavier load); ` +
       `one evaluation ≈ ${times.evalSecs?.secs.toFixed(2) ?? "–"} s; worker start-up, dataset loading, checkpoints and sample grids not counted)`,
