@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir, rm } from "node:fs/promises";
 import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type ArmSummary, type Budget, type ClaimResult, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
 import { RunStore, gitCommit, settled, writeFileAtomic } from "@ganscope/tracking";
@@ -136,7 +136,7 @@ export async function reportStudy(
     resultsDir: opts.results,
     budget,
     ...(commit ? { commit } : {}),
-    command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}${opts.evidence ? ` --evidence=${opts.evidenceDir ?? "<bundle>"} --report-only` : ""}`,
+    command: `npx nx run runner:study --file=${opts.file} --budget=${budget.name}${opts.evidence ? ` --evidence=${opts.evidenceDir ?? "<bundle>"} --report-only` : ""}${opts.doc ? ` --doc=${opts.doc}` : ""}`,
   });
   const report = opts.evidence ? { ...evaluated, generatedAt: opts.evidence.exportedAt } : evaluated;
   const written = await writeStudyReport(report, opts.results);
@@ -150,6 +150,11 @@ export async function reportStudy(
       const name = `${path.basename(path.dirname(path.dirname(sample)))}-${path.basename(sample)}`;
       await writeFileAtomic(path.join(gridDir, name), await readFile(sample));
       copied.set(sample, path.join(gridDir, name));
+    }
+    // Grids this command wrote for an earlier median are not the report's any more: only those are removed.
+    const keep = new Set([...copied.values()].map((f) => path.basename(f)));
+    for (const name of await readdir(gridDir).catch(() => [] as string[])) {
+      if (/^[0-9a-f]{12}-epoch-\d{4}\.png$/.test(name) && !keep.has(name)) await rm(path.join(gridDir, name));
     }
     const inDocs = JSON.parse(JSON.stringify(report), (key, value: unknown) => (key === "sample" && typeof value === "string" ? (copied.get(value) ?? value) : value)) as StudyReport;
     await writeFileAtomic(doc, renderMarkdown(inDocs, path.dirname(doc)) + "\n");
