@@ -88,8 +88,9 @@ describe("colours", () => {
 describe("metric vs hyperparameter and digit shares", () => {
   it("one axis: the mean metric per value, direction in the axis name", () => {
     const option = hyperOption(exp, "final:d_loss", "gen_lr", undefined);
-    expect((option.xAxis as { data: string[] }).data).toEqual(["0.001", "0.01"]);
-    expect((option.series as { data: (number | null)[] }[])[0]!.data).toEqual([1.1, 0.7]);
+    // Learning rates a decade apart: a log axis, each mean at its value (not evenly spaced categories).
+    expect(option.xAxis).toMatchObject({ type: "log", name: "gen_lr (log scale)" });
+    expect((option.series as { data: unknown[] }[])[0]!.data).toEqual([[0.001, 1.1], [0.01, 0.7]]);
     // A GAN's losses have no better direction (the record schema's "neither"); quality metrics do.
     expect((option.yAxis as { name: string }).name).toBe("final D loss");
     expect((hyperOption(exp, "final:coverage", "gen_lr", undefined).yAxis as { name: string }).name).toBe("final coverage (higher is better)");

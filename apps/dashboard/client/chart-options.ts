@@ -140,18 +140,26 @@ export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, 
   const xs = sortedDistinct(exp.runs.map((r) => r.varied[xAxis]));
   if (!yAxis) {
     // One axis: the metric as a line over the varied value; the mean where other axes vary too.
-    const data = xs.map((x) => mean(exp.runs.filter((r) => r.varied[xAxis] === x).map((r) => metricValue(r, choice)).filter((v): v is number => v !== undefined)));
+    const means = xs.map((x) => mean(exp.runs.filter((r) => r.varied[xAxis] === x).map((r) => metricValue(r, choice)).filter((v): v is number => v !== undefined)));
+    // Numbers on a numeric axis, spaced by value (learning rates 1e-5 … 1e-3 on a log axis), not as evenly spaced categories.
+    const numeric = xs.length > 0 && xs.every((x) => typeof x === "number" && Number.isFinite(x));
+    const nums = numeric ? (xs as number[]) : [];
+    const log = numeric && nums.every((x) => x > 0) && Math.max(...nums) / Math.min(...nums) >= 10;
+    const at = (x: unknown): string | number => (numeric ? (x as number) : String(x ?? "—"));
+    const data = numeric ? xs.map((x, i) => [x as number, means[i]!]) : means;
     const points = exp.runs
-      .map((r) => [String(r.varied[xAxis] ?? "—"), metricValue(r, choice)] as const)
-      .filter((p): p is readonly [string, number] => p[1] !== undefined)
+      .map((r) => [at(r.varied[xAxis]), metricValue(r, choice)] as const)
+      .filter((p): p is readonly [string | number, number] => p[1] !== undefined)
       .map((p) => [p[0], p[1]]);
-    const any = data.some((v) => v !== null);
+    const any = means.some((v) => v !== null);
     return {
       animation: false,
       tooltip: { trigger: "item", valueFormatter: (v) => fmt(Number(v)) },
       legend: { top: 0 },
       grid: { left: 60, right: 20, top: 34, bottom: 44 },
-      xAxis: { type: "category", data: xs.map((x) => valueText(x)), name: xAxis, nameLocation: "middle", nameGap: 26 },
+      xAxis: numeric
+        ? { type: log ? "log" : "value", name: log ? `${xAxis} (log scale)` : xAxis, nameLocation: "middle", nameGap: 26, scale: true, axisLabel: { formatter: (v: number) => valueText(v) } }
+        : { type: "category", data: xs.map((x) => valueText(x)), name: xAxis, nameLocation: "middle", nameGap: 26 },
       yAxis: { type: "value", name: better ? `${name} (${better})` : name, scale: true },
       series: [
         { type: "line", name: `mean ${name}`, data, connectNulls: true, symbolSize: 8, lineStyle: { width: 2 } },
