@@ -274,7 +274,7 @@ program
       const s = await store.run(plan.experiment, runId).readSummary().catch(() => undefined);
       if (s && typeof s === "object") summaries.set(runId, s as StoredSummary);
     }
-    console.log(summaryTable(plan, outcomes, { summaries, ascii: terminalIsAsciiOnly(process.stdout), ...(process.stdout.isTTY ? { width: process.stdout.columns } : {}) }));
+    console.log(summaryTable(plan, outcomes, { summaries, ascii: terminalIsAsciiOnly(process.stdout), ...(process.stdout.isTTY && process.stdout.columns > 0 ? { width: process.stdout.columns } : {}) }));
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const bad = [...outcomes.values()].filter((o) => o.status === "failed");
     for (const o of bad) if (o.status === "failed") console.error(o.error);
