@@ -11,7 +11,7 @@ import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
 import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
-import { RunStore, StoreWriteError, gitCommit, settled, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
@@ -20,7 +20,7 @@ import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResu
 import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
 import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type EvidenceManifest } from "@ganscope/findings";
-import { budgetOf, loadStudy, mediansOf, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { budgetOf, loadStudy, mediansOf, missingRuns, reportStudy, selectFindings, trainStudy } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
@@ -205,7 +205,7 @@ program
     // The store is written first: the plan index exists before any training starts.
     await store.writePlan(planIndexOf(plan, opts.file)).catch(async (e: unknown) => {
       // A read-only store can still answer a plan whose runs are all done (each is skipped without a write).
-      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || !(await allSettled(store, plan, opts.resumeStopped ?? false))) throw e;
+      if (!(e instanceof StoreWriteError) || !["EROFS", "EACCES", "EPERM"].includes(e.code) || (await missingRuns(store, [plan], { resumeStopped: opts.resumeStopped ?? false }))[0]!.runs.length > 0) throw e;
       console.error(`note: ${e.message.split(";")[0]}; every run is settled for this plan's epochs, so nothing needs writing`);
     });
     const writeReceipt = async (outcomes: ReadonlyMap<string, RunOutcome>) => {
@@ -451,14 +451,6 @@ program
 /** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
 const USER_ERRORS = new Set(["EvidenceError", "ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
 
-/** Whether the store holds every run of the plan settled for its target epochs (read-only: nothing is written). */
-async function allSettled(store: RunStore, plan: RunPlan, resumeStopped: boolean): Promise<boolean> {
-  for (const r of plan.runs) {
-    const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
-    if (settled(status, r.config.epochs, { resumeStopped }) === undefined) return false;
-  }
-  return true;
-}
 
 // These commands load the backend in this process (the others train in workers whose stderr is filtered already).
 const [command, ...rest] = process.argv.slice(2);

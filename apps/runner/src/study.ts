@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type ArmSummary, type Budget, type ClaimResult, type Study, type StudyReport } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
-import { RunStore, gitCommit, settled, writeFileAtomic } from "@ganscope/tracking";
+import { RunStore, gitCommit, settled, writeFileAtomic, type SettledOptions } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, planIndexOf } from "./load-experiment.js";
 import { PlanProgress } from "./progress.js";
@@ -65,14 +65,14 @@ export function selectFindings(study: Study, only: readonly string[] | undefined
  * A run done in another experiment is still scheduled here: the worker links
  * it (no training), so every experiment's folder holds the runs it reads.
  */
-export async function missingRuns(store: RunStore, plans: readonly RunPlan[]): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
+export async function missingRuns(store: RunStore, plans: readonly RunPlan[], options: SettledOptions = {}): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
   const out: { plan: RunPlan; runs: RunSpec[] }[] = [];
   for (const plan of plans) {
     const runs: RunSpec[] = [];
     for (const r of plan.runs) {
       const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
       // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
-      if (settled(status, r.config.epochs) === undefined) runs.push(r);
+      if (settled(status, r.config.epochs, options) === undefined) runs.push(r);
     }
     out.push({ plan, runs });
   }
