@@ -1,7 +1,8 @@
 import cliProgress from "cli-progress";
 import Table from "cli-table3";
 import { shortLabel, type FixedRecordKey, type RunPlan, type RunSpec } from "@ganscope/dsl";
-import type { RunEvent, RunOutcome } from "@ganscope/training";
+import type { RunOutcome } from "@ganscope/tracking";
+import type { RunEvent } from "@ganscope/training";
 import { EtaEstimator, formatEta } from "./eta.js";
 
 /** Short "key=value" label of a run's varied values. */

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
-import type { FusionMeasurement, RunEvent, RunOutcome } from "@ganscope/training";
+import type { RunOutcome } from "@ganscope/tracking";
+import type { FusionMeasurement, RunEvent } from "@ganscope/training";
 import type { FromWorker, ToWorker } from "./worker.js";
 import { forwardStderr } from "./filtered-stderr.js";
 

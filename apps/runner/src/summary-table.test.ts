@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { experiment } from "@ganscope/dsl";
-import type { RunOutcome } from "@ganscope/training";
+import type { RunOutcome } from "@ganscope/tracking";
 import { summaryTable, terminalIsAsciiOnly } from "./progress.js";
 
 describe("summaryTable", () => {

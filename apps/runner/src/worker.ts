@@ -6,7 +6,8 @@
  */
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { defaultHooks, measureFusion, trainGroup, trainRun, type FusionMeasurement, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
+import { defaultHooks, measureFusion, trainGroup, trainRun, type FusionMeasurement, type RunEvent, type RunHooks } from "@ganscope/training";
+import type { RunOutcome } from "@ganscope/tracking";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }

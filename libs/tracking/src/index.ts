@@ -1,5 +1,22 @@
-export { processAlive } from "./process-alive.js";
-export { settled, type RunState, type SettledInput, type SettledOptions } from "./run-state.js";
+export { localLiveness, processAlive } from "./process-alive.js";
+export {
+  RUN_STATES,
+  STANDINGS,
+  countStandings,
+  holderAlive,
+  outcomeStatus,
+  settled,
+  standing,
+  type Holder,
+  type Liveness,
+  type RunOutcome,
+  type RunStanding,
+  type RunState,
+  type SettledInput,
+  type SettledOptions,
+  type Standing,
+  type StopCause,
+} from "./run-state.js";
 export { CorruptFileError, StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from "./atomic-file.js";
 export {
   RESULTS_FILES,
@@ -10,7 +27,6 @@ export {
   sampleFileName,
   type EpochRecord,
   type ExperimentIndex,
-  type IndexedRunState,
   type LockInfo,
   type MlflowLink,
   type MlflowLinks,

@@ -13,7 +13,8 @@ import path from "node:path";
 import { SCHEDULE_KEYS, mlflowMetricName, valueAt } from "@ganscope/dsl";
 import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
-import { RESULTS_FILES, RunStore, type EpochRecord, type IndexedRunState, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
+import { RESULTS_FILES, RunStore, type EpochRecord, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
+import type { Standing } from "./run-state.js";
 
 /** Tag keys ganscope sets on its MLflow runs. */
 export const MLFLOW_TAGS = {
@@ -122,7 +123,7 @@ export function metricsOf(record: EpochRecord, timestamp: number): MlflowMetric[
 }
 
 /** The MLflow status a run store state maps to; undefined for a run not started. */
-export function mlflowStatusOf(state: IndexedRunState): MlflowRunStatus | undefined {
+export function mlflowStatusOf(state: Standing): MlflowRunStatus | undefined {
   switch (state) {
     case "pending":
       return undefined;

@@ -1,3 +1,6 @@
+import os from "node:os";
+import type { Liveness } from "./run-state.js";
+
 /**
  * Whether a process with this pid exists on this host. Locks, statuses and
  * caches record their writer's pid so that a writer killed with -9 is told
@@ -10,4 +13,9 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** This host and its processes, as {@link standing} and the lock read them. */
+export function localLiveness(): Liveness {
+  return { host: os.hostname(), alive: processAlive };
 }

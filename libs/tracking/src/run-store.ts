@@ -4,8 +4,8 @@ import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RecordValues } from "@ganscope/dsl";
-import { processAlive } from "./process-alive.js";
-import type { RunState } from "./run-state.js";
+import { localLiveness, processAlive } from "./process-alive.js";
+import { countStandings, holderAlive, standing, type RunState, type Standing } from "./run-state.js";
 import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
 
 /**
@@ -115,7 +115,7 @@ function readLockInfo(file: string): LockInfo | undefined {
 
 /** A lock whose holder is gone: same host and its process no longer exists. */
 function isStale(holder: LockInfo): boolean {
-  return holder.host === os.hostname() && !processAlive(holder.pid);
+  return !holderAlive(holder, localLiveness());
 }
 
 /**
@@ -450,7 +450,7 @@ export class RunDir {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       // Another runner is reaping it. If that runner died mid-reap, clear its marker.
       const reaper = readLockInfo(marker);
-      if (reaper && reaper.host === os.hostname() && !processAlive(reaper.pid)) await fs.rm(marker, { force: true });
+      if (reaper && isStale(reaper)) await fs.rm(marker, { force: true });
       else await new Promise((r) => setTimeout(r, 20));
       return;
     }
@@ -464,8 +464,13 @@ export class RunDir {
 
   /** Who holds the run's lock now, if anyone alive does; a stale lock counts as free. */
   lockHolder(): LockInfo | undefined {
-    const holder = readLockInfo(this.file(RESULTS_FILES.lock));
+    const holder = this.readLock();
     return holder && !isStale(holder) ? holder : undefined;
+  }
+
+  /** The lock file as it is, stale or not; undefined when there is none (or it is mid-write). */
+  readLock(): LockInfo | undefined {
+    return readLockInfo(this.file(RESULTS_FILES.lock));
   }
 }
 
@@ -485,18 +490,12 @@ export interface MlflowLinks {
   links: MlflowLink[];
 }
 
-/**
- * Where a run of the index stands: not started yet, training now (a live
- * process holds its lock), interrupted (it was training and its process is
- * gone: it resumes on the next invocation), done, or failed.
- */
-export type IndexedRunState = "pending" | "running" | "interrupted" | "done" | "stopped" | "failed";
-
 /** One run in an experiment's index. */
 export interface RunIndexEntry {
   runId: string;
   varied: Record<string, unknown>;
-  state: IndexedRunState;
+  /** Where it stands (run-state.ts's {@link standing}). */
+  state: Standing;
   epochsDone: number;
   /** Planned epochs; undefined for a run that has not started. */
   epochs?: number;
@@ -532,7 +531,7 @@ export interface ExperimentIndex {
   createdAt?: string;
   /** When this index was built. */
   builtAt: string;
-  counts: Record<IndexedRunState, number>;
+  counts: Record<Standing, number>;
   runs: RunIndexEntry[];
 }
 
@@ -585,8 +584,7 @@ export class RunStore {
       const config = await this.run(experiment, id).readConfig().catch(() => undefined);
       runs.push(await this.indexEntry(experiment, id, config?.varied ?? {}, false));
     }
-    const counts: Record<IndexedRunState, number> = { pending: 0, running: 0, interrupted: 0, done: 0, stopped: 0, failed: 0 };
-    for (const r of runs) counts[r.state]++;
+    const counts = countStandings(runs);
     return {
       experiment,
       description: plan?.description ?? "",
@@ -610,14 +608,14 @@ export class RunStore {
       return undefined;
     });
     if (status) {
-      const holder = run.lockHolder();
-      entry.state = status.state === "running" ? (holder ? "running" : "interrupted") : status.state;
+      const { state, holder } = standing(status, run.readLock(), localLiveness());
+      entry.state = state;
       entry.epochsDone = status.epochsDone;
       entry.epochs = status.epochs;
       for (const k of ["startedAt", "updatedAt", "finishedAt", "attempts", "gitCommit", "error", "stopReason"] as const) {
         if (status[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = status[k];
       }
-      if (entry.state === "running" && holder) {
+      if (holder) {
         entry.pid = holder.pid;
         entry.host = holder.host;
       }

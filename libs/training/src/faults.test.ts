@@ -11,9 +11,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunSpec } from "@ganscope/dsl";
 import { parseCheckpoint, selectBackend, type BackendInfo } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { RunStore, type EpochRecord, type RunOutcome } from "@ganscope/tracking";
 import { canMount, mountReadOnly, mountTmpfs } from "@ganscope/tracking/testing";
-import { trainRun, type RunEvent, type RunOutcome } from "./train-run.js";
+import { trainRun, type RunEvent } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

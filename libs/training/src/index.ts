@@ -1,5 +1,4 @@
 export {
-  outcomeStatus,
   trainRun,
   trainEpoch,
   type EpochStats,
@@ -7,7 +6,6 @@ export {
   type RunContext,
   type RunEvent,
   type RunHooks,
-  type RunOutcome,
   type TrainOptions,
 } from "./train-run.js";
 export { defaultHooks } from "./hooks.js";

@@ -6,9 +6,9 @@ import { CLASS_COUNT, RECORD_KEYS, classShareKey, experiment, isRecordKey, type 
 import { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, VERDICTS } from "@ganscope/metrics";
 import { loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendInfo } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { RunStore, type EpochRecord, type RunOutcome } from "@ganscope/tracking";
 import { MetricsHook, classifierFromEnv } from "./metrics-hook.js";
-import { trainRun, type RunOutcome } from "./train-run.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-metrics-hook-"));
 let backend: BackendInfo;

@@ -19,8 +19,9 @@ import {
   metricsOf,
   type EpochRecord,
   type MlflowRunInfo,
+  type RunOutcome,
 } from "@ganscope/tracking";
-import type { RunContext, RunHooks, RunOutcome } from "./train-run.js";
+import type { RunContext, RunHooks } from "./train-run.js";
 
 /** After a failure, wait this long before talking to the server again (then replay what it missed). */
 const RETRY_AFTER_MS = 30_000;

@@ -5,11 +5,12 @@
  * same rules offline to recorded curves.
  */
 import { HALVING_METRICS, type HalvingPolicy, type ResolvedStopPolicy } from "@ganscope/dsl";
+import type { StopCause } from "@ganscope/tracking";
 import { DEFAULT_HEALTH_THRESHOLDS, isRealistic, isSaturated, recordCollapse, type HealthThresholds, type TrainingRecord } from "@ganscope/metrics";
 
 /** Why a run was stopped, with the numbers that decided it (written to summary.json). */
 export interface StopDecision {
-  readonly by: "saturated" | "collapsed" | "halving";
+  readonly by: StopCause;
   readonly epoch: number;
   readonly reason: string;
   readonly evidence: Readonly<Record<string, unknown>>;

@@ -1,7 +1,8 @@
 import type { RunSpec } from "@ganscope/dsl";
 import { batchIterator, loadDataset } from "@ganscope/data";
 import { createGanGroup, fusionKey, stackBatches, type GanGroup } from "@ganscope/models";
-import { isOpen, openRun, type OpenRun, type RunOutcome, type TrainOptions } from "./train-run.js";
+import type { RunOutcome } from "@ganscope/tracking";
+import { isOpen, openRun, type OpenRun, type TrainOptions } from "./train-run.js";
 
 /** What config.json records about a fused run: the runs it trained with, and how K was chosen. */
 export interface FusionRecord {

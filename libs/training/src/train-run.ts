@@ -3,8 +3,8 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus, type SettledInput } from "@ganscope/tracking";
-import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
+import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunOutcome, type RunStatus } from "@ganscope/tracking";
+import { halvingDecision, stopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
 export type RunEvent =
@@ -14,41 +14,6 @@ export type RunEvent =
   | { type: "finish"; runId: string; outcome: RunOutcome }
   /** Something the user should know that does not stop the run (records set aside, a status rebuilt). */
   | { type: "notice"; runId: string; message: string };
-
-export type RunOutcome =
-  | { status: "done"; epochs: number; last: EpochRecord | undefined; secsPerEpoch: number; /** What the hooks added to summary.json (e.g. the verdict). */ summary?: Readonly<Record<string, unknown>> }
-  | { status: "skipped"; reason: string; last: EpochRecord | undefined }
-  | { status: "diverged"; epoch: number; last: EpochRecord | undefined }
-  /** Ended early by the stop policy or successive halving; extendable later (`--resume-stopped`). */
-  | { status: "stopped"; epoch: number; by: StopDecision["by"]; reason: string; last: EpochRecord | undefined; secsPerEpoch: number; summary?: Readonly<Record<string, unknown>> }
-  | { status: "failed"; error: string }
-  /** Asked to stop (a queue worker's SIGTERM): the last epoch is checkpointed, the run resumes wherever it is picked up next. */
-  | { status: "yielded"; epoch: number; last: EpochRecord | undefined };
-
-/**
- * What an outcome says of its run's state, for @ganscope/tracking's
- * `settled` (the queue asks it of a done job when the run is queued again,
- * perhaps for more epochs); undefined where the outcome leaves the run
- * unsettled (failed, diverged, given back, busy).
- */
-export function outcomeStatus(outcome: RunOutcome): SettledInput | undefined {
-  switch (outcome.status) {
-    case "done":
-      return { state: "done", epochsDone: outcome.epochs };
-    case "stopped":
-      return { state: "stopped", epochsDone: outcome.epoch, stopReason: outcome.reason };
-    case "skipped": {
-      // The reasons `settled` gave; a skip for any other reason (another process holds the run) settles nothing.
-      const done = /^done to (\d+) epoch/.exec(outcome.reason);
-      if (done) return { state: "done", epochsDone: Number(done[1]) };
-      const stopped = /^stopped at epoch (\d+)/.exec(outcome.reason);
-      if (stopped) return { state: "stopped", epochsDone: Number(stopped[1]) };
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** What a hook sees of the run it is attached to. */
 export interface RunContext {
