@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PlanError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { PlanError, UserError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
 import type { PlanIndex } from "@ganscope/tracking";
 
 /** The checkout's root (apps/runner/src → ../../..), where @ganscope packages resolve. */
 const WORKSPACE = path.resolve(import.meta.dirname, "../../..");
 
 /** An error about the experiment file that the CLI prints without a stack trace. */
-export class ExperimentFileError extends Error {
+export class ExperimentFileError extends UserError {
   override readonly name = "ExperimentFileError";
 }
 

@@ -12,7 +12,7 @@ import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
 import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic, type RunOutcome } from "@ganscope/tracking";
-import type { RunPlan, RunSpec } from "@ganscope/dsl";
+import { UserError, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
 import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
@@ -447,9 +447,6 @@ program
     if (reports.some((r) => r.error || r.unreachable)) process.exitCode = 1;
   });
 
-/** Errors that are the user's input or environment, whose message is the whole story: printed as one line, exit 2. */
-const USER_ERRORS = new Set(["EvidenceError", "ExperimentFileError", "QueueUrlError", "DataError", "CliError", "StoreWriteError", "CorruptFileError", "CorruptRecordsError", "CheckpointError", "MlflowConfigError"]);
-
 
 // These commands load the backend in this process (the others train in workers whose stderr is filtered already).
 const [command, ...rest] = process.argv.slice(2);
@@ -459,8 +456,9 @@ oneLineUsageErrors(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof Error && USER_ERRORS.has(e.name)) {
-    console.error(`error: ${(e as Error).message}`);
+  // The user's input or environment (dsl's UserError): the message is the whole story, one line, exit 2.
+  if (e instanceof UserError) {
+    console.error(`error: ${e.message}`);
     process.exitCode = 2;
   } else {
     throw e;

@@ -6,12 +6,12 @@
 import { existsSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { RunPlan } from "@ganscope/dsl";
+import { UserError, type RunPlan } from "@ganscope/dsl";
 import { RunStore, connectionFromEnv } from "@ganscope/tracking";
 import { ExperimentFileError, loadExperiment } from "./load-experiment.js";
 
 /** A flag or environment variable the runner cannot use; printed as one line, exit code 2. */
-export class CliError extends Error {
+export class CliError extends UserError {
   override readonly name = "CliError";
 }
 

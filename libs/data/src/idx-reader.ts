@@ -12,9 +12,10 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
+import { UserError } from "@ganscope/dsl";
 
 /** A problem with a dataset or one of its files; the message names the file and what was expected. */
-export class DataError extends Error {
+export class DataError extends UserError {
   override readonly name = "DataError";
   /** The file (or folder) at fault, when there is one. */
   readonly file: string | undefined;

@@ -22,6 +22,7 @@ export { MAX_RUNS } from "./plan-compiler.js";
 export { DSL_METHODS, OTHER_SOURCES, PLAN_ISSUE_CODES, PlanError, formatIssue, issueKey } from "./plan-error.js";
 export type { DslMethod, IssueContext, IssuePath, IssueSource, PlanIssue, PlanIssueCode } from "./plan-error.js";
 export { closestKey, isParamKey, validateConfig } from "./validate.js";
+export { UserError } from "./user-error.js";
 
 export { SCHEDULE_KEYS, canonicalJson, legacyRunId, runId, trajectoryOf } from "./run-id.js";
 export { DEFAULT_STOP_POLICY, HALVING_METRICS, resolveStopPolicy, validateHalvingPolicy, validateStopPolicy } from "./run-policies.js";

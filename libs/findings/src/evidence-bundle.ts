@@ -19,14 +19,14 @@ import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { isRecordKey, runId as runIdOf, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { UserError, isRecordKey, runId as runIdOf, type RunConfig, type RunPlan } from "@ganscope/dsl";
 import { RunStore, writeFileAtomic, writeJsonAtomic, type EpochRecord, type RunState } from "@ganscope/tracking";
 import type { Budget } from "./budgets.js";
 
 export const EVIDENCE_FORMAT = "ganscope-evidence/1";
 
 /** A bundle that cannot be imported: its message names the file, the run and what was expected. */
-export class EvidenceError extends Error {
+export class EvidenceError extends UserError {
   override readonly name = "EvidenceError";
 }
 

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { UserError } from "@ganscope/dsl";
 import type { Gan } from "./gan.js";
 
 /**
@@ -87,7 +88,7 @@ export function parseCheckpoint<M>(buf: Uint8Array, file: string): { header: Che
 }
 
 /** A checkpoint file that cannot be restored; the message names the file and what is wrong. */
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   override readonly name = "CheckpointError";
   constructor(
     readonly file: string,

@@ -4,8 +4,9 @@
  * optional /db.
  */
 import type { RedisOptions } from "ioredis";
+import { UserError } from "@ganscope/dsl";
 
-export class QueueUrlError extends Error {
+export class QueueUrlError extends UserError {
   override readonly name = "QueueUrlError";
 }
 

@@ -1,5 +1,6 @@
 import { accessSync, constants, promises as fs, statSync } from "node:fs";
 import path from "node:path";
+import { UserError } from "@ganscope/dsl";
 
 /** What an errno means to a user, for the one line a failed write prints. */
 const ERRNO_WORDS: Record<string, string> = {
@@ -27,7 +28,7 @@ export function describeErrno(e: unknown): string {
  * one line naming the file and the cause; the previous content of the file is
  * untouched and no temp file is left behind.
  */
-export class StoreWriteError extends Error {
+export class StoreWriteError extends UserError {
   override readonly name = "StoreWriteError";
   constructor(
     readonly file: string,
@@ -192,7 +193,7 @@ export async function appendLineDurable(file: string, line: string): Promise<voi
 }
 
 /** A JSON file that exists but cannot be read as JSON: names the file and what is wrong. */
-export class CorruptFileError extends Error {
+export class CorruptFileError extends UserError {
   override readonly name = "CorruptFileError";
   constructor(
     readonly file: string,

@@ -6,6 +6,7 @@
  * npm packages either are not served to us (`mlflow-js`) or speak MLflow's
  * pre-2.0 API (`mlflow`).
  */
+import { UserError } from "@ganscope/dsl";
 
 /** Limits MLflow's server enforces on one `runs/log-batch` (mlflow/utils/validation.py). */
 export const MLFLOW_LIMITS = {
@@ -102,7 +103,7 @@ export class MlflowError extends Error {
  * (file:, sqlite:, databricks) are not a REST server, and are refused by name.
  */
 /** MLFLOW_TRACKING_URI (or its credentials) cannot be used as given; the message says what was expected. */
-export class MlflowConfigError extends Error {
+export class MlflowConfigError extends UserError {
   override readonly name = "MlflowConfigError";
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { RecordValues } from "@ganscope/dsl";
+import { UserError, type RecordValues } from "@ganscope/dsl";
 import { localLiveness, processAlive } from "./process-alive.js";
 import { countStandings, holderAlive, standing, type RunState, type Standing } from "./run-state.js";
 import { StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./atomic-file.js";
@@ -123,7 +123,7 @@ function isStale(holder: LockInfo): boolean {
  * line of a killed append), or misses an epoch. The message names
  * `file:line`; the file is left untouched.
  */
-export class CorruptRecordsError extends Error {
+export class CorruptRecordsError extends UserError {
   override readonly name = "CorruptRecordsError";
   constructor(
     readonly file: string,

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, promises as fs } from "node:fs";
-import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
+import { STEP_STAT_KEYS, UserError, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
-import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
+import { CheckpointError, createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
 import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunOutcome, type RunStatus } from "@ganscope/tracking";
 import { halvingDecision, stopDecision } from "./stopping.js";
 
@@ -149,11 +149,6 @@ export async function trainEpoch(
   return { ...stats, secs: (performance.now() - t0) / 1000 };
 }
 
-/** Faults of the disk or the store's files: their message is the whole story, a stack trace would bury it. */
-const USER_FACING = new Set(["StoreWriteError", "CheckpointError", "CorruptRecordsError", "CorruptFileError", "DataError"]);
-function userFacing(e: unknown): boolean {
-  return e instanceof Error && USER_FACING.has(e.name);
-}
 
 /** status.json, or "corrupt" when it exists but is not valid JSON (the caller decides; it is never trusted nor dropped). */
 async function readStatusOrCorrupt(run: RunDir): Promise<RunStatus | undefined | "corrupt"> {
@@ -277,7 +272,7 @@ export async function openRun(spec: RunSpec, opts: TrainOptions, extraConfig: Re
     return await openRunUnguarded(spec, opts, extraConfig);
   } catch (e) {
     // A fault of the store before training began (read-only folder, a name too long): one line, not a stack.
-    if (userFacing(e)) return { status: "failed", error: (e as Error).message };
+    if (e instanceof UserError) return { status: "failed", error: e.message };
     throw e;
   }
 }
@@ -354,7 +349,7 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
     const now = await run.readStatus().catch(() => undefined);
     // On a full or read-only disk this write fails too; the error that stopped the run is the one to report.
     await run.writeStatus({ state: "failed", epochsDone: now?.epochsDone ?? 0, epochs: target, error: (e as Error).message }).catch(() => {});
-    return await finish({ status: "failed", error: userFacing(e) ? (e as Error).message : ((e as Error).stack ?? String(e)) });
+    return await finish({ status: "failed", error: e instanceof UserError ? e.message : ((e as Error).stack ?? String(e)) });
   };
   const close = async () => {
     sampleNoise?.dispose();
@@ -363,12 +358,10 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
   };
   try {
     if (extending && !existsSync(run.checkpointFile)) {
-      const e = new Error(
+      throw new UserError(
         `cannot extend run ${spec.runId} from epoch ${status?.epochsDone} to ${target}: ${run.checkpointFile} is missing ` +
           `(its records stay as they are); move the run folder aside to train it again from epoch 1`,
       );
-      e.name = "CheckpointError";
-      throw e;
     }
     await run.writeConfig({
       runId: spec.runId,
@@ -387,7 +380,7 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {
       const meta = await loadCheckpoint<CheckpointMeta>(gan, run.checkpointFile).catch((e: unknown) => {
-        if (e instanceof Error && e.name === "CheckpointError") {
+        if (e instanceof CheckpointError) {
           e.message += `; move it aside (mv ${run.checkpointFile} ${run.checkpointFile}.bad) to train this run again from epoch 1 — its records are then kept aside`;
         }
         throw e;
