@@ -1,7 +1,9 @@
 /**
  * Module boundaries, as DESIGN.md lays them out: what each package's source
  * (tests excluded) may import. The DSL stays free of tfjs so experiment files
- * load instantly; the dashboard sees only the run store's types; no package
+ * load instantly; the dashboard reads stores and reports through tracking and
+ * findings (their light entries: `@ganscope/tracking/run-state`,
+ * `@ganscope/findings/report-parser`) and the DSL's schemas; no package
  * reaches into another's folder by relative path.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -23,7 +25,8 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   // Findings reads metrics' types only (verdict names, metric keys): `import type` loads no tfjs.
   "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
   "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
-  "apps/dashboard": { ganscope: ["tracking", "dsl"], tfjs: false },
+  // The dashboard reads the store through tracking and study reports through findings' parser (DESIGN: "tracking and findings").
+  "apps/dashboard": { ganscope: ["tracking", "dsl", "findings"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };
 

@@ -3,7 +3,9 @@
  * into JS files (`window.GANSCOPE…`) rather than JSON files because a page
  * opened from disk (file://) may not fetch() its neighbours but may load
  * scripts. The browser code imports these types, and the record schema's
- * key lists through here (`@ganscope/dsl/record-schema` loads nothing).
+ * key lists, the verdict names and the run states through here
+ * (`@ganscope/dsl/record-schema`, `@ganscope/dsl/verdict-names` and
+ * `@ganscope/tracking/run-state` load nothing).
  */
 import {
   BOOKKEEPING_KEYS as SCHEMA_BOOKKEEPING_KEYS,
@@ -19,23 +21,12 @@ import {
   type FixedRecordKey,
   type StepStatKey,
 } from "@ganscope/dsl/record-schema";
+import { FINDING_VERDICTS as FINDING_VERDICT_NAMES, FINDING_VERDICT_SCHEMA, RUN_VERDICTS, type FindingVerdictShown } from "@ganscope/dsl/verdict-names";
+import { STANDINGS, type Standing } from "@ganscope/tracking/run-state";
 
-/** Where a run stands, as the dashboard shows it. */
-export type RunDisplayState =
-  /** status.json says done. */
-  | "done"
-  /** status.json says running and its process is alive (or on another host, where we cannot tell). */
-  | "running"
-  /** status.json says running but its process is gone on this host: killed; the runner will resume it. */
-  | "interrupted"
-  /** status.json says failed (including diverged runs). */
-  | "failed"
-  /** Ended early by a stop policy or successive halving (the reason is the note); extendable with --resume-stopped. */
-  | "stopped"
-  /** Planned (plan.json) but nothing written yet. */
-  | "pending";
-
-export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = ["done", "stopped", "running", "interrupted", "failed", "pending"];
+/** Where a run stands, as the dashboard shows it: tracking's standings (run-state.ts), in the order the page lists them. */
+export type RunDisplayState = Standing;
+export const RUN_DISPLAY_STATES: readonly RunDisplayState[] = STANDINGS;
 
 /** A verdict as the metrics lib writes it into summary.json, normalised to a label and its evidence. */
 export interface VerdictView {
@@ -107,14 +98,8 @@ export interface ExperimentView {
   metricKeys: string[];
 }
 
-export interface StateCounts {
-  done: number;
-  stopped: number;
-  running: number;
-  interrupted: number;
-  failed: number;
-  pending: number;
-}
+/** Runs per standing, every standing a key. */
+export type StateCounts = Record<RunDisplayState, number>;
 
 export interface ExperimentSummary {
   name: string;
@@ -131,15 +116,14 @@ export interface ExperimentSummary {
 }
 
 /**
- * A study's verdict on a finding, as report.json says it: the findings lib
- * writes confirmed | refuted | inconclusive, "untested" (shown "not tested")
- * for a finding its budget could not train, and "undecidable" (shown "not
- * decidable at this budget") for one its runs' verdicts say the budget
- * learned nothing about; any other word is shown as it is.
+ * A study's verdict on a finding, in the words shown for report.json's
+ * (dsl's FINDING_VERDICT_SCHEMA: "untested" is shown "not tested",
+ * "undecidable" "not decidable at this budget"); any other word is shown as
+ * it is.
  */
-export type FindingVerdictView = "confirmed" | "refuted" | "inconclusive" | "not tested" | "not decidable at this budget" | (string & {});
+export type FindingVerdictView = FindingVerdictShown | (string & {});
 
-export const FINDING_VERDICTS: readonly string[] = ["confirmed", "refuted", "inconclusive", "not tested", "not decidable at this budget"];
+export const FINDING_VERDICTS: readonly FindingVerdictShown[] = FINDING_VERDICT_NAMES.map((v) => FINDING_VERDICT_SCHEMA[v].shown);
 
 /** One run an arm of a claim names, as the findings lib lists it (report.json's `runs` of each arm). */
 export interface ArmRunRef {
@@ -311,7 +295,7 @@ export const HIGHER_IS_BETTER: readonly FixedRecordKey[] = RECORD_KEYS.filter((k
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export type { FixedRecordKey, RecordKey } from "@ganscope/dsl/record-schema";
 export { CLASS_COUNT, CLASS_SHARE_PREFIX, classShareKey, directionOf, metricLabel, shortLabel };
-/** Verdicts the page has a colour for; any other label gets the neutral badge. */
-export const KNOWN_VERDICTS: readonly string[] = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
+/** Verdicts the page has a colour for (the metrics' verdicts, dsl's RUN_VERDICTS); any other label gets the neutral badge. */
+export const KNOWN_VERDICTS: readonly string[] = RUN_VERDICTS;
 /** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */
 export const BUILD_STAMP_SCRIPT = "data/build.js";

@@ -23,6 +23,8 @@ export { DSL_METHODS, OTHER_SOURCES, PLAN_ISSUE_CODES, PlanError, formatIssue, i
 export type { DslMethod, IssueContext, IssuePath, IssueSource, PlanIssue, PlanIssueCode } from "./plan-error.js";
 export { closestKey, isParamKey, validateConfig } from "./validate.js";
 export { UserError } from "./user-error.js";
+export { FINDING_VERDICTS, FINDING_VERDICT_SCHEMA, RUN_VERDICTS, RUN_VERDICT_SCHEMA } from "./verdict-names.js";
+export type { FindingVerdict, FindingVerdictShown, RunVerdict } from "./verdict-names.js";
 
 export { SCHEDULE_KEYS, canonicalJson, legacyRunId, runId, trajectoryOf } from "./run-id.js";
 export { DEFAULT_STOP_POLICY, HALVING_METRICS, resolveStopPolicy, validateHalvingPolicy, validateStopPolicy } from "./run-policies.js";

@@ -8,7 +8,7 @@
  * across every test of the finding. Means, IQM, bootstrap intervals and the
  * probability of improvement travel with the result for display only.
  */
-import { metricLabel, type RunConfig } from "@ganscope/dsl";
+import { metricLabel, type FindingVerdict, type RunConfig } from "@ganscope/dsl";
 import type { Verdict } from "@ganscope/metrics";
 import type { Arm, Claim, Comparison, Direction, Finding, MetricKey, RateClaim, Ranking } from "./claim.js";
 import { describeBudget, strataKey, type Budget } from "./budgets.js";
@@ -28,10 +28,12 @@ import {
 import { effectInterval, iqm, mean, probabilityOfImprovement, wilsonInterval, type Observation } from "./statistics.js";
 
 /**
+ * A finding's verdict: its names, and what each means, are data in dsl's
+ * verdict-names.ts (FINDING_VERDICT_SCHEMA), which the dashboard reads too.
  * "untested": an arm's every config is one the budget does not train (too large for it); the reason says which.
  * "undecidable": not decidable at this budget — the runs' verdicts say it learned nothing the claim is about (gate.ts).
  */
-export type FindingVerdict = "confirmed" | "refuted" | "inconclusive" | "untested" | "undecidable";
+export type { FindingVerdict };
 
 /**
  * Fewer runs than this in any config of a compared arm and nothing is

@@ -18,6 +18,8 @@ export { evaluateFinding, evaluateStudy, excludedByBudget, loadStudyRuns, plansO
 export type { EvaluateOptions, ExcludedRun, StudyOptions } from "./study-runs.js";
 export { METHOD, claimHeadline, comparisonNumbers, mdeLine, missingLine, rateNumbers, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";
+export { formatReportIssue, parseStudyReport } from "./report-parser.js";
+export type { ParsedArm, ParsedArmRun, ParsedClaim, ParsedComparison, ParsedFinding, ParsedRanking, ParsedRate, ParsedStudyReport, ParsedVerdict, ReportIssue } from "./report-parser.js";
 export { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
 export type { BandAgreement, BandVerdict, EpochBand, SeedBand } from "./band.js";
 export { EVIDENCE_FORMAT, EvidenceError, exportEvidence, importEvidence, readEvidence } from "./evidence-bundle.js";

@@ -8,7 +8,7 @@
 import path from "node:path";
 import type { Budget } from "./budgets.js";
 import { describeBudget } from "./budgets.js";
-import { metricLabel } from "@ganscope/dsl";
+import { FINDING_VERDICT_SCHEMA, metricLabel } from "@ganscope/dsl";
 import { FAMILY_ALPHA, MIN_SEEDS, fmtP, verdictMixLine, type ArmSummary, type ClaimResult, type ComparisonResult, type FindingResult, type FindingVerdict, type RateResult } from "./evaluate.js";
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED } from "./statistics.js";
 
@@ -30,13 +30,9 @@ export interface StudyReport {
   readonly findings: readonly FindingResult[];
 }
 
-const BADGE: Record<FindingVerdict, string> = {
-  confirmed: "✅ confirmed",
-  refuted: "❌ refuted",
-  inconclusive: "❔ inconclusive",
-  untested: "⏸ not tested",
-  undecidable: "⛔ not decidable at this budget",
-};
+const EMOJI: Record<FindingVerdict, string> = { confirmed: "✅", refuted: "❌", inconclusive: "❔", untested: "⏸", undecidable: "⛔" };
+/** The verdict as report.md shows it: its emoji and the words every reader is shown (dsl's verdict names). */
+const BADGE = Object.fromEntries(Object.entries(EMOJI).map(([v, e]) => [v, `${e} ${FINDING_VERDICT_SCHEMA[v as FindingVerdict].shown}`])) as Record<FindingVerdict, string>;
 
 function num(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return "–";

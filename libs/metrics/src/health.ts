@@ -20,7 +20,7 @@
  * 5. `converged`: the last evaluation's FID-lite is at or below `convergedFid`.
  * 6. `not_converged`: none of the above — rough digits, still improving (or stuck).
  */
-import { CLASS_SHARE_PREFIX, STEP_STAT_KEYS, type RecordValues, type StepStatKey } from "@ganscope/dsl";
+import { CLASS_SHARE_PREFIX, RUN_VERDICTS, STEP_STAT_KEYS, type RecordValues, type RunVerdict, type StepStatKey } from "@ganscope/dsl";
 import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, klFromUniform, maxClassShare, modesCovered, type CollapseThresholds } from "./mode-collapse.js";
 
 /**
@@ -30,8 +30,9 @@ import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, klFromUniform, maxClassSh
  */
 export type TrainingRecord = Readonly<Pick<RecordValues, "epoch" | StepStatKey>> & Readonly<Partial<Omit<RecordValues, "epoch" | StepStatKey>>>;
 
-export const VERDICTS = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"] as const;
-export type Verdict = (typeof VERDICTS)[number];
+/** The verdicts' names, as data in dsl's verdict-names.ts (the dashboard's badges read them there). */
+export const VERDICTS = RUN_VERDICTS;
+export type Verdict = RunVerdict;
 
 export interface HealthThresholds extends CollapseThresholds {
   /** Saturation must hold in each of the last this many epochs (all of them when the run is shorter). */
