@@ -119,6 +119,8 @@ async function makePartialExperiment(): Promise<void> {
     const dir = path.join(exp, id);
     const status = await readJson<StatusFile>(path.join(dir, "status.json"));
     await writeJson(path.join(dir, "status.json"), { ...status, state: "running", epochsDone: 2, pid, host: os.hostname() });
+    // The run's lock, as its runner holds it (and leaves it when killed): it says whether anyone trains the run.
+    await writeJson(path.join(dir, ".lock"), { pid, host: os.hostname(), since: new Date().toISOString(), nonce: `fixture-${pid}` });
     const lines = (await fs.readFile(path.join(dir, "metrics.jsonl"), "utf8")).split("\n").filter(Boolean);
     await fs.writeFile(path.join(dir, "metrics.jsonl"), lines.slice(0, 2).join("\n") + "\n" + lines[2]!.slice(0, 25));
     await fs.rm(path.join(dir, "summary.json"));

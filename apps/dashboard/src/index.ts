@@ -2,9 +2,9 @@
 
 export { buildSite, compileClient, type BuildOptions, type BuildReport } from "./build-site.js";
 export { lttbIndices } from "./downsample.js";
-export { livenessFingerprint, processAlive } from "./liveness.js";
+export { livenessFingerprint } from "./liveness.js";
 export { createStaticServer, listen } from "./serve.js";
-export { buildSeries, countStates, orderMetricKeys, readRecordsReadOnly, readStore, verdictOf, type ReadOptions, type SampleCopy, type StoreSnapshot } from "./store-reader.js";
+export { buildSeries, countStates, orderMetricKeys, readStore, verdictOf, type ReadOptions, type SampleCopy, type StoreSnapshot } from "./store-reader.js";
 export {
   BOOKKEEPING_KEYS,
   CLASS_SHARE_PREFIX,

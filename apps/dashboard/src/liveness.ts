@@ -1,15 +1,14 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RESULTS_FILES, processAlive, type RunStatus } from "@ganscope/tracking";
-
-export { processAlive };
+import { RESULTS_FILES, RunDir, processAlive, standing, type RunStatus } from "@ganscope/tracking";
 
 /**
- * One line per run whose status.json says "running": whether its process is
- * still alive. The dashboard shows a dead one as interrupted, but no file
- * changes when a runner is killed, so the Nx build hashes this text as a
- * runtime input; without it a cached site would show a killed run as running.
+ * One line per run whose status.json says "running": whether it still
+ * stands running (tracking's standing: a live holder of its lock). The
+ * dashboard shows a dead one as interrupted, but no file changes when a
+ * runner is killed, so the Nx build hashes this text as a runtime input;
+ * without it a cached site would show a killed run as running.
  */
 export async function livenessFingerprint(resultsDir: string, host = os.hostname()): Promise<string> {
   const lines: string[] = [];
@@ -17,15 +16,16 @@ export async function livenessFingerprint(resultsDir: string, host = os.hostname
   for (const exp of experiments.sort()) {
     const runs = await fs.readdir(path.join(resultsDir, exp)).catch(() => [] as string[]);
     for (const runId of runs.sort()) {
+      const run = new RunDir(path.join(resultsDir, exp, runId));
       let status: Partial<RunStatus>;
       try {
-        status = JSON.parse(await fs.readFile(path.join(resultsDir, exp, runId, RESULTS_FILES.status), "utf8")) as Partial<RunStatus>;
+        status = JSON.parse(await fs.readFile(run.file(RESULTS_FILES.status), "utf8")) as Partial<RunStatus>;
       } catch {
         continue;
       }
       if (status.state !== "running") continue;
-      const alive = status.host !== host ? "remote" : typeof status.pid === "number" && processAlive(status.pid) ? "alive" : "gone";
-      lines.push(`${exp}/${runId} ${alive}`);
+      const { state, holder } = standing({ state: "running" }, run.readLock(), { host, alive: processAlive });
+      lines.push(`${exp}/${runId} ${state !== "running" ? "gone" : holder!.host !== host ? "remote" : "alive"}`);
     }
   }
   return lines.join("\n") + "\n";

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EpochRecord, PlanIndex, RunStatus } from "@ganscope/tracking";
 import { livenessFingerprint, storeFingerprint } from "./liveness.js";
-import { buildSeries, readRecordsReadOnly, readStore, verdictOf } from "./store-reader.js";
+import { buildSeries, readStore, verdictOf } from "./store-reader.js";
 
 /**
  * Reading the store's files in their odd states (torn lines, links, dead
@@ -28,9 +28,11 @@ function record(epoch: number, extra: Record<string, number> = {}): EpochRecord 
   return { epoch, d_loss: 1 / epoch, g_loss: 0.5 + epoch / 10, d_real: 0.6, d_fake: 0.4, d_grad_norm: 1, g_grad_norm: 2, steps: 2, secs: 0.5, ...extra };
 }
 
-async function writeRun(exp: string, runId: string, files: { status?: Partial<RunStatus>; records?: EpochRecord[]; metricsText?: string; summary?: unknown; samples?: number[] }) {
+/** `lock`: the run's lock file, as a runner holds it while it trains (and a killed one leaves it). */
+async function writeRun(exp: string, runId: string, files: { status?: Partial<RunStatus>; lock?: { pid: number; host?: string }; records?: EpochRecord[]; metricsText?: string; summary?: unknown; samples?: number[] }) {
   const dir = path.join(root, exp, runId);
   await fs.mkdir(dir, { recursive: true });
+  if (files.lock) await fs.writeFile(path.join(dir, ".lock"), JSON.stringify({ host: HOST, since: "2026-01-01T00:00:00.000Z", nonce: "n", ...files.lock }));
   if (files.status) {
     const status: RunStatus = { state: "done", epochsDone: 0, epochs: 3, updatedAt: "2026-01-01T00:00:00.000Z", pid: 1, host: HOST, ...files.status };
     await fs.writeFile(path.join(dir, "status.json"), JSON.stringify(status));
@@ -62,11 +64,13 @@ describe("readStore", () => {
   });
 
   it("tells done, running, interrupted, failed and pending apart", async () => {
-    await writePlan("states", ["done", "live", "killed", "remote", "broke", "never"].map((runId, i) => ({ runId, varied: { gen_lr: i } })));
+    await writePlan("states", ["done", "live", "killed", "remote", "unlocked", "broke", "never"].map((runId, i) => ({ runId, varied: { gen_lr: i } })));
     await writeRun("states", "done", { status: { state: "done", epochsDone: 3 }, records: [record(1), record(2), record(3)] });
-    await writeRun("states", "live", { status: { state: "running", epochsDone: 1, pid: 4242 }, records: [record(1)] });
-    await writeRun("states", "killed", { status: { state: "running", epochsDone: 1, pid: 999_999 }, records: [record(1)] });
-    await writeRun("states", "remote", { status: { state: "running", epochsDone: 1, pid: 999_999, host: "elsewhere" }, records: [record(1)] });
+    await writeRun("states", "live", { status: { state: "running", epochsDone: 1, pid: 4242 }, lock: { pid: 4242 }, records: [record(1)] });
+    await writeRun("states", "killed", { status: { state: "running", epochsDone: 1, pid: 999_999 }, lock: { pid: 999_999 }, records: [record(1)] });
+    await writeRun("states", "remote", { status: { state: "running", epochsDone: 1, pid: 999_999, host: "elsewhere" }, lock: { pid: 999_999, host: "elsewhere" }, records: [record(1)] });
+    // Its status says running, but no process holds its lock: its runner is gone (whatever status.json's pid now names).
+    await writeRun("states", "unlocked", { status: { state: "running", epochsDone: 1, pid: 4242 }, records: [record(1)] });
     await writeRun("states", "broke", { status: { state: "failed", epochsDone: 1, error: "diverged: non-finite loss at epoch 2" }, records: [record(1)] });
     const { experiments } = await readStore(root, opts);
     const runs = experiments[0]!.view.runs;
@@ -74,14 +78,17 @@ describe("readStore", () => {
       done: "done",
       live: "running",
       killed: "interrupted",
-      // A pid on another machine cannot be checked here: trust the status.
+      // A pid on another machine cannot be checked here: trust its lock.
       remote: "running",
+      unlocked: "interrupted",
       broke: "failed",
       never: "pending",
     });
-    expect(runs.find((r) => r.runId === "killed")!.note).toMatch(/pid 999999 .* is gone/);
+    expect(runs.find((r) => r.runId === "killed")!.note).toMatch(/pid 999999 .* is gone; rerun the experiment to resume/);
+    expect(runs.find((r) => r.runId === "remote")!.note).toBe("on elsewhere");
+    expect(runs.find((r) => r.runId === "unlocked")!.note).toBe("no process holds its lock; rerun the experiment to resume");
     expect(runs.find((r) => r.runId === "broke")!.note).toMatch(/diverged/);
-    expect(experiments[0]!.summary.counts).toEqual({ done: 1, stopped: 0, running: 2, interrupted: 1, failed: 1, pending: 1 });
+    expect(experiments[0]!.summary.counts).toEqual({ done: 1, stopped: 0, running: 2, interrupted: 2, failed: 1, pending: 1 });
   });
 
   it("skips a torn last line without rewriting the file (the runner may be appending to it)", async () => {
@@ -95,16 +102,6 @@ describe("readStore", () => {
     expect(warnings).toEqual([]);
     expect(await fs.readFile(file, "utf8")).toBe(text);
     expect((await fs.stat(file)).mtimeMs).toBe(before.mtimeMs);
-  });
-
-  it("lets the later line win when a resumed run replayed an epoch", async () => {
-    const file = path.join(root, "m.jsonl");
-    await fs.writeFile(file, [record(1), record(2, { d_loss: 9 }), record(2, { d_loss: 7 })].map((r) => JSON.stringify(r)).join("\n") + "\n");
-    const recs = await readRecordsReadOnly(file, []);
-    expect(recs.map((r) => [r.epoch, r.d_loss])).toEqual([
-      [1, 1],
-      [2, 7],
-    ]);
   });
 
   it("follows a run linked from another experiment and copies its samples once", async () => {
@@ -277,12 +274,14 @@ describe("livenessFingerprint", () => {
   it("changes when a running run's process dies, and only lists running runs", async () => {
     const child = spawnSync(process.execPath, ["-e", "0"]);
     const deadPid = child.pid!;
-    await writeRun("e", "a", { status: { state: "running", pid: process.pid, host: os.hostname() } });
+    await writeRun("e", "a", { status: { state: "running", pid: process.pid, host: os.hostname() }, lock: { pid: process.pid, host: os.hostname() } });
     await writeRun("e", "b", { status: { state: "done" } });
+    await writeRun("e", "c", { status: { state: "running", pid: deadPid, host: "elsewhere" }, lock: { pid: deadPid, host: "elsewhere" } });
     const before = await livenessFingerprint(root);
-    expect(before).toBe("e/a alive\n");
-    await writeRun("e", "a", { status: { state: "running", pid: deadPid, host: os.hostname() } });
-    expect(await livenessFingerprint(root)).toBe("e/a gone\n");
+    expect(before).toBe("e/a alive\ne/c remote\n");
+    // The runner killed: its lock stays behind, naming a process that is gone.
+    await writeRun("e", "a", { status: { state: "running", pid: process.pid, host: os.hostname() }, lock: { pid: deadPid, host: os.hostname() } });
+    expect(await livenessFingerprint(root)).toBe("e/a gone\ne/c remote\n");
     expect(await livenessFingerprint(path.join(root, "missing"))).toBe("\n");
   });
 });

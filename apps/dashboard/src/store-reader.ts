@@ -1,10 +1,8 @@
-import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EVALUATION_KEYS, directionOf, valueAt } from "@ganscope/dsl/record-schema";
-import { RESULTS_FILES, type EpochRecord, type MlflowLinks, type PlanIndex, type RunStatus } from "@ganscope/tracking";
+import { RESULTS_FILES, StoreReader, countStandings, processAlive, type EpochRecord, type MlflowLinks, type PlanIndex, type RunSnapshot } from "@ganscope/tracking";
 import { lttbIndices } from "./downsample.js";
-import { processAlive } from "./liveness.js";
 import {
   BOOKKEEPING_KEYS,
   CLASS_SHARE_PREFIX,
@@ -20,10 +18,12 @@ import {
 } from "./site-data.js";
 
 /**
- * Reads the run store for the dashboard. Strictly read-only: the runner may
- * be writing the same folders right now (RunDir.readRecords repairs files by
- * rewriting them, which a reader must never do), so torn lines and missing
- * files are tolerated here and reported as warnings, never fixed.
+ * The run store as the dashboard shows it. The files are read by
+ * @ganscope/tracking's StoreReader (strictly read-only: the runner may be
+ * writing the same folders right now, so torn lines and missing files are
+ * warnings, never fixed); here they become the site's views: states with
+ * their notes, curves thinned for charts, final and best values, sample
+ * grids at their site paths.
  */
 
 /** A sample grid PNG to copy into the site. */
@@ -48,58 +48,10 @@ export interface ReadOptions {
   host?: string;
 }
 
-const SAMPLE_NAME = /^epoch-(\d+)\.png$/;
-
 type Json = Record<string, unknown>;
 
 function isRecord(x: unknown): x is Json {
   return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-async function readJson(file: string, warnings: string[]): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    warnings.push(`${file}: ${(e as Error).message}`);
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    warnings.push(`${file}: not valid JSON (${(e as Error).message})`);
-    return undefined;
-  }
-}
-
-/** metrics.jsonl without repairing it: a torn last line (a write in flight or a kill) is skipped. */
-export async function readRecordsReadOnly(file: string, warnings: string[]): Promise<EpochRecord[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-    warnings.push(`${file}: ${(e as Error).message}`);
-    return [];
-  }
-  const byEpoch = new Map<number, EpochRecord>();
-  const lines = text.split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch {
-      // The last line may be mid-append; any other torn line is worth a word.
-      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== "")) warnings.push(`${file}:${i + 1}: unreadable line skipped`);
-      return;
-    }
-    if (!isRecord(rec) || typeof rec.epoch !== "number") return;
-    // A resumed run replays epochs after its checkpoint; the later line wins, as the runner's own repair does.
-    byEpoch.set(rec.epoch, rec as EpochRecord);
-  });
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
 function finiteOrNull(v: unknown): number | null {
@@ -192,45 +144,30 @@ export function buildSeries(records: readonly EpochRecord[], maxPoints: number):
   return { epochs, series };
 }
 
-function stateOf(
-  status: RunStatus | undefined,
-  summary: unknown,
-  hasAnything: boolean,
-  opts: Required<Pick<ReadOptions, "isAlive" | "host">>,
-): { state: RunDisplayState; note?: string } {
+/**
+ * The run's state for the page, and a note saying why: tracking's standing
+ * where status.json says one (a running status against the run's lock),
+ * else what the folder suggests.
+ */
+function stateOf(run: RunSnapshot, host: string): { state: RunDisplayState; note?: string } {
+  const { status, standing } = run;
   if (!status) {
-    if (isRecord(summary) && summary.status === "done") return { state: "done" };
-    return hasAnything ? { state: "running", note: "no status.json yet" } : { state: "pending" };
+    if (isRecord(run.summary) && run.summary.status === "done") return { state: "done" };
+    return run.exists ? { state: "running", note: "no status.json yet" } : { state: "pending" };
   }
-  switch (status.state) {
-    case "done":
-      return { state: "done" };
+  if (!standing) return { state: "running", note: `unknown state ${JSON.stringify(status.state)}` };
+  switch (standing.state) {
     case "failed":
       return { state: "failed", ...(status.error ? { note: status.error } : {}) };
     case "stopped":
       return { state: "stopped", ...(status.stopReason ? { note: status.stopReason } : {}) };
+    case "interrupted":
+      return { state: "interrupted", note: `${standing.why}; rerun the experiment to resume` };
     case "running":
-      if (status.host === opts.host && typeof status.pid === "number" && !opts.isAlive(status.pid)) {
-        return { state: "interrupted", note: `pid ${status.pid} on ${status.host} is gone; rerun the experiment to resume` };
-      }
-      return status.host === opts.host ? { state: "running" } : { state: "running", note: `on ${status.host}` };
+      return standing.holder && standing.holder.host !== host ? { state: "running", note: `on ${standing.holder.host}` } : { state: "running" };
     default:
-      return { state: "running", note: `unknown state ${JSON.stringify(status.state)}` };
+      return { state: standing.state };
   }
-}
-
-async function listSamples(dir: string): Promise<{ epoch: number; file: string }[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => ({ m: SAMPLE_NAME.exec(n), n }))
-    .filter((x): x is { m: RegExpExecArray; n: string } => x.m !== null)
-    .map(({ m, n }) => ({ epoch: Number(m[1]), file: path.join(dir, n) }))
-    .sort((a, b) => a.epoch - b.epoch);
 }
 
 function variedValue(v: unknown): string | number | boolean | null {
@@ -239,13 +176,13 @@ function variedValue(v: unknown): string | number | boolean | null {
 }
 
 interface RunReadContext {
-  root: string;
+  reader: StoreReader;
   experiment: string;
-  warnings: string[];
   samples: SampleCopy[];
   /** Real folder of a run → its folder in the site, so a run linked into several experiments is copied once. */
   sampleDirs: Map<string, string>;
-  opts: Required<ReadOptions>;
+  maxPoints: number;
+  host: string;
 }
 
 /**
@@ -259,36 +196,11 @@ export function mlflowRunUrl(link: { trackingUri: string; experimentId: string; 
 }
 
 async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record<string, unknown> | undefined): Promise<RunView> {
-  const dir = path.join(ctx.root, ctx.experiment, runId);
-  let linkedFrom: string | undefined;
-  let realDir = dir;
-  let exists = false;
-  let isLink = false;
-  try {
-    isLink = (await fs.lstat(dir)).isSymbolicLink();
-    if (isLink) {
-      realDir = await fs.realpath(dir);
-      const rel = path.relative(await fs.realpath(ctx.root), realDir);
-      linkedFrom = rel.split(path.sep)[0] ?? rel;
-    }
-    exists = true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // ENOENT on realpath: a dangling link to a deleted run, which holds nothing.
-    if (isLink && code === "ENOENT") ctx.warnings.push(`${dir}: link to a run that no longer exists`);
-    else if (code !== "ENOENT") ctx.warnings.push(`${dir}: ${(e as Error).message}`);
-  }
-
-  const [statusRaw, summary, config, mlflowRaw, records, sampleFiles] = await Promise.all([
-    readJson(path.join(dir, RESULTS_FILES.status), ctx.warnings),
-    readJson(path.join(dir, RESULTS_FILES.summary), ctx.warnings),
-    readJson(path.join(dir, RESULTS_FILES.config), ctx.warnings),
-    readJson(path.join(dir, RESULTS_FILES.mlflow), ctx.warnings),
-    readRecordsReadOnly(path.join(dir, RESULTS_FILES.metrics), ctx.warnings),
-    listSamples(path.join(dir, RESULTS_FILES.samples)),
-  ]);
-  const status = isRecord(statusRaw) ? (statusRaw as unknown as RunStatus) : undefined;
-  const { state, note } = stateOf(status, summary, exists, ctx.opts);
+  const run = await ctx.reader.run(ctx.experiment, runId);
+  const { status, summary, config, records, realDir, linkedFrom } = run;
+  const sampleFiles = run.samples;
+  const mlflowRaw = run.mlflow;
+  const { state, note } = stateOf(run, ctx.host);
 
   const final: Record<string, number> = {};
   const best: Record<string, number> = {};
@@ -341,7 +253,7 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
     null;
   const trainSecs = isRecord(summary) ? finiteOrNull(summary.trainSecs) : null;
   const summedSecs = records.reduce((s, r) => s + (finiteOrNull(r.secs) ?? 0), 0);
-  const { epochs: epochsX, series } = buildSeries(records, ctx.opts.maxPoints);
+  const { epochs: epochsX, series } = buildSeries(records, ctx.maxPoints);
   const verdict = verdictOf(summary);
 
   // A run of an earlier plan is not in plan.json: its config.json says what it varied.
@@ -375,20 +287,9 @@ async function readRun(ctx: RunReadContext, runId: string, plannedVaried: Record
   };
 }
 
+/** Runs per state (tracking's countStandings: every state a key). */
 export function countStates(runs: readonly Pick<RunView, "state">[]): StateCounts {
-  const counts: StateCounts = { done: 0, stopped: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
-  for (const r of runs) counts[r.state]++;
-  return counts;
-}
-
-/** Run folders of an experiment: those with a config.json or status.json (what the runner writes first). */
-async function runFolders(expDir: string): Promise<string[]> {
-  const entries = await fs.readdir(expDir, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .filter((n) => existsSync(path.join(expDir, n, RESULTS_FILES.config)) || existsSync(path.join(expDir, n, RESULTS_FILES.status)))
-    .sort();
+  return countStandings(runs);
 }
 
 /**
@@ -436,34 +337,25 @@ function planOf(
 
 /** Reads every experiment (a folder with a plan.json or run folders) under `root`. A missing or empty root is an empty store. */
 export async function readStore(root: string, options: ReadOptions = {}): Promise<StoreSnapshot> {
-  const opts: Required<ReadOptions> = {
-    maxPoints: options.maxPoints ?? 400,
-    isAlive: options.isAlive ?? processAlive,
-    host: options.host ?? os.hostname(),
-  };
-  const warnings: string[] = [];
+  const host = options.host ?? os.hostname();
+  const reader = new StoreReader(root, { host, alive: options.isAlive ?? processAlive });
+  const warnings = reader.warnings;
   const samples: SampleCopy[] = [];
   const sampleDirs = new Map<string, string>();
-  let names: string[] = [];
-  try {
-    const entries = await fs.readdir(root, { withFileTypes: true });
-    names = entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") warnings.push(`${root}: ${(e as Error).message}`);
-  }
+  const names = await reader.folders();
 
   const experiments: StoreSnapshot["experiments"] = [];
   for (const name of names) {
     const planFile = path.join(root, name, RESULTS_FILES.plan);
     const planProblems: string[] = [];
-    const planRaw = await readJson(planFile, planProblems);
-    const onDisk = await runFolders(path.join(root, name));
-    if (planRaw === undefined && !existsSync(planFile) && onDisk.length === 0) continue; // not an experiment's folder
+    const planRaw = await reader.readJson(planFile, planProblems);
+    const onDisk = await reader.runFolders(name);
+    if (planRaw === undefined && planProblems.length === 0 && onDisk.length === 0) continue; // not an experiment's folder
     const plan = planOf(planRaw, planFile, onDisk.length, planProblems, warnings);
     if (!plan && onDisk.length === 0) continue; // said why; nothing to show
     const planned = plan?.runs ?? [];
     const plannedIds = new Set(planned.map((r) => r.runId));
-    const ctx: RunReadContext = { root, experiment: name, warnings, samples, sampleDirs, opts };
+    const ctx: RunReadContext = { reader, experiment: name, samples, sampleDirs, maxPoints: options.maxPoints ?? 400, host };
     // Sequential per experiment keeps file handles bounded with hundreds of runs; each run reads its files in parallel.
     // Planned runs first, in plan order, then every run an earlier plan left in the store.
     const runs: RunView[] = [];

@@ -35,6 +35,7 @@ export {
   type RunStatus,
   type StoredConfig,
 } from "./run-store.js";
+export { StoreReader, readRecordsLenient, type RunSnapshot } from "./store-reader.js";
 export {
   MLFLOW_LIMITS,
   MlflowClient,
