@@ -316,6 +316,8 @@ function finding(r: Reader, raw: unknown, at: Path, budgetLine: string): ParsedF
   }
   const claims = raw["claims"];
   if (!Array.isArray(claims)) r.problem([...at, "claims"], "an array of claims", claims);
+  // Claims first, then the finding's own keys: a finding's issues read from its claims outwards.
+  const parsed = (Array.isArray(claims) ? claims : []).flatMap((c: unknown, i) => claim(r, c, [...at, "claims", i]) ?? []);
   const { assumptions, reason } = raw;
   const tests = r.num(raw, "tests", at, false);
   return {
@@ -327,7 +329,7 @@ function finding(r: Reader, raw: unknown, at: Path, budgetLine: string): ParsedF
     verdict: r.verdict(raw, at),
     ...(typeof reason === "string" && reason !== "" ? { reason } : {}),
     ...(tests !== undefined ? { tests } : {}),
-    claims: (Array.isArray(claims) ? claims : []).flatMap((c: unknown, i) => claim(r, c, [...at, "claims", i]) ?? []),
+    claims: parsed,
   };
 }
 

@@ -56,6 +56,7 @@ describe("readRecordsLenient", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 12 }), fc.nat({ max: 200 }), fc.boolean(), async (n, cut, torn) => {
         const run = new RunStore(tmp).run("prop", `r${n}-${cut}-${torn}`);
+        await fs.mkdir(run.dir, { recursive: true });
         for (let e = 1; e <= n; e++) await run.appendRecord(record(e));
         // A kill mid-append leaves part of the next line, without its newline.
         if (torn) await fs.appendFile(run.file("metrics.jsonl"), JSON.stringify(record(n + 1)).slice(0, 1 + (cut % 40)));
