@@ -1,5 +1,5 @@
 /** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
-import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
+import { TRAINING_KEYS, countStandings, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
 import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
@@ -154,8 +154,7 @@ export function renderIndex(index: SiteIndex): void {
 }
 
 function experimentHeader(exp: ExperimentView): HTMLElement {
-  const counts = { done: 0, stopped: 0, running: 0, interrupted: 0, failed: 0, pending: 0 };
-  for (const r of exp.runs) counts[r.state]++;
+  const counts = countStandings(exp.runs);
   return h(
     "section",
     {},

@@ -5,7 +5,9 @@
  * scripts. The browser code imports these types, and the record schema's
  * key lists, the verdict names and the run states through here
  * (`@ganscope/dsl/record-schema`, `@ganscope/dsl/verdict-names` and
- * `@ganscope/tracking/run-state` load nothing).
+ * `@ganscope/tracking/run-state` load nothing); a study's views are the
+ * findings lib's parsed report (`@ganscope/findings/report-parser`) with
+ * site paths and the verdicts in words.
  */
 import {
   BOOKKEEPING_KEYS as SCHEMA_BOOKKEEPING_KEYS,
@@ -22,7 +24,8 @@ import {
   type StepStatKey,
 } from "@ganscope/dsl/record-schema";
 import { FINDING_VERDICTS as FINDING_VERDICT_NAMES, FINDING_VERDICT_SCHEMA, RUN_VERDICTS, type FindingVerdictShown } from "@ganscope/dsl/verdict-names";
-import { STANDINGS, type Standing } from "@ganscope/tracking/run-state";
+import type { ParsedArm, ParsedArmRun, ParsedComparison, ParsedFinding, ParsedRanking, ParsedRate } from "@ganscope/findings/report-parser";
+import { STANDINGS, countStandings, type Standing } from "@ganscope/tracking/run-state";
 
 /** Where a run stands, as the dashboard shows it: tracking's standings (run-state.ts), in the order the page lists them. */
 export type RunDisplayState = Standing;
@@ -98,8 +101,9 @@ export interface ExperimentView {
   metricKeys: string[];
 }
 
-/** Runs per standing, every standing a key. */
+/** Runs per standing, every standing a key (countStandings counts them). */
 export type StateCounts = Record<RunDisplayState, number>;
+export { countStandings };
 
 export interface ExperimentSummary {
   name: string;
@@ -126,121 +130,23 @@ export type FindingVerdictView = FindingVerdictShown | (string & {});
 export const FINDING_VERDICTS: readonly FindingVerdictShown[] = FINDING_VERDICT_NAMES.map((v) => FINDING_VERDICT_SCHEMA[v].shown);
 
 /** One run an arm of a claim names, as the findings lib lists it (report.json's `runs` of each arm). */
-export interface ArmRunRef {
-  experiment: string;
-  runId: string;
-  seed: number | null;
-  /** The value the claim read from it at the budget; absent for a run unfinished or without the value. */
-  value?: number;
-  /** Its verdict at the report's budget. */
-  verdict?: string;
-  /** Finished without the value (diverged, stopped): counted at the worst value measured. */
-  imputed?: boolean;
-}
+export type ArmRunRef = ParsedArmRun;
 
-/** An arm of a claim: the findings lib's ArmSummary, with the median run's grid as a site path. */
-export interface ArmView {
-  label: string;
-  n: number;
-  strata: number;
-  minSeeds: number;
-  missing: number;
-  /** Finished runs without the value, counted at the worst value measured (report.json's `imputed`). */
-  imputed?: number;
-  /** Why runs lack a measured value: their verdict (imputed) or `unfinished`. */
-  missingWhy?: Record<string, number>;
-  /** Finished runs with a verdict at the report's budget, and their mix (`no_digits 3/3`). */
-  judged?: number;
-  verdicts?: Record<string, number>;
-  mean?: number;
-  iqm?: number;
+/** An arm of a claim: the findings lib's, with its runs (listed or inferred) and the median run's grid as a site path. */
+export type ArmView = Omit<ParsedArm, "runs" | "medianRun"> & {
   runs: ArmRunRef[];
-  /** Why configs of the arm are not trained at the report's budget (the findings lib's notTrained). */
-  notTrained?: string[];
   /** True when report.json lists no runs for the arm (written before it did) and they were taken as the median run's config over every seed. */
   runsInferred?: boolean;
   medianRun?: { experiment: string; runId: string; value: number; sample?: SampleRef };
-}
+};
 
-export interface CompareClaimView {
-  kind: "compare";
-  statement: string;
-  /** A record key (fid_lite, max_class_share, …) or `verdict:<label>` (1 when the run was judged so, else 0). */
-  metric: string;
-  direction: "lower" | "higher";
-  a: ArmView;
-  b: ArmView;
-  /** "welch" for a metric, "fisher" for a verdict's share. */
-  test?: string;
-  /** mean(a) − mean(b) and its 95% interval: Welch's t (Newcombe's for a difference of shares); older reports: the bootstrap's. */
-  effect?: number;
-  lo?: number;
-  hi?: number;
-  df?: number;
-  /** The 95% stratified bootstrap interval, for display. */
-  bootstrapLo?: number;
-  bootstrapHi?: number;
-  probabilityOfImprovement?: number;
-  /** Two-sided p, the one-sided p each way, the Holm-adjusted p and the tests in the finding's Holm family. */
-  p?: number;
-  pClaimed?: number;
-  pReverse?: number;
-  pAdjusted?: number;
-  family?: number;
-  /** Minimum detectable effect at 80% power: in pooled SDs (d) and the metric's units. */
-  mde?: { d: number; value: number; pooledSd: number; alpha: number; power: number };
-  verdict: FindingVerdictView;
-  reason: string;
-  /** A caveat that holds even when decided (pre-convergence). */
-  note?: string;
-}
-
-export interface RateClaimView {
-  kind: "rate";
-  statement: string;
-  arm: ArmView;
-  verdicts: string[];
-  successes: number;
-  n: number;
-  rate?: number;
-  /** Wilson 95% interval of the rate. */
-  lo: number;
-  hi: number;
-  bound: { atLeast: number } | { atMost: number };
-  p?: number;
-  pClaimed?: number;
-  pReverse?: number;
-  pAdjusted?: number;
-  family?: number;
-  /** The true share at which the exact test would decide the claim with 80% power at this n. */
-  detectableRate?: number;
-  verdict: FindingVerdictView;
-  reason: string;
-}
-
-export interface RankClaimView {
-  kind: "rank";
-  statement: string;
-  pairs: CompareClaimView[];
-  verdict: FindingVerdictView;
-  reason: string;
-}
-
+/** A claim as the page shows it: the findings lib's, with arms as views and the verdict in words. */
+export type CompareClaimView = Omit<ParsedComparison, "a" | "b" | "verdict"> & { a: ArmView; b: ArmView; verdict: FindingVerdictView };
+export type RateClaimView = Omit<ParsedRate, "arm" | "verdict"> & { arm: ArmView; verdict: FindingVerdictView };
+export type RankClaimView = Omit<ParsedRanking, "pairs" | "verdict"> & { pairs: CompareClaimView[]; verdict: FindingVerdictView };
 export type ClaimView = CompareClaimView | RateClaimView | RankClaimView;
 
-export interface FindingView {
-  id: string;
-  title: string;
-  quote: string;
-  assumptions?: string;
-  budgetLine: string;
-  verdict: FindingVerdictView;
-  /** The mix of its claims' verdicts and the Holm family, or why it was not tested, when the report says. */
-  reason?: string;
-  /** Tests in its Holm family. */
-  tests?: number;
-  claims: ClaimView[];
-}
+export type FindingView = Omit<ParsedFinding, "claims" | "verdict"> & { verdict: FindingVerdictView; claims: ClaimView[] };
 
 /** A study's report.json (`runner:study` writes it to `<results>/<study>/`), as the Findings page reads it. */
 export interface StudyView {

@@ -29,47 +29,100 @@ export function formatReportIssue(issue: ReportIssue): string {
   return `${at}: expected ${issue.expected}, got ${issue.got}`;
 }
 
-/** A run an arm names (ArmSummary's runs); `seed` null where the report gives none. */
+/** One run an arm of a claim names (ArmSummary's runs); `seed` null where the report gives none. */
 export interface ParsedArmRun {
   experiment: string;
   runId: string;
   seed: number | null;
+  /** The value the claim read from it at the budget; absent for a run unfinished or without the value. */
   value?: number;
+  /** Its verdict at the report's budget. */
   verdict?: string;
+  /** Finished without the value (diverged, stopped): counted at the worst value measured. */
   imputed?: boolean;
 }
 
-/** An arm (ArmSummary), with what an older report may lack left out or zero. */
+/** An arm of a claim (ArmSummary), with what an older report lacks left out or zero. */
 export interface ParsedArm {
   label: string;
   n: number;
   strata: number;
   minSeeds: number;
   missing: number;
+  /** Finished runs without the value, counted at the worst value measured. */
   imputed?: number;
+  /** Why runs lack a measured value: their verdict (imputed) or `unfinished`. */
+  missingWhy?: Record<string, number>;
+  /** Finished runs with a verdict at the report's budget, and their mix (`no_digits 3/3`). */
   judged?: number;
   verdicts?: Record<string, number>;
-  missingWhy?: Record<string, number>;
   mean?: number;
   iqm?: number;
   /** Undefined when the report lists no runs for the arm (written before it did). */
   runs?: ParsedArmRun[];
+  /** Why configs of the arm are not trained at the report's budget. */
   notTrained?: string[];
-  /** `sample` is the grid's path where the report was written. */
+  /** The median run; `sample` is its grid's path where the report was written. */
   medianRun?: { experiment: string; runId: string; value: number; sample?: string };
 }
-
-/** Numbers a comparison or rate claim may carry (ComparisonResult's and RateResult's). */
-const P_KEYS = ["p", "pClaimed", "pReverse", "pAdjusted", "family"] as const;
-const COMPARE_NUMBERS = ["effect", "lo", "hi", "df", "bootstrapLo", "bootstrapHi", "probabilityOfImprovement", ...P_KEYS] as const;
-const RATE_NUMBERS = [...P_KEYS, "detectableRate"] as const;
 
 /** A verdict as written: one of dsl's FINDING_VERDICTS, or an older or newer word kept as it is. */
 export type ParsedVerdict = FindingVerdict | (string & {});
 
-export type ParsedComparison = { kind: "compare"; statement: string; metric: string; direction: "lower" | "higher"; a: ParsedArm; b: ParsedArm; test?: string; mde?: { d: number; value: number; pooledSd: number; alpha: number; power: number }; verdict: ParsedVerdict; reason: string; note?: string } & Partial<Record<(typeof COMPARE_NUMBERS)[number], number>>;
+/** The p-values a tested claim carries. */
+interface ParsedTested {
+  /** Two-sided p, the one-sided p each way, the Holm-adjusted p and the tests in the finding's Holm family. */
+  p?: number;
+  pClaimed?: number;
+  pReverse?: number;
+  pAdjusted?: number;
+  family?: number;
+}
 
-export type ParsedRate = { kind: "rate"; statement: string; arm: ParsedArm; verdicts: string[]; successes: number; n: number; rate?: number; lo: number; hi: number; bound: { atLeast: number } | { atMost: number }; verdict: ParsedVerdict; reason: string } & Partial<Record<(typeof RATE_NUMBERS)[number], number>>;
+export interface ParsedComparison extends ParsedTested {
+  kind: "compare";
+  statement: string;
+  /** A record key (fid_lite, max_class_share, …) or `verdict:<label>` (1 when the run was judged so, else 0). */
+  metric: string;
+  direction: "lower" | "higher";
+  a: ParsedArm;
+  b: ParsedArm;
+  /** "welch" for a metric, "fisher" for a verdict's share. */
+  test?: string;
+  /** mean(a) − mean(b) and its 95% interval: Welch's t (Newcombe's for a difference of shares); older reports: the bootstrap's. */
+  effect?: number;
+  lo?: number;
+  hi?: number;
+  df?: number;
+  /** The 95% stratified bootstrap interval, for display. */
+  bootstrapLo?: number;
+  bootstrapHi?: number;
+  probabilityOfImprovement?: number;
+  /** Minimum detectable effect at 80% power: in pooled SDs (d) and the metric's units. */
+  mde?: { d: number; value: number; pooledSd: number; alpha: number; power: number };
+  verdict: ParsedVerdict;
+  reason: string;
+  /** A caveat that holds even when decided (pre-convergence). */
+  note?: string;
+}
+
+export interface ParsedRate extends ParsedTested {
+  kind: "rate";
+  statement: string;
+  arm: ParsedArm;
+  verdicts: string[];
+  successes: number;
+  n: number;
+  rate?: number;
+  /** Wilson 95% interval of the rate. */
+  lo: number;
+  hi: number;
+  bound: { atLeast: number } | { atMost: number };
+  /** The true share at which the exact test would decide the claim with 80% power at this n. */
+  detectableRate?: number;
+  verdict: ParsedVerdict;
+  reason: string;
+}
 
 export interface ParsedRanking {
   kind: "rank";
@@ -89,7 +142,9 @@ export interface ParsedFinding {
   /** The report's when the finding gives none. */
   budgetLine: string;
   verdict: ParsedVerdict;
+  /** The mix of its claims' verdicts and the Holm family, or why it was not tested, when the report says. */
   reason?: string;
+  /** Tests in its Holm family. */
   tests?: number;
   claims: ParsedClaim[];
 }
@@ -105,10 +160,16 @@ export interface ParsedStudyReport {
   commit?: string;
   command?: string;
   runs?: { planned: number; finished: number };
+  /** The study's reference config and positive control, which its gate read. */
   reference?: string;
   positiveControl?: string;
   findings: ParsedFinding[];
 }
+
+/** Numbers a comparison or rate claim may carry. */
+const P_KEYS = ["p", "pClaimed", "pReverse", "pAdjusted", "family"] as const;
+const COMPARE_NUMBERS = ["effect", "lo", "hi", "df", "bootstrapLo", "bootstrapHi", "probabilityOfImprovement", ...P_KEYS] as const;
+const RATE_NUMBERS = [...P_KEYS, "detectableRate"] as const;
 
 type Json = Record<string, unknown>;
 type Path = readonly (string | number)[];
