@@ -24,7 +24,7 @@ import {
   type StepStatKey,
 } from "@ganscope/dsl/record-schema";
 import { FINDING_VERDICTS as FINDING_VERDICT_NAMES, FINDING_VERDICT_SCHEMA, RUN_VERDICTS, type FindingVerdictShown } from "@ganscope/dsl/verdict-names";
-import type { ParsedArm, ParsedArmRun, ParsedComparison, ParsedFinding, ParsedRanking, ParsedRate } from "@ganscope/findings/report-parser";
+import type { ParsedArm, ParsedArmRun, ParsedComparison, ParsedFinding, ParsedRanking, ParsedRate, ParsedStudyReport } from "@ganscope/findings/report-parser";
 import { STANDINGS, countStandings, type Standing } from "@ganscope/tracking/run-state";
 
 /** Where a run stands, as the dashboard shows it: tracking's standings (run-state.ts), in the order the page lists them. */
@@ -148,26 +148,19 @@ export type ClaimView = CompareClaimView | RateClaimView | RankClaimView;
 
 export type FindingView = Omit<ParsedFinding, "claims" | "verdict"> & { verdict: FindingVerdictView; claims: ClaimView[] };
 
-/** A study's report.json (`runner:study` writes it to `<results>/<study>/`), as the Findings page reads it. */
-export interface StudyView {
+/** A study's report.json (`runner:study` writes it to `<results>/<study>/`), as the Findings page reads it: the findings lib's parsed report, named and placed. */
+export type StudyView = Pick<ParsedStudyReport, "budgetLine" | "generatedAt" | "commit" | "command" | "runs" | "reference" | "positiveControl"> & {
+  /** The study's name, else its folder's. */
   name: string;
   description: string;
-  budgetLine: string;
   budgetName: string;
   budgetPurpose?: string;
-  generatedAt?: string;
-  commit?: string;
-  command?: string;
-  runs?: { planned: number; finished: number };
-  /** The study's reference config and positive control, which its gate read. */
-  reference?: string;
-  positiveControl?: string;
   findings: FindingView[];
   /** Experiments whose runs the arms name: the page loads their data for the curves. */
   experiments: string[];
   /** report.json's path in the store, for the page to name. */
   reportFile: string;
-}
+};
 
 export interface StudySummary {
   name: string;
