@@ -22,7 +22,7 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
   "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
-  // Findings reads metrics' types only (verdict names, metric keys): `import type` loads no tfjs.
+  // Findings imports no tfjs itself, but study-runs.ts judges runs with metrics' judgeRun, so its index loads tfjs; its report parser (a light entry) does not.
   "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
   "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
   // The dashboard reads the store through tracking and study reports through findings' parser (DESIGN: "tracking and findings").
