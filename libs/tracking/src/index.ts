@@ -51,3 +51,4 @@ export {
   type SyncRunOptions,
 } from "./mlflow-sync.js";
 export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, recordsFromHistories, serverCheckpointEpoch, type MetricHistory, type PullReport } from "./mlflow-pull.js";
+export { recordSpan, spanFile, timed, type Span } from "./span-log.js";

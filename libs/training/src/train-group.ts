@@ -1,6 +1,7 @@
 import type { RunSpec } from "@ganscope/dsl";
 import { batchIterator, loadDataset } from "@ganscope/data";
 import { createGanGroup, fusionKey, stackBatches, type GanGroup } from "@ganscope/models";
+import { recordSpan, timed } from "@ganscope/tracking";
 import { isOpen, openRun, type OpenRun, type RunOutcome, type TrainOptions } from "./train-run.js";
 
 /** What config.json records about a fused run: the runs it trained with, and how K was chosen. */
@@ -53,7 +54,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
     for (const open of active.filter((o) => o.epoch > o.target)) await leave(open, await open.complete());
     active = active.filter((o) => !outcomes.has(o.spec.runId));
     while (active.length > 0) {
-      group ??= await createGanGroup(active.map((o) => o.gan));
+      group ??= await timed("group.create", { runs: active.length }, () => createGanGroup(active.map((o) => o.gan)));
       const t0 = performance.now();
       const iterators = active.map((o) => batchIterator(train, o.spec.config.batch_size, o.spec.config.seed, o.epoch));
       let step = 0;
@@ -71,6 +72,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
       await group.sync();
       // Each run's share of the group's epoch: what it cost, so trainSecs sums to the plan's time.
       const secs = (performance.now() - t0) / 1000 / active.length;
+      recordSpan("train", secs * 1000 * active.length, { runs: active.length, epoch: active[0]!.epoch });
       const leaving: OpenRun[] = [];
       for (let k = 0; k < active.length; k++) {
         const open = active[k]!;

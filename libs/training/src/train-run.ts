@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus, type SettledInput } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, recordSpan, settled as settledFor, timed, type EpochRecord, type RunDir, type RunStatus, type SettledInput } from "@ganscope/tracking";
 import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -265,6 +265,7 @@ export async function trainRun(spec: RunSpec, opts: TrainOptions): Promise<RunOu
         progressEvery,
         onProgress: (stepsDone) => emit({ type: "progress", runId: spec.runId, epoch, stepsDone, stepsTotal: open.stepsPerEpoch }),
       });
+      recordSpan("train", stats.secs * 1000, { runId: spec.runId, epoch });
       const ended = await open.afterEpoch(stats);
       if (ended) return ended;
     }
@@ -318,6 +319,7 @@ export async function openRun(spec: RunSpec, opts: TrainOptions, extraConfig: Re
 }
 
 async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: Record<string, unknown>): Promise<OpenRun | RunOutcome> {
+  const opened = performance.now();
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const emit = opts.onEvent ?? (() => {});
@@ -436,7 +438,11 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
     // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
     const records = await run.resumeRecords(fromEpoch);
     await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: target });
-    for (const h of hooks) await h.onStart?.(ctx, records);
+    recordSpan("run.open", performance.now() - opened, { runId: spec.runId });
+    // A worker's first run prepares the metrics evaluator here (its classifier and real reference are spans of their own).
+    await timed("run.hooks-start", { runId: spec.runId }, async () => {
+      for (const h of hooks) await h.onStart?.(ctx, records);
+    });
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
     emit({ type: "start", runId: spec.runId, fromEpoch, epochs: target, stepsPerEpoch });
@@ -460,10 +466,13 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
           const mustEvaluate = epoch === target || stopsOnLosses || (opts.halving?.policy.rungs.includes(epoch) ?? false);
           for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test, records, mustEvaluate }));
         }
-        await run.appendRecord(record);
-        records.push(record);
-        emit({ type: "epoch", runId: spec.runId, record });
-        for (const h of hooks) await h.onEpoch?.(ctx, record);
+        const where = { runId: spec.runId, epoch };
+        await timed("record", where, async () => {
+          await run.appendRecord(record);
+          records.push(record);
+          emit({ type: "epoch", runId: spec.runId, record });
+          for (const h of hooks) await h.onEpoch?.(ctx, record);
+        });
 
         if (hasNonFinite(record)) {
           const error = `diverged: non-finite loss or gradient at epoch ${epoch}`;
@@ -472,19 +481,23 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
           return await finish({ status: "diverged", epoch, last: record });
         }
         if (epoch % cfg.sample_every === 0 || epoch === target) {
-          const fake = gan.generate(sampleNoise!);
-          const fakeData = await fake.data<"float32">();
-          fake.dispose();
-          const grid = new Float32Array(fakeData.length + realDigits.length);
-          grid.set(fakeData);
-          grid.set(realDigits, fakeData.length);
-          const file = await run.writeSample(epoch, encodeGridPng(grid, { rows: train.rows, cols: train.cols, gridCols: GRID_COLS }));
-          for (const h of hooks) await h.onSample?.(ctx, epoch, file);
+          await timed("grid", where, async () => {
+            const fake = gan.generate(sampleNoise!);
+            const fakeData = await fake.data<"float32">();
+            fake.dispose();
+            const grid = new Float32Array(fakeData.length + realDigits.length);
+            grid.set(fakeData);
+            grid.set(realDigits, fakeData.length);
+            const file = await run.writeSample(epoch, encodeGridPng(grid, { rows: train.rows, cols: train.cols, gridCols: GRID_COLS }));
+            for (const h of hooks) await h.onSample?.(ctx, epoch, file);
+          });
         }
         // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
-        await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
-        await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
-        for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
+        await timed("checkpoint", where, async () => {
+          await saveCheckpoint<CheckpointMeta>(gan, run.checkpointFile, { epoch });
+          await run.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
+          for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, run.checkpointFile);
+        });
         open.epoch++;
 
         const stop =
@@ -509,18 +522,20 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
         return undefined;
       },
       async complete() {
-        const summary = await summarize(records);
-        await run.writeSummary({
-          runId: spec.runId,
-          status: "done",
-          epochs: target,
-          trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
-          secsPerEpoch: secsPerEpoch(),
-          final: records.at(-1),
-          ...summary,
+        return await timed("summary", { runId: spec.runId }, async () => {
+          const summary = await summarize(records);
+          await run.writeSummary({
+            runId: spec.runId,
+            status: "done",
+            epochs: target,
+            trainSecs: records.reduce((sum, r) => sum + r.secs, 0),
+            secsPerEpoch: secsPerEpoch(),
+            final: records.at(-1),
+            ...summary,
+          });
+          await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
+          return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
         });
-        await run.writeStatus({ state: "done", epochsDone: target, epochs: target });
-        return await finish({ status: "done", epochs: target, last: records.at(-1), secsPerEpoch: secsPerEpoch(), summary });
       },
       fail,
       close,
