@@ -51,4 +51,3 @@ describe("span log", () => {
     expect(spans(file).map((s) => s.ms)).toEqual([1]);
   });
 });
-});
