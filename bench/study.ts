@@ -184,6 +184,9 @@ function pytorch(shape: (typeof STUDY_SHAPES)[number], k: number, o: StudyOption
   };
 }
 
+/** The per-run wall time no worker span covers. */
+const REST = "(rest)";
+
 /** What each span is, in the order a run meets them; `nested` spans are inside another and not added again. */
 export const SPAN_ROWS: readonly { span: string; what: string; nested?: boolean }[] = [
   { span: "runner.start", what: "runner process start: tsx, imports, plan load and checks, plan index (once a plan)" },
@@ -217,7 +220,8 @@ export async function studyBench(o: StudyOptions): Promise<StudyRow[]> {
         pytorch(shape, k, o, 2, false),
         ganscope(shape, k, o, "auto", 2),
         pytorch(shape, k, o, 1, false),
-        ganscope(shape, k, o, String(half), 2),
+        // At K < 4 a group per core is a run per core: --fuse=off's row.
+        ...(half >= 2 ? [ganscope(shape, k, o, String(half), 2)] : []),
         pytorch(shape, k, o, 1, true),
         ganscope(shape, k, o, String(k), 1),
         pytorch(shape, k, o, 2, true),
@@ -257,9 +261,9 @@ export async function studyBench(o: StudyOptions): Promise<StudyRow[]> {
           row.perRun = Object.fromEntries(
             [...names].map((n) => [n, { count: median(rs.map((r) => r.spans?.[n]?.count ?? 0)), sPerRun: median(rs.map((r) => (r.spans?.[n]?.totalS ?? 0) / runs)) }]),
           );
-          // Worker time not in any span: the scheduler's hand-offs, a worker idle while the other finishes, process exit.
+          // Worker time not in any worker span: the runner's start before the workers, hand-offs, a worker idle while the other finishes, process exit.
           const inSpans = SPAN_ROWS.filter((s) => !s.nested && !s.span.startsWith("runner.")).reduce((sum, s) => sum + (row.perRun![s.span]?.sPerRun ?? 0), 0);
-          row.perRun["(rest of the workers' wall time)"] = { count: 0, sPerRun: (row.wallS * a.workers) / runs - inSpans };
+          row.perRun[REST] = { count: 1, sPerRun: (row.wallS * a.workers) / runs - inSpans };
         }
         rows.push(row);
       }
@@ -300,12 +304,13 @@ export function studyTables(rows: readonly StudyRow[]): string[] {
     const g = rs.filter((r) => r.perRun);
     if (g.length === 0) continue;
     const b = new Table({ style: PLAIN, head: ["span (s per run, median over rounds)", ...g.map((r) => r.arrangement.replace("ganscope runner ", ""))] });
-    const known = new Set(SPAN_ROWS.map((s) => s.span));
+    const known = new Set([...SPAN_ROWS.map((s) => s.span), REST]);
     const extra = [...new Set(g.flatMap((r) => Object.keys(r.perRun!)))].filter((n) => !known.has(n));
     for (const s of [...SPAN_ROWS, ...extra.map((span) => ({ span, what: "" }))]) {
       if (!g.some((r) => r.perRun![s.span])) continue;
       b.push([`${s.span}${s.what ? `: ${s.what}` : ""}`, ...g.map((r) => (r.perRun![s.span] ? `${r.perRun![s.span]!.sPerRun.toFixed(2)} (×${r.perRun![s.span]!.count})` : ""))]);
     }
+    b.push([`${REST}: wall × workers / runs less the worker spans above: the runner's start, hand-offs, exit, a worker idle at the end`, ...g.map((r) => r.perRun![REST]!.sPerRun.toFixed(2))]);
     b.push(["wall s × workers / runs", ...g.map((r) => ((r.wallS * r.workers) / r.runs).toFixed(2))]);
     out.push(`Where a ganscope study run's wall time goes (${title}; "(×n)": spans counted over the plan; runner.* spans are the plan's, shared by its ${rs0.runs} runs):`, b.toString());
   }
