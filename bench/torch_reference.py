@@ -75,7 +75,17 @@ def mlp(sizes, dropout, act="relu", leaky_slope=0.2):
     return nn.Sequential(*layers)
 
 
-class Gan:
+class StepMeans:
+    """Each step's statistics summed on the device (`acc`, `steps`) and read once an epoch, as ganscope's takeStats."""
+
+    def take_stats(self):
+        out = (self.acc / max(1, self.steps)).tolist()
+        self.acc.zero_()
+        self.steps = 0
+        return out
+
+
+class Gan(StepMeans):
     def __init__(self, gen_dropout=0.0, dis_dropout=0.0, seed=1, lr=2e-4, gen_sizes=(100, 256, 512, 784),
                  dis_sizes=(784, 512, 256, 1), act="relu", leaky_slope=0.2, gen_lr=None, dis_lr=None,
                  betas=(0.5, 0.999)):
@@ -117,12 +127,6 @@ class Gan:
                                      torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean(),
                                      d_norm, g_norm])
         self.steps += 1
-
-    def take_stats(self):
-        out = (self.acc / max(1, self.steps)).tolist()
-        self.acc.zero_()
-        self.steps = 0
-        return out
 
 
 def batches(images, batch, seed):
@@ -228,7 +232,7 @@ def study_loop(c, images, seeds):
     return steps
 
 
-class Ensemble:
+class Ensemble(StepMeans):
     """K runs of one config as PyTorch's own fused ensemble: the K generators' and discriminators'
     parameters stacked (torch.func.stack_module_state), every forward a torch.func.vmap over the K
     models through functional_call, one Adam per network over the stacked parameters (Adam is
@@ -294,12 +298,6 @@ class Ensemble:
                                      torch.sigmoid(real_logits).mean(dim=(1, 2)), torch.sigmoid(fake_logits).mean(dim=(1, 2)),
                                      d_norm, g_norm], dim=1)
         self.steps += 1
-
-    def take_stats(self):
-        out = (self.acc / max(1, self.steps)).tolist()
-        self.acc.zero_()
-        self.steps = 0
-        return out
 
 
 def study_vmap(c, images, seeds):
