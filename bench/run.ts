@@ -331,7 +331,12 @@ async function leakCheck(backend: string): Promise<IterResult> {
 
 ensureVenv();
 const backends = availableBackends();
-const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() };
+/** The CPU's vector and matrix units (Linux): which kind of machine the numbers are from (AVX2 only, AVX-512, AMX bf16). */
+function cpuFlags(): string[] {
+  const flags = existsSync("/proc/cpuinfo") ? (/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "") : "";
+  return flags.split(" ").filter((f) => /^(avx2|fma|avx512\w*|amx\w*)$/.test(f));
+}
+const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cpuFlags: cpuFlags(), cores: os.availableParallelism(), loadavg: os.loadavg() };
 const lines: string[] = [];
 /**
  * Each section's lines go to stderr as soon as it ends and the raw JSON is
@@ -423,7 +428,7 @@ if (!skip.has("study")) {
 
 sectionDone(mark);
 const load = os.loadavg();
-lines.push(`Machine: ${report["cpus"]}, ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
+lines.push(`Machine: ${report["cpus"]} (${(report["cpuFlags"] as string[]).join(" ") || "no AVX2"}), ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
 console.log(lines.join("\n"));
 mkdirSync(path.join(BENCH, "results"), { recursive: true });
 const file = path.join(BENCH, "results", `bench-${report["date"] as string}.json`.replace(/:/g, "-"));
