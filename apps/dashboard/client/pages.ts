@@ -1,5 +1,5 @@
 /** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
-import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
+import { TRAINING_KEYS, shortLabel, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
 import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
@@ -8,6 +8,9 @@ import { runStyles, type RunStyle } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, runLabel } from "./format.js";
 import { studyTable } from "./findings-widgets.js";
+import { runFilterBar } from "./filter-bar.js";
+import { DEFAULT_PARALLEL_METRICS, parallelHyperAxes, parallelMetricChoices, parallelOption, parallelRuns } from "./parallel-options.js";
+import { applyRunQuery, readRunQuery } from "./run-filter.js";
 import { chartBox, gridCard, groupTable, mlflowLink, runTable, select, stateBadge, verdictBadge, verdictClass } from "./widgets.js";
 
 const TRAINING: readonly string[] = TRAINING_KEYS;
@@ -103,6 +106,10 @@ export function renderIndex(index: SiteIndex): void {
   document.title = "ganscope · experiments";
   if (index.studies.length > 0) app.append(h("h1", {}, "Findings"), studyTable(index));
   app.append(h("h1", {}, "Experiments"));
+  if (index.experiments.length > 0) {
+    const runs = index.experiments.reduce((n, e) => n + e.runCount, 0);
+    app.append(h("p", {}, h("a", { href: "#/runs", id: "all-runs-link" }, `All runs in one table (${runs}) →`), h("span", { class: "muted" }, " every experiment's runs side by side, sortable and filtered by verdict or metric")));
+  }
   if (index.experiments.length === 0) {
     app.append(
       h(
@@ -219,7 +226,9 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
   setView("experiment", "/ ", h("a", { href: experimentHash(full.name) }, full.name));
   document.title = `ganscope · ${full.name}`;
   if (!full.files.includes(runFilter.file)) runFilter = { ...runFilter, file: "" };
-  const exp = filterRuns(full, runFilter);
+  const planned = filterRuns(full, runFilter);
+  // The verdict and metric filter (in the link) narrows every view of the page: tables, charts and grids.
+  const exp = { ...planned, runs: applyRunQuery(planned.runs, readRunQuery(query)) };
   const seedView = seedViewOf(query);
   const groups = groupBySeeds(exp.runs);
   // Grouped, the seed is what is collapsed: labels and colours follow the other axes.
@@ -228,6 +237,7 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
   app.append(experimentHeader(full));
   const bar = filterBar(full, () => void renderExperiment(full, query));
   if (bar) app.append(bar);
+  app.append(runFilterBar(planned.runs, exp.runs.length, query, (q) => experimentHash(full.name, q)));
   app.append(seedToolbar(query, (q) => experimentHash(full.name, q), exp.runs));
 
   const selected = new Set<string>();
@@ -335,6 +345,41 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
     app.append(h("h2", {}, "Metric vs hyperparameter"), hyperHost);
   }
 
+  // Parallel coordinates: each run through its varied values and final metrics, coloured by verdict.
+  const hyperAxes = parallelHyperAxes(exp.axes);
+  const metricChoices = parallelMetricChoices(exp.runs);
+  const picked = new Set(metricChoices.filter((k) => DEFAULT_PARALLEL_METRICS.includes(k)));
+  if (picked.size === 0) for (const k of metricChoices.slice(0, 4)) picked.add(k);
+  const parallel = chartBox("one line per run, coloured by verdict", "parallel", [], true);
+  const parallelNote = h("span", { class: "muted", id: "parallel-note" });
+  const drawParallel = async () => {
+    const metrics = metricChoices.filter((k) => picked.has(k));
+    const left = exp.runs.length - parallelRuns(exp.runs, metrics).length;
+    parallelNote.textContent = left > 0 ? `${left} run(s) without these final metrics are not drawn.` : "";
+    await chart("parallel", parallel.el, parallelOption(exp.runs, hyperAxes, metrics, exp.axes));
+  };
+  const metricBoxes = metricChoices.map((k) => {
+    const box = h("input", { type: "checkbox", "data-parallel-metric": k }) as HTMLInputElement;
+    box.checked = picked.has(k);
+    box.addEventListener("change", () => {
+      if (box.checked) picked.add(k);
+      else picked.delete(k);
+      void drawParallel();
+    });
+    return h("label", { title: label(k) }, box, ` ${shortLabel(k)}`);
+  });
+  app.append(
+    h("h2", {}, "Hyperparameters and final metrics"),
+    h(
+      "p",
+      { class: "muted" },
+      `An axis per varied hyperparameter${exp.axes.includes(SEED_AXIS) ? " (the seed left out)" : ""}, then one per final metric; drag along an axis to highlight the runs in a range, click a verdict to hide its runs. `,
+      parallelNote,
+    ),
+    h("div", { class: "toolbar", id: "parallel-metrics" }, h("span", { class: "muted" }, "metric axes:"), ...metricBoxes),
+    h("div", { class: "charts" }, parallel.box),
+  );
+
   // Class histogram, when the metrics lib evaluated the runs (grouped: the mean share over each config's seeds).
   const classSource = seedView.grouped ? groupRuns : exp.runs;
   const classRuns = classSource.filter((r) => classShares(r) !== undefined);
@@ -370,6 +415,7 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
 
   await drawCurves();
   await drawHyper();
+  await drawParallel();
   if (classRuns.length > 0) await chart("classes", classes.el, classOption(classSource, axes));
   ready();
 }

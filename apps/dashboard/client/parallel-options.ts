@@ -1,0 +1,116 @@
+/**
+ * Parallel coordinates over a sweep, the view W&B's and TensorBoard HParams'
+ * users reach for: one line per run, through an axis per varied
+ * hyperparameter (spaced as the metric-vs-hyperparameter plot spaces it:
+ * numbers by value, on a log scale when they span a decade) and an axis per
+ * final metric, coloured by verdict. Pure: unit-tested in Node.
+ */
+import type { EChartsOption } from "echarts";
+import { RANKED_KEYS, directionOf, shortLabel, type RunView } from "../src/site-data.js";
+import { SEED_AXIS } from "./aggregate.js";
+import { axisScale } from "./chart-options.js";
+import { sortedDistinct, verdictColour } from "./colours.js";
+import { fmt, label, runLabel, valueText } from "./format.js";
+import { verdictOf, verdictOrder, verdictText } from "./run-filter.js";
+
+/** Drawn until the reader picks others: sample quality (FID-lite, KID), fidelity and coverage of the real digits, and the class measures. */
+export const DEFAULT_PARALLEL_METRICS: readonly string[] = ["fid_lite", "kid", "density", "coverage", "modes", "kl_uniform"];
+
+/** The final metrics any run has, in the record schema's order: the evaluated keys with a better direction. */
+export function parallelMetricChoices(runs: readonly RunView[]): string[] {
+  return RANKED_KEYS.filter((k) => runs.some((r) => r.final[k] !== undefined));
+}
+
+/** The hyperparameter axes: every varied one but the seed, which nobody tunes and whose axis only crosses the lines. */
+export function parallelHyperAxes(axes: readonly string[]): string[] {
+  return axes.filter((a) => a !== SEED_AXIS);
+}
+
+/** The runs that get a line: those with a value of some picked metric (a pending run has none); all of them when no metric is picked. */
+export function parallelRuns(runs: readonly RunView[], metrics: readonly string[]): RunView[] {
+  if (metrics.length === 0) return [...runs];
+  return runs.filter((r) => metrics.some((k) => Number.isFinite(r.final[k] ?? NaN)));
+}
+
+/** One axis of the chart: a varied hyperparameter or a final metric. */
+export interface ParallelDim {
+  kind: "hyper" | "metric";
+  key: string;
+  scale: "log" | "value" | "category";
+}
+
+export function parallelDims(runs: readonly RunView[], hyperAxes: readonly string[], metrics: readonly string[]): ParallelDim[] {
+  return [
+    ...hyperAxes.map<ParallelDim>((a) => ({ kind: "hyper", key: a, scale: axisScale(runs.map((r) => r.varied[a] ?? null)) })),
+    ...metrics.map<ParallelDim>((k) => ({ kind: "metric", key: k, scale: "value" })),
+  ];
+}
+
+/** A run's coordinate on a dimension: a category's text, a number, or null where it has none (ECharts skips that point). */
+function coordinate(run: RunView, d: ParallelDim): string | number | null {
+  if (d.kind === "metric") {
+    const v = run.final[d.key];
+    return v !== undefined && Number.isFinite(v) ? v : null;
+  }
+  const v = run.varied[d.key] ?? null;
+  return d.scale === "category" ? valueText(v) : (v as number);
+}
+
+function axisName(d: ParallelDim): string {
+  if (d.kind === "hyper") return d.scale === "log" ? `${d.key}\n(log scale)` : d.key;
+  const direction = directionOf(d.key);
+  return direction === "neither" ? shortLabel(d.key) : `${shortLabel(d.key)}\n(${direction} is better)`;
+}
+
+export function parallelOption(runs: readonly RunView[], hyperAxes: readonly string[], metrics: readonly string[], labelAxes: readonly string[]): EChartsOption {
+  const drawn = parallelRuns(runs, metrics);
+  const dims = parallelDims(drawn, hyperAxes, metrics);
+  const byVerdict = new Map<string, RunView[]>();
+  for (const r of drawn) byVerdict.set(verdictOf(r), [...(byVerdict.get(verdictOf(r)) ?? []), r]);
+  const order = verdictOrder(byVerdict.keys());
+  const tips = new Map(
+    drawn.map((r) => [
+      r.runId,
+      [
+        `<b>${runLabel(r, labelAxes)}</b> <span style="color:#66717c">${r.runId}</span>`,
+        `verdict: ${verdictText(verdictOf(r))}`,
+        ...metrics.map((k) => `${label(k)}: <b>${fmt(r.final[k])}</b>`),
+      ].join("<br>"),
+    ]),
+  );
+  return {
+    animation: false,
+    color: order.map(verdictColour),
+    tooltip: {
+      trigger: "item",
+      confine: true,
+      formatter: (p) => tips.get((p as unknown as { name?: string }).name ?? "") ?? "",
+    },
+    legend: { top: 0, data: order.map(verdictText), textStyle: { fontSize: 12 } },
+    // Room above for the legend and two-line axis names; to the right for the last axis' labels.
+    parallel: { left: 56, right: 90, top: 92, bottom: 28 },
+    parallelAxisDefault: {
+      nameLocation: "end",
+      nameGap: 20,
+      nameTextStyle: { fontSize: 11, color: "#39424b", lineHeight: 14 },
+      axisLabel: { fontSize: 10, color: "#4a5561" },
+      areaSelectStyle: { width: 16 },
+    },
+    parallelAxis: dims.map((d, i) =>
+      d.scale === "category"
+        ? { dim: i, name: axisName(d), type: "category" as const, data: sortedDistinct(drawn.map((r) => r.varied[d.key] ?? null)).map(valueText) }
+        : { dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => (d.kind === "hyper" ? valueText(v) : fmt(v)) } },
+    ),
+    series: order.map((v) => ({
+      type: "parallel" as const,
+      name: verdictText(v),
+      data: byVerdict.get(v)!.map((r) => ({ name: r.runId, value: dims.map((d) => coordinate(r, d)) })),
+      lineStyle: { color: verdictColour(v), width: 1.6, opacity: 0.75 },
+      itemStyle: { color: verdictColour(v) },
+      emphasis: { lineStyle: { width: 3, opacity: 1 } },
+      // Brushing an axis dims the lines outside the range, as in HParams.
+      inactiveOpacity: 0.06,
+      activeOpacity: 1,
+    })),
+  };
+}
