@@ -369,15 +369,19 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
     return h("label", { title: label(k) }, box, ` ${shortLabel(k)}`);
   });
   app.append(
-    h("h2", {}, "Hyperparameters and final metrics"),
+    h(
+      "section",
+      { id: "parallel-section" },
+      h("h2", {}, "Hyperparameters and final metrics"),
     h(
       "p",
       { class: "muted" },
-      `An axis per varied hyperparameter${exp.axes.includes(SEED_AXIS) ? " (the seed left out)" : ""}, then one per final metric; drag along an axis to highlight the runs in a range, click a verdict to hide its runs. `,
+      `An axis per varied hyperparameter${exp.axes.includes(SEED_AXIS) ? " (the seed left out)" : ""}, then one per final metric (↓ lower is better, ↑ higher is better); drag along an axis to highlight the runs in a range, click a verdict in the legend to hide its runs. `,
       parallelNote,
     ),
-    h("div", { class: "toolbar", id: "parallel-metrics" }, h("span", { class: "muted" }, "metric axes:"), ...metricBoxes),
-    h("div", { class: "charts" }, parallel.box),
+      h("div", { class: "toolbar", id: "parallel-metrics" }, h("span", { class: "muted" }, "metric axes:"), ...metricBoxes),
+      h("div", { class: "charts" }, parallel.box),
+    ),
   );
 
   // Class histogram, when the metrics lib evaluated the runs (grouped: the mean share over each config's seeds).

@@ -56,10 +56,15 @@ function coordinate(run: RunView, d: ParallelDim): string | number | null {
   return d.scale === "category" ? valueText(v) : (v as number);
 }
 
-function axisName(d: ParallelDim): string {
-  if (d.kind === "hyper") return d.scale === "log" ? `${d.key}\n(log scale)` : d.key;
+/**
+ * One line each: ECharts draws a two-line axis name's lines over each other
+ * (its lineHeight is not applied to axis names), so the direction is an arrow
+ * the section's text explains.
+ */
+export function axisName(d: ParallelDim): string {
+  if (d.kind === "hyper") return d.scale === "log" ? `${d.key} (log)` : d.key;
   const direction = directionOf(d.key);
-  return direction === "neither" ? shortLabel(d.key) : `${shortLabel(d.key)}\n(${direction} is better)`;
+  return direction === "neither" ? shortLabel(d.key) : `${shortLabel(d.key)} ${direction === "lower" ? "↓" : "↑"}`;
 }
 
 export function parallelOption(runs: readonly RunView[], hyperAxes: readonly string[], metrics: readonly string[], labelAxes: readonly string[]): EChartsOption {
@@ -87,12 +92,12 @@ export function parallelOption(runs: readonly RunView[], hyperAxes: readonly str
       formatter: (p) => tips.get((p as unknown as { name?: string }).name ?? "") ?? "",
     },
     legend: { top: 0, data: order.map(verdictText), textStyle: { fontSize: 12 } },
-    // Room above for the legend and two-line axis names; to the right for the last axis' labels.
-    parallel: { left: 56, right: 90, top: 92, bottom: 28 },
+    // Room above for the legend and the axis names; to the right for the last axis' labels.
+    parallel: { left: 56, right: 90, top: 72, bottom: 28 },
     parallelAxisDefault: {
       nameLocation: "end",
-      nameGap: 20,
-      nameTextStyle: { fontSize: 11, color: "#39424b", lineHeight: 14 },
+      nameGap: 14,
+      nameTextStyle: { fontSize: 12, color: "#39424b" },
       axisLabel: { fontSize: 10, color: "#4a5561" },
       areaSelectStyle: { width: 16 },
     },
