@@ -1,5 +1,5 @@
 /** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
-import { TRAINING_KEYS, shortLabel, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
+import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
 import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
@@ -9,7 +9,7 @@ import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, runLabel } from "./format.js";
 import { studyTable } from "./findings-widgets.js";
 import { runFilterBar } from "./filter-bar.js";
-import { DEFAULT_PARALLEL_METRICS, parallelHyperAxes, parallelMetricChoices, parallelOption, parallelRuns } from "./parallel-options.js";
+import { parallelSection } from "./parallel-section.js";
 import { applyRunQuery, readRunQuery } from "./run-filter.js";
 import { chartBox, gridCard, groupTable, mlflowLink, runTable, select, stateBadge, verdictBadge, verdictClass } from "./widgets.js";
 
@@ -346,43 +346,8 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
   }
 
   // Parallel coordinates: each run through its varied values and final metrics, coloured by verdict.
-  const hyperAxes = parallelHyperAxes(exp.axes);
-  const metricChoices = parallelMetricChoices(exp.runs);
-  const picked = new Set(metricChoices.filter((k) => DEFAULT_PARALLEL_METRICS.includes(k)));
-  if (picked.size === 0) for (const k of metricChoices.slice(0, 4)) picked.add(k);
-  const parallel = chartBox("one line per run, coloured by verdict", "parallel", [], true);
-  const parallelNote = h("span", { class: "muted", id: "parallel-note" });
-  const drawParallel = async () => {
-    const metrics = metricChoices.filter((k) => picked.has(k));
-    const left = exp.runs.length - parallelRuns(exp.runs, metrics).length;
-    parallelNote.textContent = left > 0 ? `${left} run(s) without these final metrics are not drawn.` : "";
-    await chart("parallel", parallel.el, parallelOption(exp.runs, hyperAxes, metrics, exp.axes));
-  };
-  const metricBoxes = metricChoices.map((k) => {
-    const box = h("input", { type: "checkbox", "data-parallel-metric": k }) as HTMLInputElement;
-    box.checked = picked.has(k);
-    box.addEventListener("change", () => {
-      if (box.checked) picked.add(k);
-      else picked.delete(k);
-      void drawParallel();
-    });
-    return h("label", { title: label(k) }, box, ` ${shortLabel(k)}`);
-  });
-  app.append(
-    h(
-      "section",
-      { id: "parallel-section" },
-      h("h2", {}, "Hyperparameters and final metrics"),
-    h(
-      "p",
-      { class: "muted" },
-      `An axis per varied hyperparameter${exp.axes.includes(SEED_AXIS) ? " (the seed left out)" : ""}, then one per final metric (↓ lower is better, ↑ higher is better); drag along an axis to highlight the runs in a range, click a verdict in the legend to hide its runs. `,
-      parallelNote,
-    ),
-      h("div", { class: "toolbar", id: "parallel-metrics" }, h("span", { class: "muted" }, "metric axes:"), ...metricBoxes),
-      h("div", { class: "charts" }, parallel.box),
-    ),
-  );
+  const parallel = parallelSection(exp, query, (q) => experimentHash(full.name, q));
+  app.append(parallel.el);
 
   // Class histogram, when the metrics lib evaluated the runs (grouped: the mean share over each config's seeds).
   const classSource = seedView.grouped ? groupRuns : exp.runs;
@@ -419,7 +384,7 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
 
   await drawCurves();
   await drawHyper();
-  await drawParallel();
+  await parallel.draw();
   if (classRuns.length > 0) await chart("classes", classes.el, classOption(classSource, axes));
   ready();
 }

@@ -46,6 +46,31 @@ export function parallelDims(runs: readonly RunView[], hyperAxes: readonly strin
   ];
 }
 
+/** The axis' id in the chart, which its brushing events name: `metric:fid_lite`, `hyper:gen_lr`. */
+export function dimId(d: ParallelDim): string {
+  return `${d.kind}:${d.key}`;
+}
+
+function categories(runs: readonly RunView[], d: ParallelDim): string[] {
+  return sortedDistinct(runs.map((r) => r.varied[d.key] ?? null)).map(valueText);
+}
+
+/**
+ * Whether a run lies in every brushed stretch (by axis id; several
+ * stretches on one axis are alternatives), as the chart highlights it: a
+ * value axis brushes values, a category axis category indices.
+ */
+export function inBrushed(run: RunView, runs: readonly RunView[], dims: readonly ParallelDim[], brushed: ReadonlyMap<string, readonly (readonly [number, number])[]>): boolean {
+  return dims.every((d) => {
+    const intervals = brushed.get(dimId(d));
+    if (!intervals || intervals.length === 0) return true;
+    const c = coordinate(run, d);
+    if (c === null) return false;
+    const v = d.scale === "category" ? categories(runs, d).indexOf(String(c)) : (c as number);
+    return intervals.some(([lo, hi]) => v >= lo && v <= hi);
+  });
+}
+
 /** A run's coordinate on a dimension: a category's text, a number, or null where it has none (ECharts skips that point). */
 function coordinate(run: RunView, d: ParallelDim): string | number | null {
   if (d.kind === "metric") {
@@ -103,8 +128,8 @@ export function parallelOption(runs: readonly RunView[], hyperAxes: readonly str
     },
     parallelAxis: dims.map((d, i) =>
       d.scale === "category"
-        ? { dim: i, name: axisName(d), type: "category" as const, data: sortedDistinct(drawn.map((r) => r.varied[d.key] ?? null)).map(valueText) }
-        : { dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => (d.kind === "hyper" ? valueText(v) : fmt(v)) } },
+        ? { id: dimId(d), dim: i, name: axisName(d), type: "category" as const, data: categories(drawn, d) }
+        : { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => (d.kind === "hyper" ? valueText(v) : fmt(v)) } },
     ),
     series: order.map((v) => ({
       type: "parallel" as const,

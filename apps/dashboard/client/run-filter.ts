@@ -99,3 +99,16 @@ export function matchesRunQuery(run: RunView, q: RunQuery): boolean {
 export function applyRunQuery<R extends RunView>(runs: readonly R[], q: RunQuery): R[] {
   return runs.filter((r) => matchesRunQuery(r, q));
 }
+
+/**
+ * A brushed stretch of an axis as a range to type into the filter: three
+ * significant digits of its width, rounded outwards so every run the brush
+ * held stays inside ([1.875, 58.125] → [1.8, 58.2]).
+ */
+export function roundedRange(lo: number, hi: number): { min: number; max: number } {
+  const width = Math.abs(hi - lo);
+  if (!(width > 0)) return { min: lo, max: hi };
+  const step = 10 ** (Math.floor(Math.log10(width)) - 2);
+  const clean = (v: number) => Number(v.toPrecision(12));
+  return { min: clean(Math.floor(lo / step) * step), max: clean(Math.ceil(hi / step) * step) };
+}
