@@ -473,8 +473,35 @@ describe("dashboard in chromium", () => {
     await page.waitForFunction(() => !JSON.stringify(window.__ganscope?.charts["parallel"]?.getOption().parallelAxis).includes("FID-lite"));
     expect(await axisNames()).not.toContain("FID-lite ↓:value");
     await page.check('[data-parallel-metric="fid_lite"]');
-    await page.locator("#parallel-section").scrollIntoViewIfNeeded();
-    await page.locator("#parallel-section").screenshot({ path: path.join(ARTIFACTS, "10-parallel.png") });
+    await page.waitForFunction(() => JSON.stringify(window.__ganscope?.charts["parallel"]?.getOption().parallelAxis).includes("FID-lite"));
+
+    // Brushing the FID-lite axis from its bottom to between the best run and the next highlights the best
+    // run alone, and turns into the page's filter.
+    const ids = Object.values(runIds).sort((a, b) => fids[a]! - fids[b]!);
+    const cut = (fids[ids[0]!]! + fids[ids[1]!]!) / 2;
+    const section = page.locator("#parallel-section");
+    await section.scrollIntoViewIfNeeded();
+    const box = (await page.locator("#chart-parallel").boundingBox())!;
+    const [x, bottom, top] = await page.evaluate((value) => {
+      // ECharts' own geometry (not in its public types): where the axis stands and where a value lies on it.
+      type Axis = { dataToCoord(v: number): number; model: { id: string } };
+      type Coord = { dimensions: string[]; getAxis(d: string): Axis; getAxisLayout(d: string): { position: [number, number] } };
+      const model = (window.__ganscope!.charts["parallel"] as unknown as { getModel(): { getComponent(t: string): { coordinateSystem: Coord } } }).getModel();
+      const coord = model.getComponent("parallel").coordinateSystem;
+      const dim = coord.dimensions.find((d) => coord.getAxis(d).model.id === "metric:fid_lite")!;
+      const [px, py] = coord.getAxisLayout(dim).position;
+      return [px, py, py - coord.getAxis(dim).dataToCoord(value)];
+    }, cut);
+    await page.mouse.move(box.x + x, box.y + bottom - 1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + x, box.y + top, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector("#parallel-brushed")?.textContent !== "");
+    expect(await page.locator("#parallel-brushed").textContent()).toBe("1 of 3 runs in the brushed ranges");
+    await section.screenshot({ path: path.join(ARTIFACTS, "10-parallel.png") });
+    await page.click("#parallel-apply");
+    await page.waitForFunction(() => location.hash.includes("final.fid_lite=") && document.documentElement.dataset.hash === location.hash && document.documentElement.dataset.ready === "1");
+    expect(await page.locator("#runs tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")))).toEqual([ids[0]]);
 
     // Learning rates 150× apart lie on a log axis, as in the metric-vs-hyperparameter plot.
     await page.goto(siteUrl("#/e/dashboard-fixture-reuse"));

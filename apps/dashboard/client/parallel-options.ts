@@ -55,6 +55,10 @@ function categories(runs: readonly RunView[], d: ParallelDim): string[] {
   return sortedDistinct(runs.map((r) => r.varied[d.key] ?? null)).map(valueText);
 }
 
+function swept(runs: readonly RunView[], d: ParallelDim): number[] {
+  return sortedDistinct(runs.map((r) => r.varied[d.key] ?? null)) as number[];
+}
+
 /**
  * Whether a run lies in every brushed stretch (by axis id; several
  * stretches on one axis are alternatives), as the chart highlights it: a
@@ -129,7 +133,10 @@ export function parallelOption(runs: readonly RunView[], hyperAxes: readonly str
     parallelAxis: dims.map((d, i) =>
       d.scale === "category"
         ? { id: dimId(d), dim: i, name: axisName(d), type: "category" as const, data: categories(drawn, d) }
-        : { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => (d.kind === "hyper" ? valueText(v) : fmt(v)) } },
+        : d.kind === "hyper"
+          ? // Ticks at the values swept, not at round numbers: a log axis labelled only at decades left 2e-4 unnamed.
+            { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisTick: { customValues: swept(drawn, d) }, axisLabel: { customValues: swept(drawn, d), formatter: (v: number) => valueText(v) } }
+          : { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => fmt(v) } },
     ),
     series: order.map((v) => ({
       type: "parallel" as const,
