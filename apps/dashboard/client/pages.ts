@@ -106,9 +106,9 @@ export function renderIndex(index: SiteIndex): void {
   document.title = "ganscope · experiments";
   if (index.studies.length > 0) app.append(h("h1", {}, "Findings"), studyTable(index));
   app.append(h("h1", {}, "Experiments"));
+  // No count on the link: the experiments' run counts add reused runs twice, the table lists them once.
   if (index.experiments.length > 0) {
-    const runs = index.experiments.reduce((n, e) => n + e.runCount, 0);
-    app.append(h("p", {}, h("a", { href: "#/runs", id: "all-runs-link" }, `All runs in one table (${runs}) →`), h("span", { class: "muted" }, " every experiment's runs side by side, sortable and filtered by verdict or metric")));
+    app.append(h("p", {}, h("a", { href: "#/runs", id: "all-runs-link" }, "All runs in one table →"), h("span", { class: "muted" }, " every experiment's runs side by side, sortable and filtered by verdict or metric")));
   }
   if (index.experiments.length === 0) {
     app.append(
