@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../src/site-data.js";
 import { verdictColour } from "./colours.js";
-import { axisName, parallelDims, parallelHyperAxes, parallelMetricChoices, parallelOption, parallelRuns } from "./parallel-options.js";
+import { axisName, inBrushed, parallelDims, parallelHyperAxes, parallelMetricChoices, parallelOption, parallelRuns } from "./parallel-options.js";
 
 function run(runId: string, varied: RunView["varied"], verdict: string | undefined, final: Record<string, number>): RunView {
   return {
@@ -66,5 +66,18 @@ describe("parallel coordinates", () => {
     const formatter = (option.tooltip as { formatter: (p: unknown) => string }).formatter;
     expect(formatter({ name: "b" })).toContain("verdict: no digits");
     expect(formatter({ name: "b" })).toContain("FID-lite: <b>250</b>");
+  });
+
+  it("a run is in the brush when it lies in a brushed stretch of every brushed axis; categories by index", () => {
+    const drawn = parallelRuns(runs, ["fid_lite"]);
+    const dims = parallelDims(drawn, ["gen_lr", "activation"], ["fid_lite"]);
+    const inside = (brushed: [string, [number, number][]][]) => drawn.filter((r) => inBrushed(r, drawn, dims, new Map(brushed))).map((r) => r.runId);
+    expect(inside([])).toEqual(["a", "b", "c"]);
+    expect(inside([["metric:fid_lite", [[0, 130]]]])).toEqual(["a", "c"]);
+    // Categories elu (0), relu (1): the relu runs.
+    expect(inside([["metric:fid_lite", [[0, 130]]], ["hyper:activation", [[0.5, 1.5]]]])).toEqual(["c"]);
+    // Two stretches on one axis are alternatives.
+    expect(inside([["metric:fid_lite", [[0, 20], [200, 300]]]])).toEqual(["a", "b"]);
+    expect(inside([["hyper:gen_lr", [[5e-4, 2e-3]]]])).toEqual(["a"]);
   });
 });

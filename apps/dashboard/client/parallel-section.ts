@@ -22,19 +22,18 @@ export function parallelSection(exp: ExperimentView, query: URLSearchParams, has
   if (picked.size === 0) for (const k of choices.slice(0, 4)) picked.add(k);
   const box = chartBox("one line per run, coloured by verdict", "parallel", [], true);
   const note = h("span", { class: "muted", id: "parallel-note" });
-  const brushText = h("span", { class: "muted", id: "parallel-brushed" }, "");
+  const brushText = h("span", { class: "muted", id: "parallel-brushed" });
   const apply = h("button", { type: "button", id: "parallel-apply", hidden: true }, "filter the page to the brushed metric ranges") as HTMLButtonElement;
   // Axis id → brushed stretches, as the chart's events report them.
   const brushed = new Map<string, [number, number][]>();
   const metrics = () => choices.filter((k) => picked.has(k));
 
   const showBrushed = () => {
-    const dims = parallelDims(parallelRuns(exp.runs, metrics()), hyperAxes, metrics());
     const drawn = parallelRuns(exp.runs, metrics());
+    const dims = parallelDims(drawn, hyperAxes, metrics());
     const active = [...brushed.values()].some((v) => v.length > 0);
     const inside = drawn.filter((r) => inBrushed(r, drawn, dims, brushed)).length;
     brushText.textContent = active ? `${inside} of ${drawn.length} runs in the brushed ranges` : "";
-    brushText.dataset.inside = String(inside);
     apply.hidden = ![...brushed.entries()].some(([id, v]) => id.startsWith(METRIC_AXIS) && v.length > 0);
   };
   apply.addEventListener("click", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../src/site-data.js";
-import { NO_VERDICT, applyRunQuery, filterParams, isFiltering, readRunQuery, verdictOrder, writeRunQuery, type RunQuery } from "./run-filter.js";
+import { NO_VERDICT, applyRunQuery, filterParams, isFiltering, readRunQuery, roundedRange, verdictOrder, writeRunQuery, type RunQuery } from "./run-filter.js";
 
 function run(runId: string, verdict: string | undefined, final: Record<string, number>): RunView {
   return {
@@ -78,5 +78,20 @@ describe("run filter", () => {
     expect(q).toEqual({ verdicts: ["converged", "not_converged"], ranges: [{ key: "coverage", min: 0.1 }, { key: "fid_lite", max: 50 }] });
     expect(isFiltering(readRunQuery(new URLSearchParams("seeds=grouped")))).toBe(false);
     expect(filterParams(new URLSearchParams("seeds=grouped&verdict=converged")).toString()).toBe("verdict=converged");
+  });
+
+  it("a brushed stretch becomes a range rounded outwards: what the brush held stays inside", () => {
+    expect(roundedRange(1.875, 58.125)).toEqual({ min: 1.8, max: 58.2 });
+    fc.assert(
+      fc.property(fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.double({ min: 1e-6, max: 1e4, noNaN: true }), (lo, width) => {
+        const hi = lo + width;
+        const r = roundedRange(lo, hi);
+        expect(r.min).toBeLessThanOrEqual(lo);
+        expect(r.max).toBeGreaterThanOrEqual(hi);
+        // Outwards by a step or two of a hundredth of the width, each end.
+        expect(lo - r.min).toBeLessThanOrEqual(width / 50);
+        expect(r.max - hi).toBeLessThanOrEqual(width / 50);
+      }),
+    );
   });
 });

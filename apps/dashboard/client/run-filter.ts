@@ -109,6 +109,11 @@ export function roundedRange(lo: number, hi: number): { min: number; max: number
   const width = Math.abs(hi - lo);
   if (!(width > 0)) return { min: lo, max: hi };
   const step = 10 ** (Math.floor(Math.log10(width)) - 2);
-  const clean = (v: number) => Number(v.toPrecision(12));
-  return { min: clean(Math.floor(lo / step) * step), max: clean(Math.ceil(hi / step) * step) };
+  // 15 digits drop float noise (0.30000000000000004); a step more where noise landed inside the stretch.
+  const clean = (v: number) => Number(v.toPrecision(15));
+  let min = clean(Math.floor(lo / step) * step);
+  if (min > lo) min = clean(min - step);
+  let max = clean(Math.ceil(hi / step) * step);
+  if (max < hi) max = clean(max + step);
+  return { min, max };
 }
