@@ -136,7 +136,8 @@ export function parallelOption(runs: readonly RunView[], hyperAxes: readonly str
         : d.kind === "hyper"
           ? // Ticks at the values swept, not at round numbers: a log axis labelled only at decades left 2e-4 unnamed.
             { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisTick: { customValues: swept(drawn, d) }, axisLabel: { customValues: swept(drawn, d), formatter: (v: number) => valueText(v) } }
-          : { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true, axisLabel: { formatter: (v: number) => fmt(v) } },
+          : // ECharts' own tick labels: fmt's four digits printed 216.34 and 216.36 both as "216.4" on a narrow axis.
+            { id: dimId(d), dim: i, name: axisName(d), type: d.scale, scale: true },
     ),
     series: order.map((v) => ({
       type: "parallel" as const,
