@@ -13,7 +13,8 @@ import { experiment, type RunSpec } from "@ganscope/dsl";
 import { parseCheckpoint, selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { canMount, mountReadOnly, mountTmpfs } from "@ganscope/tracking/testing";
-import { trainRun, type RunEvent, type RunOutcome } from "./train-run.js";
+import type { RunEvent, RunOutcome } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

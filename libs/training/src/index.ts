@@ -1,16 +1,9 @@
-export {
-  outcomeStatus,
-  trainRun,
-  trainEpoch,
-  type EpochStats,
-  type EvalContext,
-  type RunContext,
-  type RunEvent,
-  type RunHooks,
-  type RunOutcome,
-  type TrainOptions,
-} from "./train-run.js";
-export { defaultHooks } from "./hooks.js";
+export { trainRun } from "./train-run.js";
+export { trainEpoch, type EpochStats } from "./train-epoch.js";
+export type { TrainOptions } from "./run-lifecycle.js";
+export { outcomeStatus, type RunEvent, type RunOutcome } from "./run-outcome.js";
+export type { EvalContext, RunContext, RunHooks } from "./hooks.js";
+export { defaultHooks } from "./default-hooks.js";
 export { halvingDecision, rungValue, stopDecision, type StopDecision } from "./stopping.js";
 export { migrateLegacyRuns, type Migration } from "./migrate-store.js";
 export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOptions } from "./metrics-hook.js";

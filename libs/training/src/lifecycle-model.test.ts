@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord, type RunDir } from "@ganscope/tracking";
-import { trainRun, type RunHooks } from "./train-run.js";
+import type { RunHooks } from "./hooks.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-model-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -13,7 +13,9 @@ import { DEFAULTS, experiment, type RunConfig, type RunSpec } from "@ganscope/ds
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { migrateLegacyRuns } from "./migrate-store.js";
-import { trainRun, type RunEvent, type RunHooks } from "./train-run.js";
+import type { RunHooks } from "./hooks.js";
+import type { RunEvent } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-lifecycle-"));
 let backend: BackendInfo;

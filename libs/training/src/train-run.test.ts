@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunPlan } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore } from "@ganscope/tracking";
-import { trainRun, type RunEvent } from "./train-run.js";
+import type { RunEvent } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-runner-"));
 let backend: BackendInfo;
