@@ -10,6 +10,13 @@ export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOption
 export { MlflowHook, mlflowHooks } from "./mlflow-hook.js";
 export { trainGroup, type FusionRecord } from "./train-group.js";
 export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";
-export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, machineId, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
+export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
+export { cachePath, machineId } from "./machine-cache.js";
+export { cachedFusionSpeedup, fusionCacheDir, fusionPlan, type Fuse } from "./fusion-cache.js";
+export { TSX, WORKER, calibrateFusion, schedule, type ScheduleOptions } from "./scheduler.js";
+export type { FromWorker, RunWhere, ToWorker } from "./worker-process.js";
+export { forwardStderr, reexecWithFilteredStderr } from "./filtered-stderr.js";
+export { planIndexOf } from "./plan-index.js";
+export { missingRuns, trainStudy, type StudyProgress, type TrainStudyOptions } from "./train-study.js";
 export type { MachineTimings, Measured, StepTimes, StepTimesOptions } from "./step-times.js";
 export { trainedRuns, type TrainedRun, type TrainedRunsOptions } from "./trained-runs.js";
