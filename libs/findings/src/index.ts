@@ -18,7 +18,9 @@ export { evaluateFinding, evaluateStudy, excludedByBudget, loadStudyRuns, plansO
 export type { EvaluateOptions, ExcludedRun, StudyOptions } from "./study-runs.js";
 export { METHOD, claimHeadline, comparisonNumbers, mdeLine, missingLine, rateNumbers, renderMarkdown } from "./report.js";
 export type { StudyReport } from "./report.js";
-export { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
-export type { BandAgreement, BandVerdict, EpochBand, SeedBand } from "./band.js";
+export { bandAgreement, bandVerdict, exchangeableRates, studentTCentral } from "./band.js";
+export type { BandAgreement, BandVerdict, EpochBand } from "./band.js";
+export { BAND_KINDS, isBandKind, seedBand, summariseSeeds, tQuantile975 } from "./seed-summary.js";
+export type { BandKind, SeedBand, SeedStat } from "./seed-summary.js";
 export { EVIDENCE_FORMAT, EvidenceError, exportEvidence, importEvidence, readEvidence } from "./evidence-bundle.js";
 export type { EvidenceManifest, EvidenceRun, ExportOptions } from "./evidence-bundle.js";
