@@ -1,6 +1,7 @@
 /** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
 import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
-import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
+import { BAND_KINDS, type BandKind } from "@ganscope/findings/seed-summary";
+import { BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type RunGroup } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
 import { classOption, classShares, curveOption, hyperOption, summaryMetricChoices } from "./chart-options.js";

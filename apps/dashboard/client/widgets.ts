@@ -1,7 +1,8 @@
 /** The page's building blocks: badges, tables, pickers, chart boxes and sample grids. */
 import type { ExperimentView, RunDisplayState, RunView } from "../src/site-data.js";
 import { KNOWN_VERDICTS, metricLabel, shortLabel } from "../src/site-data.js";
-import { BAND_LABELS, SEED_AXIS, groupValue, type BandKind, type RunGroup } from "./aggregate.js";
+import type { BandKind } from "@ganscope/findings/seed-summary";
+import { BAND_LABELS, SEED_AXIS, groupValue, type RunGroup } from "./aggregate.js";
 import { isNumeric } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, valueText } from "./format.js";

@@ -29,9 +29,10 @@ function expFile(name: string, fix: string, vary: string, epochs: number): strin
   writeFileSync(
     file,
     `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("${name}")
   .describe("${DESCRIPTION}")
-  .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, ${fix} })${vary}
+  .fix({ ...TINY_GAN, limit: 256, batch_size: 64, ${fix} })${vary}
   .epochs(${epochs});
 `,
   );

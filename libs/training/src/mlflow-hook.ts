@@ -20,7 +20,8 @@ import {
   type EpochRecord,
   type MlflowRunInfo,
 } from "@ganscope/tracking";
-import type { RunContext, RunHooks, RunOutcome } from "./train-run.js";
+import type { RunContext, RunHooks } from "./hooks.js";
+import type { RunOutcome } from "./run-outcome.js";
 
 /** After a failure, wait this long before talking to the server again (then replay what it missed). */
 const RETRY_AFTER_MS = 30_000;

@@ -4,9 +4,11 @@ import path from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunPlan } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore } from "@ganscope/tracking";
-import { trainRun, type RunEvent } from "./train-run.js";
+import type { RunEvent } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-runner-"));
 let backend: BackendInfo;
@@ -24,7 +26,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("trainRun", () => {
   it("asked to yield mid-epoch, finishes that epoch's checkpoint and returns; resumed, it ends with every epoch once", async () => {
-    const spec = experiment("tiny-yield").fix({ limit: 128, batch_size: 16, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(3).compile().runs[0]!;
+    const spec = experiment("tiny-yield").fix({ ...TINY_GAN, limit: 128, batch_size: 16 }).epochs(3).compile().runs[0]!;
     const yielding = new AbortController();
     const first = await trainRun(spec, {
       resultsDir: tmp,
