@@ -191,7 +191,8 @@ export function directionOf(key: string): Direction {
 /**
  * A record key as an MLflow metric name. The class shares become
  * `class_share/0` … `class_share/9`, which MLflow's chart view groups into one
- * collapsible section instead of ten charts in the first rows.
+ * collapsible "class_share" section instead of ten charts among the losses
+ * (like every prefixed section, MLflow puts it above "Model metrics").
  */
 export function mlflowMetricName(key: string): string {
   const k = classOf(key);

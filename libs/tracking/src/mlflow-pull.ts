@@ -150,7 +150,7 @@ export class MlflowPull {
   /** Every epoch record the server has, rebuilt from metric histories (step = epoch). */
   async records(run: MlflowRun, upToEpoch = Infinity): Promise<EpochRecord[]> {
     const histories: MetricHistory[] = [];
-    // Only the record's keys: the summary's `final/…` and `best/…` metrics (and anything else logged to the run) are not epochs.
+    // Only the record's keys: the `final/…` and `best/…` metrics of runs synced before the summary moved to tags (and anything else logged to the run) are not epochs.
     for (const { key } of run.data.metrics ?? []) if (recordKeyOfMlflow(key) !== undefined) histories.push({ name: key, points: await this.client.getMetricHistory(run.info.run_id, key) });
     return recordsFromHistories(histories, upToEpoch);
   }
