@@ -139,8 +139,8 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
     const grids = (await run.samples()).map((x) => x.epoch);
     const images = (await artifacts(server, mlRun.info.run_id, "images")).map((f) => f.path);
     for (const epoch of grids) {
-      expect(images.filter((p) => new RegExp(`^images/samples\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\.png$`).test(p)), `image of epoch ${epoch}`).toHaveLength(1);
-      expect(images.filter((p) => new RegExp(`^images/samples\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\+compressed\\.png$`).test(p)), `thumbnail of epoch ${epoch}`).toHaveLength(1);
+      expect(images.filter((p) => new RegExp(`^images/samples~grid\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\.png$`).test(p)), `image of epoch ${epoch}`).toHaveLength(1);
+      expect(images.filter((p) => new RegExp(`^images/samples~grid\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\+compressed\\.png$`).test(p)), `thumbnail of epoch ${epoch}`).toHaveLength(1);
     }
     expect(images).toHaveLength(2 * grids.length);
     expect(tags["mlflow.loggedImages"]).toBe(grids.length > 0 ? "True" : undefined);

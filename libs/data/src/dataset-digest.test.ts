@@ -10,7 +10,7 @@ describe("datasetDigest", () => {
     // The first 10,000 images are the same in both; the shape is not.
     expect(datasetDigest(loadDataset("mnist", { split: "train" }))).not.toBe(a);
     expect(datasetDigest(loadDataset("mnist", { split: "train", limit: 3000 }))).not.toBe(a);
-    expect(datasetDigest(loadDataset("mnist", { split: "test", limit: 20_000 }))).not.toBe(datasetDigest(loadDataset("mnist", { split: "train", limit: 10_000 })));
+    expect(datasetDigest(loadDataset("mnist", { split: "test" }))).not.toBe(datasetDigest(loadDataset("mnist", { split: "train", limit: 10_000 })));
   });
 
   it("changes when one pixel of the hashed images changes", () => {

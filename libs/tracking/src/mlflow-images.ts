@@ -20,8 +20,14 @@ import type { MlflowClient, MlflowRunInfo, MlflowTag } from "./mlflow-client.js"
 
 export const MLFLOW_IMAGES_DIR = "images";
 
-/** The key of ganscope's sample grids: unprefixed, so the card sits in the "Model metrics" section with the curves. */
-export const SAMPLES_IMAGE_KEY = "samples";
+/**
+ * The key of ganscope's sample grids. Its `samples/` prefix makes it a chart
+ * section of its own, which MLflow puts above "Model metrics" (every
+ * prefixed section goes there): a run's charts open on one row, what the
+ * generator draws with a slider over the epochs, then the curves; the
+ * experiment's chart view shows the runs' grids side by side there.
+ */
+export const SAMPLES_IMAGE_KEY = "samples/grid";
 
 /** The run tag that tells the UI a run has step-wise images. */
 export const MLFLOW_LOGGED_IMAGES_TAG: MlflowTag = { key: "mlflow.loggedImages", value: "True" };

@@ -27,7 +27,7 @@ export interface MetricHistory {
 /**
  * Epoch records from MLflow metric histories (step = epoch), the inverse of
  * metricsOf: each metric name is mapped back to its record key through the
- * record schema (`class_share/3` → `class_share_3`); names that are not
+ * record schema (`share_class_3`, or `class_share/3` as runs logged before it, → `class_share_3`); names that are not
  * record keys are left out. Keys come in record order. A NaN (how a non-finite value is logged) is
  * stored as null, as the run store writes it.
  */

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchIterator, batchesPerEpoch, datasetDigest, datasetInfo, encodeGridPng, loadDataset, type BatchSource, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan, type StepStats } from "@ganscope/models";
-import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus, type SettledInput, type StoredConfig } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus, type SettledInput } from "@ganscope/tracking";
 import { halvingDecision, stopDecision, type StopDecision } from "./stopping.js";
 
 /** What a worker reports while it trains, for the progress display. */
@@ -405,7 +405,7 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
       e.name = "CheckpointError";
       throw e;
     }
-    const stored: StoredConfig = {
+    const stored = {
       runId: spec.runId,
       experiment: opts.experiment,
       file: opts.file,
