@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
-import { batchesPerEpoch, loadDataset, type Dataset } from "@ganscope/data";
+import { batchesPerEpoch, datasetDigest, datasetInfo, loadDataset, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan } from "@ganscope/models";
 import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
 import type { RunContext, RunHooks } from "./hooks.js";
@@ -251,7 +251,7 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
       e.name = "CheckpointError";
       throw e;
     }
-    await run.writeConfig({
+    const stored = {
       runId: spec.runId,
       experiment: opts.experiment,
       file: opts.file,
@@ -260,10 +260,18 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
       backend: opts.backend,
       versions: { tfjs: tf.version_core, node: process.version },
       ...extraConfig,
-    });
+    };
+    // Written before the data is read, so a dataset that fails to load still leaves a run that says what it was.
+    await run.writeConfig(stored);
 
     const train = loadDataset(cfg.dataset, { split: "train", limit: cfg.limit || undefined });
     const test = loadDataset(cfg.dataset, { split: "test" });
+    // Then what it trains on, read off the loaded split: MLflow logs it as the run's input.
+    const info = datasetInfo(cfg.dataset);
+    await run.writeConfig({
+      ...stored,
+      data: { id: cfg.dataset, description: info.source, file: info.train.imagesFile, digest: datasetDigest(train), images: train.count, splitImages: info.train.count, rows: train.rows, cols: train.cols },
+    });
 
     let fromEpoch = 0;
     if (existsSync(run.checkpointFile)) {

@@ -5,6 +5,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunPlan } from "@ganscope/dsl";
 import { TINY_GAN } from "@ganscope/dsl/testing";
+import { datasetDigest, loadDataset } from "@ganscope/data";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore } from "@ganscope/tracking";
 import type { RunEvent } from "./run-outcome.js";
@@ -56,6 +57,17 @@ describe("trainRun", () => {
     const config = JSON.parse(readFileSync(dir.file("config.json"), "utf8"));
     expect(config.config).toEqual(spec.config);
     expect(config.backend.name).toBe(backend.name);
+    // What it trained on, read off the loaded split (MLflow's run input): the limit's images, their digest.
+    expect(config.data).toEqual({
+      id: spec.config.dataset,
+      description: expect.stringContaining("MNIST"),
+      file: expect.stringMatching(/train-images/),
+      digest: datasetDigest(loadDataset(spec.config.dataset, { split: "train", limit: spec.config.limit || undefined })),
+      images: spec.config.limit,
+      splitImages: 60_000,
+      rows: 28,
+      cols: 28,
+    });
 
     const lines = readFileSync(dir.file("metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((r) => r.epoch)).toEqual([1, 2]);
