@@ -196,6 +196,8 @@ export type OpAttr = { name: string; type: number; value: unknown };
 /** What we use of tfjs-node's NodeJSKernelBackend: TensorFlow eager ops by name. */
 export interface NodeBackend extends tf.KernelBackend {
   binding: TfBinding;
+  /** Whether TensorFlow placed ops on a GPU (a CUDA build that found one). */
+  isUsingGpuDevice?: boolean;
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
 }
