@@ -46,22 +46,10 @@ function named(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): 
  */
 export function createGan(config: RunConfig, imageSize = 784): Gan {
   const id = `gan${instances++}`;
-  const generator = buildMlp({
-    sizes: generatorSizes(config, imageSize),
-    activation: config.activation,
-    leakySlope: config.leaky_slope,
-    dropout: config.gen_dropout,
-    seed: config.seed * 2 + 1,
-    name: `${id}/gen`,
-  });
-  const discriminator = buildMlp({
-    sizes: discriminatorSizes(config, imageSize),
-    activation: config.activation,
-    leakySlope: config.leaky_slope,
-    dropout: config.dis_dropout,
-    seed: config.seed * 2 + 2,
-    name: `${id}/dis`,
-  });
+  const mlp = (part: "gen" | "dis", sizes: number[], dropout: number, seed: number) =>
+    buildMlp({ sizes, activation: config.activation, leakySlope: config.leaky_slope, dropout, seed, name: `${id}/${part}` });
+  const generator = mlp("gen", generatorSizes(config, imageSize), config.gen_dropout, config.seed * 2 + 1);
+  const discriminator = mlp("dis", discriminatorSizes(config, imageSize), config.dis_dropout, config.seed * 2 + 2);
   const genOptimizer = new FusedAdamOptimizer(config.gen_lr, config.beta1, config.beta2, 1e-8);
   const disOptimizer = new FusedAdamOptimizer(config.dis_lr, config.beta1, config.beta2, 1e-8);
   const stats = new StepStatsSum(1);
