@@ -17,7 +17,8 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   // Tracking and the dashboard read the record schema from the DSL (it loads nothing).
   "libs/tracking": { ganscope: ["dsl"], tfjs: false },
   "libs/queue": { ganscope: ["dsl", "tracking"], tfjs: false },
-  "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
+  // Models writes checkpoints with the run store's durable write (atomic-file); tracking loads no tfjs.
+  "libs/models": { ganscope: ["dsl", "data", "tracking"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
   // Training trains what a study's findings read (train-study.ts): findings' plans, which load no tfjs.
   "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "findings"], tfjs: true },
