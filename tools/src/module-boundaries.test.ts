@@ -3,8 +3,9 @@
  * (tests excluded) may import. The DSL stays free of tfjs so experiment files
  * load instantly; the dashboard reads stores and reports through tracking and
  * findings (their light entries: `@ganscope/tracking/run-state`,
- * `@ganscope/findings/report-parser`) and the DSL's schemas; no package
- * reaches into another's folder by relative path.
+ * `@ganscope/findings/report-parser`, `@ganscope/findings/seed-summary`) and
+ * the DSL's schemas; no package reaches into another's folder by relative
+ * path.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -19,13 +20,15 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   // Tracking and the dashboard read the record schema from the DSL (it loads nothing).
   "libs/tracking": { ganscope: ["dsl"], tfjs: false },
   "libs/queue": { ganscope: ["dsl", "tracking"], tfjs: false },
-  "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
+  // Models writes checkpoints with the run store's durable write (atomic-file); tracking loads no tfjs.
+  "libs/models": { ganscope: ["dsl", "data", "tracking"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
-  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
-  // Findings imports no tfjs itself, but study-runs.ts judges runs with metrics' judgeRun, so its index loads tfjs; its report parser (a light entry) does not.
+  // Training trains what a study's findings read (train-study.ts): findings' plans, which load no tfjs.
+  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "findings"], tfjs: true },
+  // Findings imports no tfjs itself, but study-runs.ts judges runs with metrics' judgeRun, so its index loads tfjs; its report parser and seed summary (light entries) do not.
   "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
   "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
-  // The dashboard reads the store through tracking and study reports through findings' parser (DESIGN: "tracking and findings").
+  // The dashboard reads the store through tracking and study reports through findings' parser (DESIGN: "tracking and findings"); its browser bundle draws its bands over seeds with findings' seed-summary.ts (it imports nothing).
   "apps/dashboard": { ganscope: ["tracking", "dsl", "findings"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };

@@ -35,8 +35,10 @@ export class StoreWriteError extends UserError {
     /** The errno code (ENOSPC, EROFS, …) or "EVERIFY" when the bytes read back differ. */
     readonly code: string,
     message: string,
+    /** `cause`: what failed, for a caller that words the failure its own way (a checkpoint's). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 
   static from(file: string, e: unknown, doing = "write"): StoreWriteError {
@@ -51,7 +53,7 @@ export class StoreWriteError extends UserError {
       }
     }
     const advice = code === "ENOSPC" || code === "EDQUOT" ? "; free some space and run again (finished epochs are kept)" : code === "EROFS" || code === "EACCES" || code === "EPERM" ? "; pass a writable --results folder" : "";
-    return new StoreWriteError(file, code, `cannot ${doing} ${file}: ${describeErrno(e)}${advice}`);
+    return new StoreWriteError(file, code, `cannot ${doing} ${file}: ${describeErrno(e)}${advice}`, { cause: e });
   }
 }
 
@@ -149,7 +151,7 @@ export async function writeFileAtomic(file: string, data: Chunks, opts: AtomicWr
     handle = undefined;
     const back = await fs.readFile(tmp);
     if (!back.equals(expected)) {
-      throw new StoreWriteError(file, "EVERIFY", `cannot write ${file}: ${back.length} of ${expected.length} bytes read back as written; the previous version is kept`);
+      throw Object.assign(new Error(`${back.length} of ${expected.length} bytes read back as written; the previous version is kept`), { code: "EVERIFY" });
     }
     opts.verify?.(back);
     await fs.rename(tmp, file);

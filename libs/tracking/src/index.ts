@@ -34,6 +34,7 @@ export {
   type RunIndexEntry,
   type RunStatus,
   type StoredConfig,
+  type StoredTrainingData,
 } from "./run-store.js";
 export { StoreReader, readRecordsLenient, type RunSnapshot } from "./store-reader.js";
 export {
@@ -46,6 +47,8 @@ export {
   type LogBatch,
   type MlflowClientOptions,
   type MlflowConnection,
+  type MlflowDataset,
+  type MlflowDatasetInput,
   type MlflowFileInfo,
   type MlflowLimits,
   type MlflowMetric,
@@ -60,11 +63,15 @@ export {
   MLFLOW_TAGS,
   MlflowSync,
   metricsOf,
-  summaryMetricsOf,
+  SUMMARY_TAG_PREFIX,
+  summaryTagsOf,
   mlflowRunName,
   mlflowStatusOf,
   paramsOf,
   type RunSyncReport,
   type SyncRunOptions,
 } from "./mlflow-sync.js";
+export { MLFLOW_DATASET_CONTEXT, datasetInputOf, mlflowDatasetName } from "./mlflow-dataset.js";
+export { MLFLOW_IMAGES_DIR, MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, imageArtifacts, logImageStep, loggedImages, type ImageArtifacts } from "./mlflow-images.js";
 export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, recordsFromHistories, serverCheckpointEpoch, type MetricHistory, type PullReport } from "./mlflow-pull.js";
+export { recordSpan, spanFile, timed, type Span } from "./span-log.js";

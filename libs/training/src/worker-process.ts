@@ -1,13 +1,18 @@
 /**
  * A worker process: picks a backend once, then trains whatever RunSpec the
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
- * store": the queue's workers (libs/queue, via child-trainer.ts) run this
- * same loop, so a run trains the same locally and on the fleet.
+ * store": the queue's workers (libs/queue, via the runner's child-trainer.ts)
+ * run this same loop, so a run trains the same locally and on the fleet.
  */
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { defaultHooks, measureFusion, trainGroup, trainRun, type FusionMeasurement, type RunEvent, type RunHooks } from "@ganscope/training";
-import type { RunOutcome } from "@ganscope/tracking";
+import { recordSpan, timed, type RunOutcome } from "@ganscope/tracking";
+import { defaultHooks } from "./default-hooks.js";
+import { measureFusion, type FusionMeasurement } from "./fusion.js";
+import type { RunHooks } from "./hooks.js";
+import type { RunEvent } from "./run-event.js";
+import { trainGroup } from "./train-group.js";
+import { trainRun } from "./train-run.js";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }
@@ -45,8 +50,10 @@ process.on("message", (msg: ToWorker) => {
   void (async () => {
     if (msg.type === "init") {
       try {
-        backend = await selectBackend(msg.backend);
-        hooks = await defaultHooks();
+        // Since this process began: node, tsx and the imports above (tfjs among them).
+        recordSpan("worker.boot", performance.now());
+        backend = await timed("worker.backend", {}, () => selectBackend(msg.backend));
+        hooks = await timed("worker.hooks", {}, () => defaultHooks());
         send({ type: "ready", backend });
       } catch (e) {
         send({ type: "init-failed", error: (e as Error).message });

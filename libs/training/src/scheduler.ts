@@ -3,9 +3,10 @@ import { fileURLToPath } from "node:url";
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { RunOutcome } from "@ganscope/tracking";
-import type { FusionMeasurement, RunEvent } from "@ganscope/training";
-import type { FromWorker, ToWorker } from "./worker.js";
 import { forwardStderr } from "./filtered-stderr.js";
+import type { FusionMeasurement } from "./fusion.js";
+import type { RunEvent } from "./run-event.js";
+import type { FromWorker, ToWorker } from "./worker-process.js";
 
 export interface ScheduleOptions {
   resultsDir: string;
@@ -33,7 +34,8 @@ export interface ScheduleOptions {
   fusion?: unknown;
 }
 
-export const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+/** The worker process's entry (worker-process.ts), run through tsx. */
+export const WORKER = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
 export const TSX = import.meta.resolve("tsx");
 
 /**
