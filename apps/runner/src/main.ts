@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
-import { BACKENDS, fusionKey, selectBackend, type BackendName } from "@ganscope/models";
+import { BACKENDS, fusionKey, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
 import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
@@ -466,4 +466,7 @@ try {
   } else {
     throw e;
   }
+} finally {
+  // step-times and study --dry-run select a backend here; webgpu's Dawn device would keep the process alive.
+  releaseBackend();
 }

@@ -102,10 +102,13 @@ export class CheckpointError extends Error {
 /** Both networks and both optimisers' state as checkpoint bytes (prefix, header, tensor data). */
 export async function encodeCheckpoint<M>(gan: Gan, meta: M): Promise<Buffer[]> {
   const { entries, tensors, owned } = await collect(gan);
-  const adamPowers = [gan.genOptimizer, gan.disOptimizer].map((o) => {
-    const p = o as unknown as AdamPowers;
-    return [p.accBeta1.dataSync()[0]!, p.accBeta2.dataSync()[0]!] as [number, number];
-  });
+  // Read asynchronously: on webgpu a synchronous read of a GPU-resident tensor throws in Node.
+  const adamPowers = await Promise.all(
+    [gan.genOptimizer, gan.disOptimizer].map(async (o) => {
+      const p = o as unknown as AdamPowers;
+      return [(await p.accBeta1.data())[0]!, (await p.accBeta2.data())[0]!] as [number, number];
+    }),
+  );
   const header: CheckpointHeader<M> = { version: 1, step: gan.step, meta, tensors: entries, adamPowers };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
   const prefix = Buffer.alloc(8);

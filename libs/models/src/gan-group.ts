@@ -277,7 +277,7 @@ async function readAdam(opt: tf.AdamOptimizer, vars: readonly tf.Variable[]): Pr
   const v = vars.map((x, i) => (has ? s.accumulatedSecondMoment[i]!.variable : tf.zerosLike(x)));
   const o = opt as unknown as { learningRate: number; beta1: number; beta2: number };
   return {
-    run: { lr: o.learningRate, beta1: o.beta1, beta2: o.beta2, accBeta1: s.accBeta1.dataSync()[0]!, accBeta2: s.accBeta2.dataSync()[0]!, iterations },
+    run: { lr: o.learningRate, beta1: o.beta1, beta2: o.beta2, accBeta1: (await s.accBeta1.data())[0]!, accBeta2: (await s.accBeta2.data())[0]!, iterations },
     // Owned by the caller until stacked; moment variables of the run are kept by the run.
     m: has ? m.map((t) => tf.clone(t)) : m,
     v: has ? v.map((t) => tf.clone(t)) : v,
