@@ -261,7 +261,7 @@ async function sweepBench(backends: string[]): Promise<SweepResult[]> {
         const summary = path.join(expDir, d, "summary.json");
         if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
       }
-      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
+      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker-process.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
       const threads = backend === "tensorflow" ? ", 1 TF thread each" : "";
       out.push({ arrangement: `ganscope ${backend}: runner, ${os.availableParallelism()} workers (one per core)${threads}`, wallS: child.wallS, trainS, workers });
     } finally {
@@ -312,7 +312,7 @@ async function fusedSweepBench(backend: string): Promise<SweepResult[]> {
         const summary = path.join(expDir, d, "summary.json");
         if (existsSync(summary)) trainS += (JSON.parse(readFileSync(summary, "utf8")) as { trainSecs?: number }).trainSecs ?? 0;
       }
-      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
+      const workers = [...child.peaks.values()].filter((p) => p.cmd.includes("worker-process.ts")).map((p) => ({ cmd: "runner worker", peakMiB: Math.round(p.mib) }));
       const how = single ? "1 worker, 2 TF threads" : `${os.availableParallelism()} workers, 1 TF thread each`;
       return { arrangement: `ganscope ${backend} fused K=${k}: runner --fuse=${k}, ${how}`, wallS: child.wallS, trainS, workers };
     } finally {

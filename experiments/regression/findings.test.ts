@@ -1,9 +1,10 @@
 /**
  * A finding re-tested end to end at the smoke budget's schedule, in CI time:
- * the study trains its runs through the runner's scheduler (real worker
- * processes, real digits, 2 epochs × 512 images, over the 5 seeds a compared
- * config needs to decide anything), then the findings are decided from the
- * run store. The decided claim is one that must hold after a few steps if
+ * the study trains its runs as `runner study` does (@ganscope/training's
+ * trainStudy: the local scheduler's real worker processes, real digits,
+ * 2 epochs × 512 images, over the 5 seeds a compared config needs to decide
+ * anything), then the findings are decided from the run store. The decided
+ * claim is one that must hold after a few steps if
  * the discriminator's learning rate reaches the discriminator's optimiser: a
  * discriminator at lr 1e-3 ends with a lower loss than one at 1e-5. The
  * others are what 8 steps cannot decide: whether anything converges (no
@@ -16,7 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { experiment } from "@ganscope/dsl";
 import { BUDGETS, MIN_SEEDS, arm, compare, evaluateFinding, finding, rate, study, type Budget } from "@ganscope/findings";
 import "@ganscope/findings/vitest";
-import { trainStudy } from "@ganscope/runner";
+import { trainStudy } from "@ganscope/training";
 
 const results = mkdtempSync(path.join(os.tmpdir(), "findings-regression-"));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
@@ -50,7 +51,7 @@ const quality = finding({
 describe("findings at the smoke budget", () => {
   it("trains what the findings read, then decides them from the store", async () => {
     const s = study("regression", "smoke regression", [fasterD, neverConverges, quality]);
-    const { failed } = await trainStudy(s, smoke5, { file: "experiments/regression/findings.test.ts", budget: "smoke", results, concurrency: 2, stepsPerEpoch: () => 4, log: () => {} });
+    const { failed } = await trainStudy(s, smoke5, { file: "experiments/regression/findings.test.ts", results, concurrency: 2, log: () => {} });
     expect(failed).toBe(0);
     const result = await evaluateFinding(fasterD, { resultsDir: results, budget: smoke5 });
     expect(result).toHold();

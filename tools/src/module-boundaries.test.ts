@@ -17,13 +17,16 @@ const RULES: Record<string, { ganscope: string[]; tfjs: boolean }> = {
   // Tracking and the dashboard read the record schema from the DSL (it loads nothing).
   "libs/tracking": { ganscope: ["dsl"], tfjs: false },
   "libs/queue": { ganscope: ["dsl", "tracking"], tfjs: false },
-  "libs/models": { ganscope: ["dsl", "data"], tfjs: true },
+  // Models writes checkpoints with the run store's durable write (atomic-file); tracking loads no tfjs.
+  "libs/models": { ganscope: ["dsl", "data", "tracking"], tfjs: true },
   "libs/metrics": { ganscope: ["dsl", "data", "models", "tracking"], tfjs: true },
-  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking"], tfjs: true },
+  // Training trains what a study's findings read (train-study.ts): findings' plans, which load no tfjs.
+  "libs/training": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "findings"], tfjs: true },
   // Findings reads metrics' types only (verdict names, metric keys): `import type` loads no tfjs.
   "libs/findings": { ganscope: ["dsl", "tracking", "metrics"], tfjs: false },
   "apps/runner": { ganscope: ["dsl", "data", "models", "metrics", "tracking", "training", "findings", "queue"], tfjs: true },
-  "apps/dashboard": { ganscope: ["tracking", "dsl"], tfjs: false },
+  // The dashboard's browser bundle draws its bands over seeds with findings' seed-summary.ts (it imports nothing).
+  "apps/dashboard": { ganscope: ["tracking", "dsl", "findings"], tfjs: false },
   tools: { ganscope: ["dsl", "data"], tfjs: false },
 };
 

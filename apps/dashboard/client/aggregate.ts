@@ -1,70 +1,23 @@
 /**
  * Runs over seeds: groups of runs that differ only in their seed, and each
- * group's mean with an interval, per epoch and per final value. Pure (no
+ * group's mean with an interval, per epoch and per final value. The numbers
+ * are @ganscope/findings' (seed-summary.ts: mean and band, independent of
+ * the seeds' order to the last bit); this file groups the runs. Pure (no
  * DOM): unit-tested in Node with fast-check laws (aggregate.test.ts).
- *
- * Values are sorted before they are summed, so a group's numbers do not
- * depend on the order its seeds were listed in — not even in the last bit.
  */
+import { summariseSeeds, type BandKind, type SeedStat } from "@ganscope/findings/seed-summary";
 import type { RunView } from "../src/site-data.js";
 import { pairs } from "./chart-options.js";
 
 /** The axis that names a run's seed (the study's budgets add it to every plan). */
 export const SEED_AXIS = "seed";
 
-/**
- * Which interval a band draws around the mean over seeds:
- * - `ci95`: the 95% confidence interval of the mean, mean ± t(0.975, n−1)·s/√n (Student's t; wide with few seeds, as it should be);
- * - `sd`: mean ± one sample standard deviation;
- * - `range`: the lowest to the highest seed.
- * One seed has no spread: every kind is its value, zero wide.
- */
-export type BandKind = "ci95" | "sd" | "range";
-
-export const BAND_KINDS: readonly BandKind[] = ["ci95", "sd", "range"];
-
+/** What each band kind draws, as the page names it. */
 export const BAND_LABELS: Readonly<Record<BandKind, string>> = {
   ci95: "95% CI of the mean (Student's t)",
   sd: "± 1 standard deviation",
   range: "min–max over seeds",
 };
-
-export function isBandKind(x: string | null | undefined): x is BandKind {
-  return x === "ci95" || x === "sd" || x === "range";
-}
-
-/** t(0.975, df) for df = 1…30 (the usual table). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
-/** Student's t 0.975 quantile: the table up to 30 degrees of freedom, then the Cornish–Fisher expansion around z = 1.96 (off by < 0.001 there). */
-export function tQuantile975(df: number): number {
-  if (!(df >= 1)) return NaN;
-  if (df <= 30) return T975[Math.floor(df) - 1]!;
-  const z = 1.959964;
-  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
-}
-
-export interface SeedStat {
-  mean: number;
-  lo: number;
-  hi: number;
-  /** Seeds with a value. */
-  n: number;
-}
-
-/** The mean of `values` and its band; undefined for no values. */
-export function summariseSeeds(values: readonly number[], kind: BandKind): SeedStat | undefined {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const n = finite.length;
-  if (n === 0) return undefined;
-  const sorted = [...finite].sort((a, b) => a - b);
-  if (n === 1) return { mean: sorted[0]!, lo: sorted[0]!, hi: sorted[0]!, n };
-  const mean = sorted.reduce((s, v) => s + v, 0) / n;
-  if (kind === "range") return { mean, lo: sorted[0]!, hi: sorted[n - 1]!, n };
-  const sd = Math.sqrt(sorted.map((v) => (v - mean) ** 2).sort((a, b) => a - b).reduce((s, v) => s + v, 0) / (n - 1));
-  const half = kind === "sd" ? sd : (tQuantile975(n - 1) * sd) / Math.sqrt(n);
-  return { mean, lo: mean - half, hi: mean + half, n };
-}
 
 /** A run's varied values less its seed, as a stable key: runs with equal keys differ only in seed. */
 export function seedGroupKey(run: Pick<RunView, "varied">): string {

@@ -37,6 +37,8 @@ const FLAGGED = new Set(["mode_collapse", "no_digits"]);
 const FLAGGED_REASON = /classes covered|recognises few drawings|neighbourhoods/;
 /** The metrics lib's verdict for each trained run, as its summary.json says. */
 const verdicts: Record<string, string> = {};
+/** Each trained run's final FID-lite, as its summary.json says. */
+const fids: Record<string, number> = {};
 const EPOCHS = 4;
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
@@ -164,8 +166,9 @@ beforeAll(async () => {
   // must show whatever the summaries say.
   for (const exp of ["dashboard-fixture", "dashboard-fixture-reuse"]) {
     for (const id of await fs.readdir(path.join(results, exp))) {
-      const summary = await readJson<{ verdict?: string }>(path.join(results, exp, id, "summary.json")).catch(() => undefined);
+      const summary = await readJson<{ verdict?: string; final?: { fid_lite?: number } }>(path.join(results, exp, id, "summary.json")).catch(() => undefined);
       if (summary?.verdict) verdicts[id] = summary.verdict;
+      if (summary?.final?.fid_lite !== undefined) fids[id] = summary.final.fid_lite;
     }
   }
   if (!Object.values(verdicts).some((v) => FLAGGED.has(v))) {
@@ -448,6 +451,172 @@ describe("dashboard in chromium", () => {
     for (const w of widths) expect(w).toBeGreaterThan(0);
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "06-linked");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("draws parallel coordinates: an axis per varied hyperparameter and final metric, a line per run coloured by verdict", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture"));
+    await waitForView(page, "experiment");
+    const axisNames = () =>
+      page.evaluate(() => ((window.__ganscope?.charts["parallel"]?.getOption() as { parallelAxis?: { name: string; type: string }[] }).parallelAxis ?? []).map((a) => `${a.name}:${a.type}`));
+    const seriesNames = () => page.evaluate(() => ((window.__ganscope?.charts["parallel"]?.getOption() as { series?: { name: string }[] }).series ?? []).map((s) => s.name));
+    expect((await axisNames()).slice(0, 3)).toEqual(["gen_dropout:value", "dis_dropout:value", "FID-lite ↓:value"]);
+    // Three runs, each a line in its verdict's series.
+    expect((await seriesSizes(page, "parallel")).reduce((a, b) => a + b, 0)).toBe(3);
+    const runVerdicts = Object.values(runIds).map((id) => verdicts[id]!.replace(/_/g, " "));
+    expect((await seriesNames()).sort()).toEqual([...new Set(runVerdicts)].sort());
+    expect(await seriesPixels(page, "parallel")).toBeGreaterThan(50);
+    // Unticking a metric takes its axis away.
+    await page.uncheck('[data-parallel-metric="fid_lite"]');
+    await page.waitForFunction(() => !JSON.stringify(window.__ganscope?.charts["parallel"]?.getOption().parallelAxis).includes("FID-lite"));
+    expect(await axisNames()).not.toContain("FID-lite ↓:value");
+    await page.check('[data-parallel-metric="fid_lite"]');
+    await page.waitForFunction(() => JSON.stringify(window.__ganscope?.charts["parallel"]?.getOption().parallelAxis).includes("FID-lite"));
+
+    // Brushing the FID-lite axis from its bottom to between the best run and the next highlights the best
+    // run alone, and turns into the page's filter.
+    const ids = Object.values(runIds).sort((a, b) => fids[a]! - fids[b]!);
+    const cut = (fids[ids[0]!]! + fids[ids[1]!]!) / 2;
+    const section = page.locator("#parallel-section");
+    await section.scrollIntoViewIfNeeded();
+    const box = (await page.locator("#chart-parallel").boundingBox())!;
+    const [x, bottom, top] = await page.evaluate((value) => {
+      // ECharts' own geometry (not in its public types): where the axis stands and where a value lies on it.
+      type Axis = { dataToCoord(v: number): number; model: { id: string } };
+      type Coord = { dimensions: string[]; getAxis(d: string): Axis; getAxisLayout(d: string): { position: [number, number] } };
+      const model = (window.__ganscope!.charts["parallel"] as unknown as { getModel(): { getComponent(t: string): { coordinateSystem: Coord } } }).getModel();
+      const coord = model.getComponent("parallel").coordinateSystem;
+      const dim = coord.dimensions.find((d) => coord.getAxis(d).model.id === "metric:fid_lite")!;
+      const [px, py] = coord.getAxisLayout(dim).position;
+      return [px, py, py - coord.getAxis(dim).dataToCoord(value)];
+    }, cut);
+    await page.mouse.move(box.x + x, box.y + bottom - 1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + x, box.y + top, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector("#parallel-brushed")?.textContent !== "");
+    expect(await page.locator("#parallel-brushed").textContent()).toBe("1 of 3 runs in the brushed ranges");
+    await section.screenshot({ path: path.join(ARTIFACTS, "10-parallel.png") });
+    await page.click("#parallel-apply");
+    await page.waitForFunction(() => location.hash.includes("final.fid_lite=") && document.documentElement.dataset.hash === location.hash && document.documentElement.dataset.ready === "1");
+    expect(await page.locator("#runs tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")))).toEqual([ids[0]]);
+
+    // Learning rates 150× apart lie on a log axis, as in the metric-vs-hyperparameter plot.
+    await page.goto(siteUrl("#/e/dashboard-fixture-reuse"));
+    await waitForView(page, "experiment");
+    expect((await axisNames())[0]).toBe("dis_lr (log):log");
+    expect((await seriesSizes(page, "parallel")).reduce((a, b) => a + b, 0)).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("filters runs by verdict and by a final metric's range: table, charts and grids follow, and the link keeps the filter", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl("#/e/dashboard-fixture"));
+    await waitForView(page, "experiment");
+    const rowIds = async () => (await page.locator("#runs tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")!))).sort();
+    const lines = async () => (await seriesSizes(page, "parallel")).reduce((a, b) => a + b, 0);
+    const settle = async (hashPart: string) => {
+      await page.waitForFunction((part) => location.hash.includes(part) && document.documentElement.dataset.hash === location.hash && document.documentElement.dataset.ready === "1", hashPart);
+    };
+    const all = Object.values(runIds);
+    expect(await rowIds()).toEqual([...all].sort());
+
+    // By verdict: the verdict of the first run, whatever the metrics lib said.
+    const verdict = verdicts[runIds["0/0"]!]!;
+    const withVerdict = all.filter((id) => verdicts[id] === verdict).sort();
+    // A click, not check(): the change redraws the page, box and all.
+    await page.click(`[data-filter-verdict="${verdict}"]`);
+    await settle(`verdict=${verdict}`);
+    expect(await rowIds()).toEqual(withVerdict);
+    expect(await seriesSizes(page, "d_loss")).toHaveLength(withVerdict.length);
+    expect(await lines()).toBe(withVerdict.length);
+    expect(await page.locator("#grids .grid-card").count()).toBe(withVerdict.length);
+    expect(await page.locator("#filter-count").textContent()).toBe(`showing ${withVerdict.length} of ${all.length} runs`);
+    await page.click("#filter-clear");
+    await settle("");
+    expect(page.url()).not.toContain("verdict=");
+
+    // By range: final FID-lite at most the middle run's, typed as a person would.
+    const sorted = all.map((id) => fids[id]!).sort((a, b) => a - b);
+    const max = sorted[1]!;
+    const under = all.filter((id) => fids[id]! <= max).sort();
+    expect(under.length).toBe(2);
+    await page.selectOption("#filter-metric", "fid_lite");
+    await page.fill("#filter-max", String(max));
+    await page.click("#filter-add");
+    await settle("final.fid_lite=");
+    expect(await rowIds()).toEqual(under);
+    expect(await lines()).toBe(2);
+    expect(await page.locator('[data-range="fid_lite"]').textContent()).toContain("FID-lite ≤");
+    await shot(page, "11-filtered");
+
+    // The link reproduces the view in a fresh tab.
+    const link = page.url();
+    const other = await openTab();
+    await other.page.goto(link);
+    await waitForView(other.page, "experiment");
+    expect((await other.page.locator("#runs tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")!))).sort()).toEqual(under);
+    await other.page.close();
+
+    // A lowest value above the highest is refused with a reason, the filter unchanged.
+    await page.fill("#filter-min", "10");
+    await page.fill("#filter-max", "1");
+    await page.click("#filter-add");
+    expect(await page.locator("#filter-problem").textContent()).toContain("above the highest");
+    expect(await rowIds()).toEqual(under);
+
+    await page.click('[data-remove-range="fid_lite"]');
+    await page.waitForFunction(() => !location.hash.includes("final."));
+    await settle("");
+    expect(await rowIds()).toEqual([...all].sort());
+    expect(errors).toEqual([]);
+    expect(other.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lists every run of the store in one table across experiments: sortable, filtered, a reused run once", async () => {
+    const { page, errors } = await openTab();
+    await page.goto(siteUrl());
+    await waitForView(page, "experiments");
+    await page.click("#all-runs-link");
+    await waitForView(page, "runs");
+    const rows = () => page.locator("#all-runs tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-experiment")!, tr.getAttribute("data-run")!] as const));
+    const reuse = await readJson<{ runs: { runId: string; varied: { dis_lr: number } }[] }>(path.join(results, "dashboard-fixture-reuse", "plan.json"));
+    const fast = reuse.runs.find((r) => r.varied.dis_lr === 0.03)!.runId;
+    const shared = reuse.runs.find((r) => r.varied.dis_lr !== 0.03)!.runId;
+    // The fixture's three runs, the reuse experiment's own run, and the partial sweep's run not started; the
+    // reused run and the partial sweep's copies are the fixture's runs (same run ids): listed once, under it.
+    const listed = await rows();
+    expect(listed.filter(([e]) => e === "dashboard-fixture").map(([, id]) => id).sort()).toEqual(Object.values(runIds).sort());
+    expect(listed.filter(([e]) => e === "dashboard-fixture-reuse").map(([, id]) => id)).toEqual([fast]);
+    expect(listed.filter(([e]) => e === "dashboard-fixture-partial").map(([, id]) => id)).toEqual(["0123456789ab"]);
+    expect(listed).toHaveLength(5);
+    // Reused by the reuse experiment (a symlink) and copied into the partial sweep: named in the "also in" list.
+    expect(await page.locator(`#all-runs tr[data-run="${shared}"] [data-col="experiment"]`).textContent()).toMatch(/^dashboard-fixturealso in .*dashboard-fixture-reuse/);
+    expect(await page.locator(`#all-runs tr[data-run="${fast}"] [data-col="varied"]`).textContent()).toBe("dis_lr=0.03");
+    expect(await page.locator(`#all-runs tr[data-run="${fast}"] [data-verdict]`).getAttribute("data-verdict")).toBe(verdicts[fast]);
+
+    // Sorted by final FID-lite across experiments, both ways; the run without one last either way.
+    const fidColumn = () => page.locator('#all-runs tbody td[data-col="final:fid_lite"]').allTextContents();
+    await page.click('#all-runs th[data-sort-key="final:fid_lite"]');
+    const up = await fidColumn();
+    expect(up.at(-1)).toBe("—");
+    const numbers = up.slice(0, -1).map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    await page.click('#all-runs th[data-sort-key="final:fid_lite"]');
+    expect(await fidColumn()).toEqual([...numbers].reverse().map(String).concat("—"));
+    await shot(page, "12-all-runs");
+
+    // The filter works here too, and a run's experiment link carries it.
+    const verdict = verdicts[fast]!;
+    await page.click(`[data-filter-verdict="${verdict}"]`);
+    await page.waitForFunction((v) => location.hash.includes(`verdict=${v}`) && document.documentElement.dataset.hash === location.hash && document.documentElement.dataset.ready === "1", verdict);
+    const judged = Object.entries(verdicts).filter(([, v]) => v === verdict).map(([id]) => id);
+    expect((await rows()).map(([, id]) => id).sort()).toEqual([...new Set(judged)].sort());
+    expect(await page.locator(`#all-runs tr[data-run="${fast}"] [data-col="experiment"] a`).getAttribute("href")).toBe(`#/e/dashboard-fixture-reuse?verdict=${verdict}`);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -5,10 +5,11 @@
  *   #/                          experiments
  *   #/e/<name>                  one experiment
  *   #/e/<name>/compare/<a,b,…>  runs side by side
+ *   #/runs                      every run of the store, across experiments
  *   #/findings                  study reports
  *   #/findings/<study>          one study's findings
- * A query after the path (`?seeds=grouped&band=ci95`) keeps a view's
- * toggles, so a link reproduces what it showed.
+ * A query after the path (`?seeds=grouped&band=ci95`, the run filter's
+ * `verdict=converged&final.fid_lite=..50`) keeps a view's toggles, so a link reproduces what it showed.
  * Modules: format/colours/chart-options (pure, unit-tested in Node), dom,
  * charts (the current view's charts), widgets, pages, and this router.
  */
@@ -17,6 +18,7 @@ import { loadScript } from "./dom.js";
 import type {} from "./globals.js";
 import { renderFindingsIndex, renderStudy } from "./findings-page.js";
 import { renderCompare, renderError, renderExperiment, renderIndex } from "./pages.js";
+import { renderAllRuns } from "./runs-page.js";
 
 const footer = document.getElementById("footer")!;
 
@@ -50,6 +52,13 @@ async function route(): Promise<void> {
   const query = new URLSearchParams(queryPart);
   if (parts.length === 0) {
     renderIndex(index);
+    return;
+  }
+  if (parts[0] === "runs") {
+    // Every experiment's data: the table is across them all.
+    const exps = await Promise.all(index.experiments.map((e) => loadExperiment(index, e.name)));
+    if (seq !== routeSeq) return;
+    renderAllRuns(exps.filter((e): e is ExperimentView => e !== undefined), query);
     return;
   }
   if (parts[0] === "findings") {

@@ -131,6 +131,18 @@ export function mean(xs: number[]): number | null {
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * How a hyperparameter's values lie on an axis: numbers spaced by value, on a
+ * log scale when all are positive and span a decade or more (learning rates
+ * 1e-5 … 1e-3), not as evenly spaced categories; anything else (a run
+ * without the value included) as categories.
+ */
+export function axisScale(values: readonly unknown[]): "log" | "value" | "category" {
+  if (values.length === 0 || !values.every((x) => typeof x === "number" && Number.isFinite(x))) return "category";
+  const xs = values as number[];
+  return xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 10 ? "log" : "value";
+}
+
 export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, yAxis: string | undefined): EChartsOption {
   const key = choice.split(":")[1] ?? "";
   // The record schema says which way is better; losses and D outputs have no better way.
@@ -141,10 +153,9 @@ export function hyperOption(exp: ExperimentView, choice: string, xAxis: string, 
   if (!yAxis) {
     // One axis: the metric as a line over the varied value; the mean where other axes vary too.
     const means = xs.map((x) => mean(exp.runs.filter((r) => r.varied[xAxis] === x).map((r) => metricValue(r, choice)).filter((v): v is number => v !== undefined)));
-    // Numbers on a numeric axis, spaced by value (learning rates 1e-5 … 1e-3 on a log axis), not as evenly spaced categories.
-    const numeric = xs.length > 0 && xs.every((x) => typeof x === "number" && Number.isFinite(x));
-    const nums = numeric ? (xs as number[]) : [];
-    const log = numeric && nums.every((x) => x > 0) && Math.max(...nums) / Math.min(...nums) >= 10;
+    const scale = axisScale(xs);
+    const numeric = scale !== "category";
+    const log = scale === "log";
     const at = (x: unknown): string | number => (numeric ? (x as number) : String(x ?? "—"));
     const data = numeric ? xs.map((x, i) => [x as number, means[i]!]) : means;
     const points = exp.runs

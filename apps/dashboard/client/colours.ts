@@ -1,5 +1,6 @@
 /** Colours of runs on the charts. Pure: unit-tested in Node. */
 import type { RunView } from "../src/site-data.js";
+import { NO_VERDICT } from "./run-filter.js";
 
 /** Distinct colours for unordered values and for the compare view (Tableau 10). */
 export const CATEGORICAL = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -98,4 +99,25 @@ export function runStyles(runs: readonly RunView[], colourAxis: string | undefin
     styles.set(r.runId, { color, dash: DASHES[Math.max(0, d) % DASHES.length]! });
   });
   return styles;
+}
+
+/**
+ * A line colour per verdict, near its badge's hue (style.css) so a legend and
+ * a table read alike: green converged, red mode collapse, orange no digits,
+ * amber vanishing gradients, near-black diverged, steel blue not converged,
+ * grey for no verdict yet; purple for a label the page does not know.
+ */
+const VERDICT_HUES: Record<string, string> = {
+  converged: "#2e8b3e",
+  not_converged: "#5b7fa6",
+  no_digits: "#e8590c",
+  mode_collapse: "#c0262d",
+  vanishing_gradients: "#d4a106",
+  diverged: "#3b1111",
+  [NO_VERDICT]: "#9aa3ab",
+};
+const OTHER_VERDICT = "#7b4fc4";
+
+export function verdictColour(label: string): string {
+  return readableOnWhite(VERDICT_HUES[label] ?? OTHER_VERDICT);
 }

@@ -8,7 +8,8 @@
  * records), and the final grid of each arm's median run.
  */
 import type { ArmView, ClaimView, CompareClaimView, ExperimentView, FindingView, RunView, SiteIndex, StudyView } from "../src/site-data.js";
-import { BAND_KINDS, BAND_LABELS, bandOverSeeds, type BandKind } from "./aggregate.js";
+import { BAND_KINDS, type BandKind } from "@ganscope/findings/seed-summary";
+import { BAND_LABELS, bandOverSeeds } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart } from "./charts.js";
 import { CATEGORICAL } from "./colours.js";

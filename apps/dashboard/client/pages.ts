@@ -1,6 +1,7 @@
 /** The pages: experiments, one experiment, runs compared (the Findings page is findings-page.ts). */
 import { TRAINING_KEYS, type ExperimentView, type FixedRecordKey, type RunView, type SiteIndex } from "../src/site-data.js";
-import { BAND_KINDS, BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type BandKind, type RunGroup } from "./aggregate.js";
+import { BAND_KINDS, type BandKind } from "@ganscope/findings/seed-summary";
+import { BAND_LABELS, SEED_AXIS, bandOverSeeds, groupBySeeds, groupedRun, type RunGroup } from "./aggregate.js";
 import { bandOption, type BandCurve } from "./band-options.js";
 import { chart, currentCharts, disposeCharts } from "./charts.js";
 import { classOption, classShares, curveOption, hyperOption, summaryMetricChoices } from "./chart-options.js";
@@ -8,6 +9,9 @@ import { runStyles, type RunStyle } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, runLabel } from "./format.js";
 import { studyTable } from "./findings-widgets.js";
+import { runFilterBar } from "./filter-bar.js";
+import { parallelSection } from "./parallel-section.js";
+import { applyRunQuery, readRunQuery } from "./run-filter.js";
 import { chartBox, gridCard, groupTable, mlflowLink, runTable, select, stateBadge, verdictBadge, verdictClass } from "./widgets.js";
 
 const TRAINING: readonly string[] = TRAINING_KEYS;
@@ -103,6 +107,10 @@ export function renderIndex(index: SiteIndex): void {
   document.title = "ganscope · experiments";
   if (index.studies.length > 0) app.append(h("h1", {}, "Findings"), studyTable(index));
   app.append(h("h1", {}, "Experiments"));
+  // No count on the link: the experiments' run counts add reused runs twice, the table lists them once.
+  if (index.experiments.length > 0) {
+    app.append(h("p", {}, h("a", { href: "#/runs", id: "all-runs-link" }, "All runs in one table →"), h("span", { class: "muted" }, " every experiment's runs side by side, sortable and filtered by verdict or metric")));
+  }
   if (index.experiments.length === 0) {
     app.append(
       h(
@@ -219,7 +227,9 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
   setView("experiment", "/ ", h("a", { href: experimentHash(full.name) }, full.name));
   document.title = `ganscope · ${full.name}`;
   if (!full.files.includes(runFilter.file)) runFilter = { ...runFilter, file: "" };
-  const exp = filterRuns(full, runFilter);
+  const planned = filterRuns(full, runFilter);
+  // The verdict and metric filter (in the link) narrows every view of the page: tables, charts and grids.
+  const exp = { ...planned, runs: applyRunQuery(planned.runs, readRunQuery(query)) };
   const seedView = seedViewOf(query);
   const groups = groupBySeeds(exp.runs);
   // Grouped, the seed is what is collapsed: labels and colours follow the other axes.
@@ -228,6 +238,7 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
   app.append(experimentHeader(full));
   const bar = filterBar(full, () => void renderExperiment(full, query));
   if (bar) app.append(bar);
+  app.append(runFilterBar(planned.runs, exp.runs.length, query, (q) => experimentHash(full.name, q)));
   app.append(seedToolbar(query, (q) => experimentHash(full.name, q), exp.runs));
 
   const selected = new Set<string>();
@@ -335,6 +346,10 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
     app.append(h("h2", {}, "Metric vs hyperparameter"), hyperHost);
   }
 
+  // Parallel coordinates: each run through its varied values and final metrics, coloured by verdict.
+  const parallel = parallelSection(exp, query, (q) => experimentHash(full.name, q));
+  app.append(parallel.el);
+
   // Class histogram, when the metrics lib evaluated the runs (grouped: the mean share over each config's seeds).
   const classSource = seedView.grouped ? groupRuns : exp.runs;
   const classRuns = classSource.filter((r) => classShares(r) !== undefined);
@@ -370,6 +385,7 @@ export async function renderExperiment(full: ExperimentView, query: URLSearchPar
 
   await drawCurves();
   await drawHyper();
+  await parallel.draw();
   if (classRuns.length > 0) await chart("classes", classes.el, classOption(classSource, axes));
   ready();
 }

@@ -1,7 +1,8 @@
 /** The page's building blocks: badges, tables, pickers, chart boxes and sample grids. */
 import type { ExperimentView, RunDisplayState, RunView } from "../src/site-data.js";
 import { KNOWN_VERDICTS, metricLabel, shortLabel } from "../src/site-data.js";
-import { BAND_LABELS, SEED_AXIS, groupValue, type BandKind, type RunGroup } from "./aggregate.js";
+import type { BandKind } from "@ganscope/findings/seed-summary";
+import { BAND_LABELS, SEED_AXIS, groupValue, type RunGroup } from "./aggregate.js";
 import { isNumeric } from "./colours.js";
 import { h, type Child } from "./dom.js";
 import { fmt, fmtSecs, label, valueText } from "./format.js";
@@ -40,17 +41,17 @@ export function mlflowLink(run: RunView): HTMLElement | null {
   return h("a", { class: "mlflow", href: run.mlflowUrl, target: "_blank", rel: "noopener", "data-mlflow": run.runId, title: "this run in MLflow" }, " MLflow ↗");
 }
 
-interface Column {
+/** A column of a sortable table over rows of type R: its sort value (null sorts last either way) and its cell. */
+export interface Column<R = RunView> {
   key: string;
   title: string;
-  value: (r: RunView) => number | string | null;
-  cell: (r: RunView) => Child | Node;
+  value: (r: R) => number | string | null;
+  cell: (r: R) => Child | Node;
   numeric: boolean;
 }
 
 export function runColumns(exp: ExperimentView): Column[] {
   const has = (k: string) => exp.runs.some((r) => r.final[k] !== undefined || r.best[k] !== undefined);
-  const stateOrder: RunDisplayState[] = ["running", "interrupted", "pending", "failed", "stopped", "done"];
   const cols: Column[] = [
     {
       key: "run",
@@ -74,26 +75,38 @@ export function runColumns(exp: ExperimentView): Column[] {
       cell: (r) => valueText(r.varied[a]),
       numeric: isNumeric(exp.runs.map((r) => r.varied[a])),
     })),
-    { key: "state", title: "state", value: (r) => stateOrder.indexOf(r.state), cell: stateBadge, numeric: true },
-    { key: "verdict", title: "verdict", value: (r) => r.verdict?.label ?? null, cell: verdictBadge, numeric: false },
+    ...outcomeColumns(),
   ];
-  const metric = (key: string, kind: "final" | "best", title: string): Column => ({
-    key: `${kind}:${key}`,
-    title,
-    value: (r) => r[kind][key] ?? null,
-    cell: (r) => fmt(r[kind][key]),
-    numeric: true,
-  });
+  const metric = metricColumn;
   // Short titles keep a 16-run table with every metric within a laptop's width; the header's tooltip says it in full.
   // Titles are the record schema's column headers (its labels for the losses).
   if (has("fid_lite")) cols.push(metric("fid_lite", "final", shortLabel("fid_lite")), metric("fid_lite", "best", "best FID"));
   for (const k of ["modes", "kl_uniform", "is_lite"] as const) if (has(k)) cols.push(metric(k, "final", shortLabel(k)));
   cols.push(metric("d_loss", "final", metricLabel("d_loss")), metric("g_loss", "final", metricLabel("g_loss")));
-  cols.push(
+  cols.push(...progressColumns());
+  return cols;
+}
+
+/** Where a run stands (unfinished first when sorted) and its verdict badge. */
+export function outcomeColumns<R extends RunView>(): Column<R>[] {
+  const stateOrder: RunDisplayState[] = ["running", "interrupted", "pending", "failed", "stopped", "done"];
+  return [
+    { key: "state", title: "state", value: (r) => stateOrder.indexOf(r.state), cell: stateBadge, numeric: true },
+    { key: "verdict", title: "verdict", value: (r) => r.verdict?.label ?? null, cell: verdictBadge, numeric: false },
+  ];
+}
+
+/** A run's final or best value of a record key, as a sortable column. */
+export function metricColumn<R extends RunView>(key: string, kind: "final" | "best", title: string): Column<R> {
+  return { key: `${kind}:${key}`, title, value: (r) => r[kind][key] ?? null, cell: (r) => fmt(r[kind][key]), numeric: true };
+}
+
+/** How far a run got: epochs done of its target, and its training time. */
+export function progressColumns<R extends RunView>(): Column<R>[] {
+  return [
     { key: "epochs", title: "epochs", value: (r) => r.epochsDone, cell: (r) => `${r.epochsDone}${r.epochs !== null ? ` / ${r.epochs}` : ""}`, numeric: true },
     { key: "wall", title: "wall time", value: (r) => r.wallSecs, cell: (r) => fmtSecs(r.wallSecs), numeric: true },
-  );
-  return cols;
+  ];
 }
 
 function compareValues(a: number | string | null, b: number | string | null): number {
@@ -103,18 +116,38 @@ function compareValues(a: number | string | null, b: number | string | null): nu
 }
 
 export function runTable(exp: ExperimentView, selected: Set<string>, onSelect: () => void): HTMLElement {
-  const cols = runColumns(exp);
+  return sortableTable("runs", runColumns(exp), exp.runs, (r) => ({ "data-run": r.runId }), (r) => {
+    const box = h("input", { type: "checkbox", "aria-label": `select ${r.runId}`, "data-select": r.runId }) as HTMLInputElement;
+    box.checked = selected.has(r.runId);
+    box.addEventListener("change", () => {
+      if (box.checked) selected.add(r.runId);
+      else selected.delete(r.runId);
+      onSelect();
+    });
+    return box;
+  });
+}
+
+/** The header's tooltip: an axis by its name, a metric column by its kind and label ("sort by final FID-lite"). */
+function sortTitle(c: { key: string; title: string }): string {
+  return `sort by ${c.key.startsWith("axis:") ? c.title : c.key.replace(":", " ").replace(/(final|best) (\w+)/, (_, kind: string, k: string) => `${kind} ${label(k)}`)}`;
+}
+
+/**
+ * A table sorted by a click on any header (again: the other way), numbers as
+ * numbers, missing values last either way; `leading` fills an unsorted first
+ * column (the run table's checkboxes).
+ */
+export function sortableTable<R>(id: string, cols: Column<R>[], rows: readonly R[], rowAttrs: (r: R) => Record<string, string>, leading?: (r: R) => Node): HTMLElement {
   const tbody = h("tbody");
   let sortKey: string | undefined;
   let dir: 1 | -1 = 1;
-  const headerCells = cols.map((c) =>
-    h("th", { class: "sortable", "data-sort-key": c.key, scope: "col", title: `sort by ${c.key.startsWith("axis:") ? c.title : c.key.replace(":", " ").replace(/(final|best) (\w+)/, (_, kind: string, k: string) => `${kind} ${label(k)}`)}` }, c.title),
-  );
+  const headerCells = cols.map((c) => h("th", { class: "sortable", "data-sort-key": c.key, scope: "col", title: sortTitle(c) }, c.title));
   const fill = () => {
-    let runs = [...exp.runs];
+    const sorted = [...rows];
     const col = cols.find((c) => c.key === sortKey);
     if (col) {
-      runs.sort((a, b) => {
+      sorted.sort((a, b) => {
         const va = col.value(a);
         const vb = col.value(b);
         if (va === null && vb === null) return 0;
@@ -124,16 +157,9 @@ export function runTable(exp: ExperimentView, selected: Set<string>, onSelect: (
       });
     }
     tbody.replaceChildren(
-      ...runs.map((r) => {
-        const box = h("input", { type: "checkbox", "aria-label": `select ${r.runId}`, "data-select": r.runId }) as HTMLInputElement;
-        box.checked = selected.has(r.runId);
-        box.addEventListener("change", () => {
-          if (box.checked) selected.add(r.runId);
-          else selected.delete(r.runId);
-          onSelect();
-        });
-        return h("tr", { "data-run": r.runId }, h("td", {}, box), ...cols.map((c) => h("td", { class: c.numeric && c.key !== "state" ? "num" : undefined, "data-col": c.key }, c.cell(r))));
-      }),
+      ...sorted.map((r) =>
+        h("tr", rowAttrs(r), leading ? h("td", {}, leading(r)) : null, ...cols.map((c) => h("td", { class: c.numeric && c.key !== "state" ? "num" : undefined, "data-col": c.key }, c.cell(r)))),
+      ),
     );
     headerCells.forEach((th, i) => {
       if (cols[i]!.key === sortKey) th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
@@ -149,7 +175,7 @@ export function runTable(exp: ExperimentView, selected: Set<string>, onSelect: (
     }),
   );
   fill();
-  return h("div", { class: "table-wrap" }, h("table", { class: "data", id: "runs" }, h("thead", {}, h("tr", {}, h("th", {}, ""), ...headerCells)), tbody));
+  return h("div", { class: "table-wrap" }, h("table", { class: "data", id }, h("thead", {}, h("tr", {}, leading ? h("th", {}, "") : null, ...headerCells)), tbody));
 }
 
 export function select(id: string, options: { value: string; text: string }[], value: string | undefined, onChange: (v: string) => void): HTMLSelectElement {

@@ -10,6 +10,7 @@ import {
   CLASS_COUNT,
   CLASS_SHARE_PREFIX,
   classShareKey,
+  RANKED_KEYS,
   RECORD_KEYS,
   RECORD_SCHEMA,
   STEP_STAT_KEYS,
@@ -311,6 +312,8 @@ export const HIGHER_IS_BETTER: readonly FixedRecordKey[] = RECORD_KEYS.filter((k
 /** Prefix of the per-class share keys the metrics lib writes (class_share_0 … class_share_9). */
 export type { FixedRecordKey, RecordKey } from "@ganscope/dsl/record-schema";
 export { CLASS_COUNT, CLASS_SHARE_PREFIX, classShareKey, directionOf, metricLabel, shortLabel };
+/** Evaluated keys with a better direction (FID-lite, KID, coverage, modes, …): the final metrics runs are compared on. */
+export { RANKED_KEYS };
 /** Verdicts the page has a colour for; any other label gets the neutral badge. */
 export const KNOWN_VERDICTS: readonly string[] = ["converged", "no_digits", "mode_collapse", "vanishing_gradients", "diverged", "not_converged"];
 /** What `data/build.js` sets: the build's time, which a served page polls to reload itself after a rebuild. */

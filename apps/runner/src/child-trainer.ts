@@ -1,6 +1,6 @@
 /**
  * The queue worker's trainer: runs each job in one of the runner's worker
- * processes (worker.ts, the same child the local scheduler forks), so the
+ * processes (@ganscope/training's worker-process.ts, the same child the local scheduler forks), so the
  * process that holds the BullMQ lock never blocks on training. Before a job
  * trains, the run is pulled from MLflow when the server has it further along
  * than this machine's store (another worker trained it, then died or gave it
@@ -11,10 +11,7 @@ import { resolveStopPolicy } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { Trainer } from "@ganscope/queue";
 import { MlflowClient, MlflowPull, RunStore, connectionFromEnv } from "@ganscope/tracking";
-import type { RunEvent, RunOutcome } from "@ganscope/training";
-import { forwardStderr } from "./filtered-stderr.js";
-import { TSX, WORKER } from "./scheduler.js";
-import type { FromWorker, ToWorker } from "./worker.js";
+import { TSX, WORKER, forwardStderr, type FromWorker, type RunEvent, type RunOutcome, type ToWorker } from "@ganscope/training";
 
 interface Child {
   proc: ChildProcess;

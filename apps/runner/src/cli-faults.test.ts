@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeIdx } from "@ganscope/data";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { RunStore } from "@ganscope/tracking";
 import { canMount, mountReadOnly, mountTmpfs } from "@ganscope/tracking/testing";
 import { concurrencyWarning } from "./preflight.js";
@@ -58,7 +59,7 @@ const exp = (name: string, body: string, where = dir) => {
   writeFileSync(file, `import { experiment } from "@ganscope/dsl";\nexport default ${body};\n`);
   return file;
 };
-const tiny = exp("tiny", `experiment("cli-faults").fix({ limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(1)`);
+const tiny = exp("tiny", `experiment("cli-faults").fix({ ...${JSON.stringify(TINY_GAN)}, limit: 128, batch_size: 64 }).epochs(1)`);
 const results = path.join(dir, "results");
 
 describe("runner exp: one clear line, exit 2", () => {
@@ -204,7 +205,7 @@ describe("runner exp on a broken disk", () => {
   it.runIf(canMount)("a full 2 MiB disk: the run fails in one line, exit 1, no temp file; with space freed the rerun resumes to epoch 12; read-only, the done plan is still answered", () => {
     const disk = mountTmpfs("2m");
     try {
-      const f = exp("disk", `experiment("cli-disk").fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 1, eval_every: 100 }).epochs(12)`);
+      const f = exp("disk", `experiment("cli-disk").fix({ ...${JSON.stringify(TINY_GAN)}, limit: 256, batch_size: 64, sample_every: 1, eval_every: 100 }).epochs(12)`);
       const first = runner(["exp", `--file=${f}`, "--results", disk.dir, "--concurrency", "1"]);
       expect(first.code).toBe(1);
       const lines = first.err.split("\n").filter((l) => /no space left on device/.test(l));

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { defaultCacheDir } from "@ganscope/metrics";
 
 // Inside the repo so that the experiment file resolves @ganscope/dsl.
 const dir = mkdtempSync(path.join(process.cwd(), "tmp-cli-"));
@@ -89,9 +90,12 @@ describe("runner CLI", () => {
       expect(readFileSync(path.join(results, "cli-tiny", id, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(1);
     }
 
-    // auto: measured in a worker the first time (into $HOME/.cache), reused the second.
-    const home = path.join(dir, "home");
-    const auto = cliWith({ HOME: home }, `--file=${tiny}`, "--results", path.join(dir, "auto"), "--concurrency", "1", "--epochs", "2");
+    // auto: measured in a worker the first time (into the cache folder, $GANSCOPE_CACHE), reused the second.
+    // The fresh cache holds only the metrics' classifiers, copied, so the runs' evaluations train none.
+    const cache = path.join(dir, "cache");
+    mkdirSync(cache);
+    for (const name of readdirSync(defaultCacheDir()).filter((n) => n.startsWith("digit-classifier-"))) copyFileSync(path.join(defaultCacheDir(), name), path.join(cache, name));
+    const auto = cliWith({ GANSCOPE_CACHE: cache }, `--file=${tiny}`, "--results", path.join(dir, "auto"), "--concurrency", "1", "--epochs", "2");
     expect(auto.code, auto.err).toBe(0);
     expect(auto.err).toMatch(/fusion: measuring group sizes 1, 2 for 2 runs/);
     const pick = /fusion: auto picked K=(\d)/.exec(auto.err);
@@ -100,7 +104,8 @@ describe("runner CLI", () => {
     const config = JSON.parse(readFileSync(path.join(dir, "auto", "cli-tiny", id0, "config.json"), "utf8"));
     if (pick![1] === "2") expect(config.fusion.chosen.picks[0].measured.map((m: { k: number }) => m.k)).toEqual([1, 2]);
     else expect(config.fusion).toBeUndefined();
-    const again = cliWith({ HOME: home }, `--file=${tiny}`, "--results", path.join(dir, "auto2"), "--concurrency", "1", "--epochs", "2");
+    expect(readdirSync(path.join(cache, "fusion"))).toHaveLength(1);
+    const again = cliWith({ GANSCOPE_CACHE: cache }, `--file=${tiny}`, "--results", path.join(dir, "auto2"), "--concurrency", "1", "--epochs", "2");
     expect(again.err).toMatch(/measured earlier/);
   });
 });

@@ -23,8 +23,9 @@ const studyFile = path.join(dir, "tiny.findings.ts");
 writeFileSync(
   studyFile,
   `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { arm, compare, finding, study } from "@ganscope/findings";
-const lr = experiment("evidence-dis-lr").fix({ gen_width: 16, dis_width: 16, max_width: 32, latent_dim: 8 }).vary("dis_lr", [1e-3, 1e-5]);
+const lr = experiment("evidence-dis-lr").fix({ ...TINY_GAN, latent_dim: 8 }).vary("dis_lr", [1e-3, 1e-5]);
 export default study("evidence-tiny", "a tiny study for the evidence bundle's tests", [
   finding({ id: "d", title: "a faster discriminator lowers its loss", quote: "(test)", claims: [compare(arm(lr, { dis_lr: 1e-3 }), arm(lr, { dis_lr: 1e-5 }), "d_loss", "lower")] }),
 ]);

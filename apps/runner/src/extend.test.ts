@@ -17,8 +17,9 @@ const file = path.join(dir, "grow.exp.ts");
 writeFileSync(
   file,
   `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("cli-grow")
-  .fix({ limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 1 })
+  .fix({ ...TINY_GAN, limit: 128, batch_size: 64, sample_every: 1 })
   .vary("activation", ["relu", "elu"])
   .epochs(10);
 `,

@@ -30,8 +30,9 @@ function expFile(name: string, epochs: number): string {
   writeFileSync(
     file,
     `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("${name}")
-  .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 100, eval_every: 100 })
+  .fix({ ...TINY_GAN, limit: 256, batch_size: 64, sample_every: 100, eval_every: 100 })
   .epochs(${epochs});
 `,
   );

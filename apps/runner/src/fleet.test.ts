@@ -43,8 +43,9 @@ const expFile = path.join(dir, "fleet.exp.ts");
 writeFileSync(
   expFile,
   `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("${EXPERIMENT}")
-  .fix({ limit: 256, batch_size: 16, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 2, eval_every: 100 })
+  .fix({ ...TINY_GAN, limit: 256, batch_size: 16, sample_every: 2, eval_every: 100 })
   .vary("dis_lr", [2e-4, 5e-4, 1e-3])
   .vary("seed", [1, 2])
   .epochs(${EPOCHS});

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PlanError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
-import type { PlanIndex } from "@ganscope/tracking";
 
 /** The checkout's root (apps/runner/src → ../../..), where @ganscope packages resolve. */
 const WORKSPACE = path.resolve(import.meta.dirname, "../../..");
@@ -84,16 +83,4 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
     if (problems.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(problems).message}`);
   }
   return { ...plan, runs };
-}
-
-/** The plan.json a runner writes before training anything: the plan's runs and where they came from. */
-export function planIndexOf(plan: RunPlan, file: string | undefined): PlanIndex {
-  return {
-    experiment: plan.experiment,
-    description: plan.description,
-    axes: plan.axes.map(String),
-    ...(file !== undefined ? { file } : {}),
-    createdAt: new Date().toISOString(),
-    runs: plan.runs.map((r) => ({ runId: r.runId, varied: { ...r.varied } })),
-  };
 }

@@ -4,28 +4,25 @@
  * `main.ts exp --file=…`.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
-import { BACKENDS, fusionKey, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
-import { chooseK, evaluationsOf, planGroups, stepTimes, type FusionMeasurement } from "@ganscope/training";
+import { BACKENDS, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
+import { cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
-import { ExperimentFileError, applyOverrides, loadExperiment, planIndexOf } from "./load-experiment.js";
+import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type StoredSummary } from "./progress.js";
 import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
-import { calibrateFusion, schedule } from "./scheduler.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
 import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type EvidenceManifest } from "@ganscope/findings";
-import { budgetOf, loadStudy, mediansOf, missingRuns, reportStudy, selectFindings, trainStudy } from "./study.js";
+import { budgetOf, loadStudy, mediansOf, reportStudy, selectFindings } from "./study.js";
 import { describeStudyCost } from "./study-cost.js";
 import { migrateLegacyRuns } from "@ganscope/training";
 import { redisOptionsOf } from "@ganscope/queue";
 import { pullCommand, pullFinished, runQueuedPlan, serveWorker } from "./queued.js";
-import { reexecWithFilteredStderr } from "./filtered-stderr.js";
 import { oneLineUsageErrors } from "./usage-errors.js";
 
 function positiveInt(name: string, min = 1) {
@@ -74,87 +71,11 @@ export function describePlan(plan: RunPlan): string {
   return lines.join("\n");
 }
 
-type Fuse = "auto" | "off" | number;
-
 function parseFuse(v: string): Fuse {
   if (v === "auto" || v === "off") return v;
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--fuse must be auto, off or a group size ≥ 1, got "${v}"`);
   return n;
-}
-
-/**
- * The fused kernels' and their measurement's version, part of the
- * measurement cache's key: a measurement of older kernels says nothing about
- * these. 2: batched products as one MatMul per run and per-run L2Loss norms
- * on tensorflow; 3: every size timed twice, the faster round kept.
- */
-const FUSED_KERNELS = 3;
-
-/** Group sizes --fuse=auto measures. */
-const FUSE_CANDIDATES = [1, 2, 4, 8, 16];
-
-/**
- * Fused groups for a plan and how their size was chosen (recorded in each
- * fused run's config.json). auto measures each shape's throughput per group
- * size once per machine, backend and shape (cached in ~/.cache/ganscope/fusion).
- */
-async function fusionPlan(
-  runs: readonly RunSpec[],
-  fuse: Fuse,
-  workers: number,
-  backend: BackendName | undefined,
-  log: (line: string) => void,
-): Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }> {
-  if (fuse === "off") return { groups: undefined, fusion: undefined };
-  if (typeof fuse === "number") return { groups: planGroups(runs, () => fuse), fusion: { mode: "fixed", k: fuse } };
-  const counts = new Map<string, RunSpec[]>();
-  for (const r of runs) counts.set(fusionKey(r.config), [...(counts.get(fusionKey(r.config)) ?? []), r]);
-  const picks = new Map<string, { k: number; measured: FusionMeasurement[]; cache: string; cached: boolean }>();
-  for (const [key, rs] of counts) {
-    const cap = Math.ceil(rs.length / workers);
-    const ks = FUSE_CANDIDATES.filter((k) => k <= cap);
-    if (ks.length < 2) continue;
-    const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), backend: backend ?? "default", tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", key, ks, kernels: FUSED_KERNELS };
-    const cache = path.join(os.homedir(), ".cache", "ganscope", "fusion", `${createHash("sha1").update(JSON.stringify(machine)).digest("hex").slice(0, 16)}.json`);
-    let measured: FusionMeasurement[] | undefined;
-    const cached = existsSync(cache);
-    if (cached) measured = (JSON.parse(readFileSync(cache, "utf8")) as { measured: FusionMeasurement[] }).measured;
-    else {
-      log(`fusion: measuring group sizes ${ks.join(", ")} for ${rs.length} runs of one shape on this machine (once; cached in ${cache})`);
-      measured = await calibrateFusion(rs[0]!.config, ks, backend);
-      await writeJsonAtomic(cache, { machine, measured, at: new Date().toISOString() });
-    }
-    picks.set(key, { k: chooseK(measured, rs.length, workers), measured, cache, cached });
-  }
-  const groups = planGroups(runs, (key) => picks.get(key)?.k ?? 1);
-  for (const [, p] of picks) {
-    log(`fusion: auto picked K=${p.k} (CPU ms per run-step: ${p.measured.map((m) => `K=${m.k} ${m.cpuMsPerRunStep.toFixed(1)}`).join(", ")}${p.cached ? ", measured earlier" : ""})`);
-  }
-  return { groups, fusion: { mode: "auto", picks: [...picks.values()].map(({ k, measured, cache }) => ({ k, measured, cache })) } };
-}
-
-/**
- * What fusion saves per run-step for a config's shape on this machine, from the measurements `--fuse auto`
- * cached (K = 1's CPU ms over the fastest K's), or undefined when the shape was never measured here.
- */
-function cachedFusionSpeedup(config: RunSpec["config"], backend: BackendName | undefined): number | undefined {
-  const dir = path.join(os.homedir(), ".cache", "ganscope", "fusion");
-  if (!existsSync(dir)) return undefined;
-  const key = fusionKey(config);
-  let best: number | undefined;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
-    try {
-      const c = JSON.parse(readFileSync(path.join(dir, name), "utf8")) as { machine: { key: string; cpu?: string; backend: string; kernels: number }; measured: FusionMeasurement[] };
-      if (c.machine.key !== key || c.machine.cpu !== os.cpus()[0]?.model || c.machine.backend !== (backend ?? "default") || c.machine.kernels !== FUSED_KERNELS) continue;
-      const one = c.measured.find((m) => m.k === 1)?.cpuMsPerRunStep;
-      const fastest = Math.min(...c.measured.map((m) => m.cpuMsPerRunStep));
-      if (one !== undefined && Number.isFinite(fastest) && fastest > 0) best = Math.max(best ?? 0, one / fastest);
-    } catch {
-      // An unreadable cache file is a measurement not taken.
-    }
-  }
-  return best;
 }
 
 const program = new Command()
@@ -360,9 +281,12 @@ program
     const t0 = performance.now();
     if (!opts.reportOnly) {
       const { failed } = await trainStudy(study, budget, {
-        ...opts,
-        stepsPerEpoch: stepsPerEpochOf,
-        fusion: (runs, workers) => fusionPlan(runs, opts.fuse, workers, opts.backend, (l) => console.error(l)),
+        file: opts.file,
+        results: opts.results,
+        fuse: opts.fuse,
+        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        ...(opts.backend ? { backend: opts.backend } : {}),
+        progress: (plan) => new PlanProgress(plan, stepsPerEpochOf),
       });
       if (failed > 0) process.exitCode = 1;
     }

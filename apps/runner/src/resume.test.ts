@@ -38,8 +38,9 @@ const twoRunnersFile = path.join(dir, "two.exp.ts");
 writeFileSync(
   twoRunnersFile,
   `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("two-runners")
-  .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 2 })
+  .fix({ ...TINY_GAN, limit: 256, batch_size: 64, sample_every: 2 })
   .vary("dis_lr", [1e-4, 2e-4, 5e-4, 1e-3])
   .epochs(4);
 `,

@@ -11,8 +11,7 @@ import type { RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendName } from "@ganscope/models";
 import { RunStore } from "@ganscope/tracking";
 import { describeBudget, plansOfStudy, type Budget, type Study } from "@ganscope/findings";
-import { evaluationsOf, stepTimes } from "@ganscope/training";
-import { missingRuns } from "./study.js";
+import { evaluationsOf, missingRuns, stepTimes } from "@ganscope/training";
 
 export interface CostOptions {
   concurrency: number;

@@ -1,21 +1,17 @@
 /**
  * `runner study`: train what a study's findings read at a budget, through the
- * same scheduler as `runner exp` (parallel, resumable), then decide every
- * finding and write results/<study>/report.md and report.json. The logic of
- * plans, statistics and reports lives in @ganscope/findings; this file wires.
+ * same scheduler as `runner exp` (parallel, resumable; @ganscope/training's
+ * trainStudy), then decide every finding and write results/<study>/report.md
+ * and report.json. The logic of plans, statistics and reports lives in
+ * @ganscope/findings; this file wires.
  */
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
-import { BUDGETS, BUDGET_NAMES, describeBudget, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, plansOfStudy, renderMarkdown, writeStudyReport, type ArmSummary, type Budget, type ClaimResult, type Study, type StudyReport } from "@ganscope/findings";
-import type { BackendName } from "@ganscope/models";
-import { RunStore, gitCommit, settled, writeFileAtomic, type SettledOptions } from "@ganscope/tracking";
-import type { RunPlan, RunSpec } from "@ganscope/dsl";
-import { ExperimentFileError, planIndexOf } from "./load-experiment.js";
-import { PlanProgress } from "./progress.js";
-import { schedule } from "./scheduler.js";
+import { BUDGETS, BUDGET_NAMES, type EvidenceManifest, evaluateStudy, isBudgetName, isStudy, renderMarkdown, writeStudyReport, type ArmSummary, type Budget, type ClaimResult, type Study, type StudyReport } from "@ganscope/findings";
+import { gitCommit, writeFileAtomic } from "@ganscope/tracking";
+import { ExperimentFileError } from "./load-experiment.js";
 
 export async function loadStudy(file: string): Promise<Study> {
   const abs = path.resolve(file);
@@ -41,14 +37,6 @@ export interface StudyCommandOptions {
   file: string;
   budget: string;
   results: string;
-  concurrency?: number;
-  backend?: BackendName;
-  /** Only these finding ids. */
-  only?: string[];
-  stepsPerEpoch: (spec: RunSpec) => number;
-  log?: (line: string) => void;
-  /** Fused groups for a plan's runs to train (same-shape runs: the seeds of a config), and how K was chosen. */
-  fusion?: (runs: readonly RunSpec[], workers: number) => Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }>;
 }
 
 /** The study cut to `only`, with the error naming an unknown id. */
@@ -58,64 +46,6 @@ export function selectFindings(study: Study, only: readonly string[] | undefined
   if (unknown.length > 0) throw new ExperimentFileError(`${file}: --only: no finding ${unknown.join(", ")} (findings: ${study.findings.map((f) => f.id).join(", ")})`);
   const findings = study.findings.filter((f) => only.includes(f.id));
   return { ...study, findings, experiments: study.experiments };
-}
-
-/**
- * Runs of each plan not yet done at this budget in that experiment's folder.
- * A run done in another experiment is still scheduled here: the worker links
- * it (no training), so every experiment's folder holds the runs it reads.
- */
-export async function missingRuns(store: RunStore, plans: readonly RunPlan[], options: SettledOptions = {}): Promise<{ plan: RunPlan; runs: RunSpec[] }[]> {
-  const out: { plan: RunPlan; runs: RunSpec[] }[] = [];
-  for (const plan of plans) {
-    const runs: RunSpec[] = [];
-    for (const r of plan.runs) {
-      const status = await store.run(plan.experiment, r.runId).readStatus().catch(() => undefined);
-      // Run ids ignore the schedule: a run done to fewer epochs than this budget asks is extended, so it is missing.
-      if (settled(status, r.config.epochs, options) === undefined) runs.push(r);
-    }
-    out.push({ plan, runs });
-  }
-  return out;
-}
-
-export async function trainStudy(study: Study, budget: Budget, opts: StudyCommandOptions): Promise<{ failed: number }> {
-  const log = opts.log ?? ((l: string) => console.error(l));
-  const store = new RunStore(path.resolve(opts.results));
-  const plans = plansOfStudy(study, budget);
-  const concurrency = opts.concurrency ?? os.availableParallelism();
-  let failed = 0;
-  for (const { plan, runs } of await missingRuns(store, plans)) {
-    // The store is written first; the plan records the budget its runs were planned at.
-    await store.writePlan({ ...planIndexOf(plan, opts.file), ...{ budget: describeBudget(budget), study: study.name } });
-    if (runs.length === 0) continue;
-    log(`${plan.experiment}: ${runs.length} of ${plan.runs.length} runs to train at ${describeBudget(budget)}`);
-    const { groups, fusion } = opts.fusion ? await opts.fusion(runs, Math.min(concurrency, runs.length)) : { groups: undefined, fusion: undefined };
-    if (groups && groups.some((g) => g.length > 1)) log(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
-    const progress = new PlanProgress({ ...plan, runs }, opts.stepsPerEpoch);
-    const outcomes = await schedule(runs, {
-      ...(groups ? { groups, fusion } : {}),
-      stop: plan.stop,
-      resultsDir: store.root,
-      experiment: plan.experiment,
-      file: opts.file,
-      concurrency,
-      ...(opts.backend ? { backend: opts.backend } : {}),
-      onEvent: (e) => progress.onEvent(e),
-      onResult: (runId, o) => {
-        const spec = runs.find((r) => r.runId === runId);
-        if (spec && o.status === "skipped") progress.skip(spec, o.reason);
-      },
-    }).finally(() => progress.stop());
-    for (const o of outcomes.values()) {
-      if (o.status === "failed") {
-        failed++;
-        log(o.error);
-      }
-    }
-    await store.refreshIndex(plan.experiment);
-  }
-  return { failed };
 }
 
 /** Every arm's median run in a report (a ranking's through its pairs). */

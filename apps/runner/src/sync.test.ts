@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mlflowMetricName, valueAt } from "@ganscope/dsl";
-import { MlflowClient, RunStore, summaryMetricsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
+import { MlflowClient, RunStore, summaryTagsOf, type EpochRecord, type StoredConfig } from "@ganscope/tracking";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "@ganscope/tracking/testing";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -29,9 +29,10 @@ function expFile(name: string, fix: string, vary: string, epochs: number): strin
   writeFileSync(
     file,
     `import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 export default experiment("${name}")
   .describe("${DESCRIPTION}")
-  .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, ${fix} })${vary}
+  .fix({ ...TINY_GAN, limit: 256, batch_size: 64, ${fix} })${vary}
   .epochs(${epochs});
 `,
   );
@@ -119,11 +120,31 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
       const found = (await rest<{ runs?: RestRun[] }>(server, "runs/search", { experiment_ids: [mlRun.info.experiment_id], filter: `tags.verdict = '${summary["verdict"]}' and tags.\`ganscope.run_id\` = '${entry.runId}'` })).runs ?? [];
       expect(found.map((r) => r.info.run_id)).toEqual([mlRun.info.run_id]);
     }
-    // final/… and best/… from summary.json, once each, at their epoch.
-    for (const m of summaryMetricsOf(summary, (await run.readRecords()).at(-1)!.epoch, 0)) {
-      const h = await history(server, mlRun.info.run_id, m.key);
-      expect(h.map((x) => [x.step, Number(x.value)]), m.key).toEqual([[m.step, m.value]]);
+    // The best values as tags (`best.fid_lite` = "55.24 (epoch 4)"), no one-value metrics: the metric keys are the records' alone.
+    const best = summaryTagsOf(summary);
+    expect(best.length).toBeGreaterThan(0);
+    for (const t of best) expect(tags[t.key], t.key).toBe(t.value);
+    expect(tags["best.fid_lite"]).toMatch(/^\d+(\.\d+)? \(epoch \d+\)$/);
+    const got = await rest<{ run: { data: { metrics?: { key: string }[] }; inputs?: { dataset_inputs?: { tags?: { key: string; value: string }[]; dataset: { name: string; digest: string; source_type: string; profile: string } }[] } } }>(server, `runs/get?run_id=${mlRun.info.run_id}`);
+    expect((got.run.data.metrics ?? []).filter((m) => /^(final|best)\//.test(m.key))).toEqual([]);
+    // The training data as the run's input, with the run's budget: --limit images of mnist.
+    const limit = config.config["limit"] as number;
+    expect(got.run.inputs?.dataset_inputs).toEqual([
+      {
+        tags: [{ key: "mlflow.data.context", value: "training" }],
+        dataset: expect.objectContaining({ name: `mnist-train[:${limit}]`, digest: config.data!.digest, source_type: "local" }),
+      },
+    ]);
+    expect(JSON.parse(got.run.inputs!.dataset_inputs![0]!.dataset.profile)).toMatchObject({ training_images: limit, split_images: 60_000, features_shape: [limit, 28, 28] });
+    // Each sample grid as an MLflow image at its epoch (image and thumbnail), and the tag the UI's image cards look for.
+    const grids = (await run.samples()).map((x) => x.epoch);
+    const images = (await artifacts(server, mlRun.info.run_id, "images")).map((f) => f.path);
+    for (const epoch of grids) {
+      expect(images.filter((p) => new RegExp(`^images/samples~grid\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\.png$`).test(p)), `image of epoch ${epoch}`).toHaveLength(1);
+      expect(images.filter((p) => new RegExp(`^images/samples~grid\\+step\\+${epoch}\\+timestamp\\+\\d+\\+[^+]+\\+compressed\\.png$`).test(p)), `thumbnail of epoch ${epoch}`).toHaveLength(1);
     }
+    expect(images).toHaveLength(2 * grids.length);
+    expect(tags["mlflow.loggedImages"]).toBe(grids.length > 0 ? "True" : undefined);
     expect(mlRun.info.run_name).toContain(entry.runId);
     for (const [k, v] of Object.entries(entry.varied)) expect(mlRun.info.run_name).toContain(`${k}=${String(v)}`);
     expect(mlRun.info.status).toBe("FINISHED");
@@ -160,7 +181,7 @@ async function expectMirrored(server: MlflowServer, results: string, experiment:
       const named = all.find((f) => f.path === `checkpoints/epoch-${ckptTag.padStart(4, "0")}.bin`);
       expect(named?.file_size, `checkpoint of epoch ${ckptTag}`).toBe(readFileSync(run.checkpointFile).length);
     }
-    const remote = all.filter((f) => !f.path.startsWith("checkpoints/"));
+    const remote = all.filter((f) => !f.path.startsWith("checkpoints/") && !f.path.startsWith("images/"));
     expect(remote.map((f) => f.path)).toEqual(["config.json", ...local.map((f) => `samples/${f}`), "summary.json"]);
     for (const f of remote) {
       const file = f.path.startsWith("samples/") ? path.join(run.dir, f.path) : run.file(f.path);
@@ -222,10 +243,10 @@ describe("MLflow outage, then runner sync", () => {
       const run = store.run("mlflow-outage", runId);
       const records = await run.readRecords();
       const values = records.reduce((n, r) => n + Object.keys(r).length - 1, 0);
-      const summaryValues = summaryMetricsOf(await run.readSummary(), records.at(-1)!.epoch, 0).length;
-      const files = 2 + readdirSync(run.file("samples")).length; // config.json, summary.json, grids
+      const grids = readdirSync(run.file("samples")).length;
+      const files = 2 + grids; // config.json, summary.json, grids
       expect(first.out).toMatch(
-        new RegExp(`mlflow-outage/${runId} → MLflow run [0-9a-f]{32}: created, 21 params, ${values} metric values, ${summaryValues ? `${summaryValues} final/best values, ` : ""}${files} artifacts, status FINISHED`),
+        new RegExp(`mlflow-outage/${runId} → MLflow run [0-9a-f]{32}: created, 21 params, ${values} metric values, ${files} artifacts, ${grids} sample grids as images, its training data as input, status FINISHED`),
       );
     }
     await expectMirrored(server, results, "mlflow-outage");

@@ -25,8 +25,9 @@ export function describeSync(r: RunSyncReport): string | undefined {
     r.params ? `${r.params} params` : "",
     r.tags ? `${r.tags} tags` : "",
     r.metrics ? `${r.metrics} metric values` : "",
-    r.summaryMetrics ? `${r.summaryMetrics} final/best values` : "",
     r.artifacts ? `${r.artifacts} artifacts` : "",
+    r.images ? `${r.images} sample grids as images` : "",
+    r.input ? "its training data as input" : "",
     r.status ? `status ${r.status}` : "",
     r.checkpointEpoch ? `checkpoint of epoch ${r.checkpointEpoch}` : "",
   ].filter(Boolean);

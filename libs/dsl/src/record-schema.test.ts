@@ -59,7 +59,9 @@ describe("the record schema", () => {
         else expect(back).toBeUndefined();
       }),
     );
-    expect(mlflowMetricName("class_share_7")).toBe("class_share/7");
+    expect(mlflowMetricName("class_share_7")).toBe("share_class_7");
+    // Runs logged before share_class_k read back too.
+    expect(recordKeyOfMlflow("class_share/7")).toBe("class_share_7");
     expect(recordKeyOfMlflow("final/fid_lite")).toBeUndefined();
     expect(recordKeyOfMlflow("best/class_share/2")).toBeUndefined();
   });

@@ -190,17 +190,23 @@ export function directionOf(key: string): Direction {
 
 /**
  * A record key as an MLflow metric name. The class shares become
- * `class_share/0` … `class_share/9`, which MLflow's chart view groups into one
- * collapsible section instead of ten charts in the first rows.
+ * `share_class_0` … `share_class_9`: MLflow's run page groups metric charts
+ * by `prefix/` and puts every prefixed group above the unprefixed "Model
+ * metrics" group, alphabetically within it (RunsChartsCardConfig in its
+ * UI), so `class_share/k` (the name until this release) put ten class
+ * charts above the losses, and `class_share_k` would sort them before
+ * `d_loss`; `share_class_k` sorts them after the losses and the evaluation
+ * metrics. {@link recordKeyOfMlflow} reads both names.
  */
 export function mlflowMetricName(key: string): string {
   const k = classOf(key);
-  return k === undefined ? key : `class_share/${k}`;
+  return k === undefined ? key : `share_class_${k}`;
 }
 
 /** The record key an MLflow metric name stands for, or undefined for a name that is not a record key (`final/…`, `best/…`, foreign metrics). */
 export function recordKeyOfMlflow(name: string): RecordKey | undefined {
-  const share = /^class_share\/(\d+)$/.exec(name);
+  // `class_share/k`: the name of runs logged before share_class_k.
+  const share = /^(?:share_class_|class_share\/)(\d+)$/.exec(name);
   if (share) return classShareKey(Number(share[1]));
   return Object.hasOwn(RECORD_SCHEMA, name) && name !== "epoch" ? (name as FixedRecordKey) : undefined;
 }

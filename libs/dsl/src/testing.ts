@@ -1,6 +1,7 @@
 /**
  * fast-check arbitraries for configs and experiments, for property tests in
- * any lib (`import { runConfigArb } from "@ganscope/dsl/testing"`).
+ * any lib (`import { runConfigArb } from "@ganscope/dsl/testing"`), and the
+ * tiny networks training tests use ({@link TINY_GAN}).
  * Values stay small where size costs time (layers, widths, epochs), so a
  * generated config can be trained in a test.
  */
@@ -9,6 +10,16 @@ import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, type ParamKey, type RunConfi
 import type { Axis } from "./experiment-definition.js";
 import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
 import { CLASS_COUNT, EVALUATION_KEYS, TRAINING_KEYS, classShareKey, type RecordValues, type TrainingKey } from "./record-schema.js";
+
+/**
+ * Networks small enough that a test trains a few epochs of them in seconds
+ * on 2 busy cores: the widths every training test starts from (spread it
+ * into a config or `.fix(…)`, then add what the test is about).
+ *
+ * @example
+ * experiment("tiny").fix({ ...TINY_GAN, limit: 128, batch_size: 64 })
+ */
+export const TINY_GAN = { gen_width: 16, dis_width: 16, max_width: 32 } as const satisfies Partial<RunConfig>;
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const small = (max: number) => fc.integer({ min: 1, max });

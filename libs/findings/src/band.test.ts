@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bandAgreement, bandVerdict, exchangeableRates, seedBand, studentTCentral } from "./band.js";
+import { bandAgreement, bandVerdict, exchangeableRates, studentTCentral } from "./band.js";
+import { seedBand } from "./seed-summary.js";
 
 /** mulberry32 + Box–Muller: seeded standard normals, so the Monte Carlo check below is the same every run. */
 function normals(seed: number): () => number {

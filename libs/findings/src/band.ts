@@ -8,24 +8,7 @@
  * verdict reads the two side by side rather than demanding 100%.
  */
 import { studentTUpper } from "./distributions.js";
-import { mean } from "./statistics.js";
-
-/** The band a few seeds span at one epoch. */
-export interface SeedBand {
-  readonly n: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Sample standard deviation (n − 1); 0 for one seed. */
-  readonly sd: number;
-}
-
-export function seedBand(values: readonly number[]): SeedBand {
-  if (values.length === 0) throw new RangeError("seedBand: no values");
-  const m = mean(values);
-  const sd = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1)) : 0;
-  return { n: values.length, min: Math.min(...values), max: Math.max(...values), mean: m, sd };
-}
+import { seedBand, type SeedBand } from "./seed-summary.js";
 
 export const inMinMax = (b: SeedBand, v: number): boolean => v >= b.min && v <= b.max;
 export const inTwoSd = (b: SeedBand, v: number): boolean => Math.abs(v - b.mean) <= 2 * b.sd;

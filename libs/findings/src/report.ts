@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Budget } from "./budgets.js";
 import { describeBudget } from "./budgets.js";
 import { metricLabel } from "@ganscope/dsl";
-import { FAMILY_ALPHA, MIN_SEEDS, fmtP, verdictMixLine, type ArmSummary, type ClaimResult, type ComparisonResult, type FindingResult, type FindingVerdict, type RateResult } from "./evaluate.js";
+import { FAMILY_ALPHA, MIN_SEEDS, fmtP, verdictMixLine, type ArmSummary, type ClaimResult, type ComparisonResult, type FindingResult, type FindingVerdict, type RateResult } from "./decide-claims.js";
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED } from "./statistics.js";
 
 export interface StudyReport {

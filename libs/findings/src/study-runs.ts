@@ -9,7 +9,7 @@ import { RunStore, writeFileAtomic, writeJsonAtomic } from "@ganscope/tracking";
 import { armsOf, controlArms, type Arm, type Finding, type Study, type StudyControls } from "./claim.js";
 import { applyBudget, budgetExcludes, describeBudget, strataKey, type Budget } from "./budgets.js";
 import { renderMarkdown, type StudyReport } from "./report.js";
-import { decideFinding, type FindingResult, type StudyRun } from "./evaluate.js";
+import { decideFinding, type FindingResult, type StudyRun } from "./decide-claims.js";
 
 function armsOfFindings(findings: readonly Finding[], controls: StudyControls = {}): Arm[] {
   return [...findings.flatMap((f) => f.claims.flatMap(armsOf)), ...controlArms(controls)];

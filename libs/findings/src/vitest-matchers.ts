@@ -12,8 +12,8 @@
  * mix, the minimum detectable effect, and why it was decided.
  */
 import { expect } from "vitest";
-import type { ClaimResult, FindingResult } from "./evaluate.js";
-import { verdictMixLine } from "./evaluate.js";
+import type { ClaimResult, FindingResult } from "./decide-claims.js";
+import { verdictMixLine } from "./decide-claims.js";
 import { comparisonNumbers, missingLine, rateNumbers } from "./report.js";
 
 interface CustomMatchers<R = unknown> {

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core registers no gradients; the tfjs package's Node bundle registers them all.
 import "@tensorflow/tfjs";
 import { shuffledIndices, type BatchSource } from "@ganscope/data";
+import { setAdamLearningRate } from "@ganscope/models";
 
 /** How a classifier is built and trained; every field is part of its cache key. */
 export interface ClassifierSpec {
@@ -198,19 +199,16 @@ export async function trainClassifier(
   let numClasses = 0;
   for (let i = 0; i < count; i++) numClasses = Math.max(numClasses, train.labels[i]! + 1);
   const sizes = [inputSize, ...spec.hidden, numClasses];
-  const variables: tf.Variable[] = [];
+  const layers: { w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> }[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const fanIn = sizes[i]!;
     const fanOut = sizes[i + 1]!;
     // He-uniform for ReLU layers, bias 0: the usual start for a ReLU MLP.
     const bound = Math.sqrt(6 / fanIn);
-    variables.push(tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, "float32", spec.seed * 100 + i)));
-    variables.push(tf.variable(tf.zeros([fanOut])));
+    const w = tf.variable(tf.randomUniform<tf.Rank.R2>([fanIn, fanOut], -bound, bound, "float32", spec.seed * 100 + i));
+    layers.push({ w, b: tf.variable(tf.zeros<tf.Rank.R1>([fanOut])) });
   }
-  const layers = Array.from({ length: sizes.length - 1 }, (_, i) => ({
-    w: variables[2 * i] as unknown as tf.Tensor2D,
-    b: variables[2 * i + 1] as unknown as tf.Tensor1D,
-  }));
+  const variables: tf.Variable[] = layers.flatMap((l) => [l.w, l.b]);
   const optimizer = tf.train.adam(spec.learningRate);
   const batch = new Float32Array(spec.batchSize * inputSize);
   const batchLabels = new Int32Array(spec.batchSize);
@@ -218,7 +216,7 @@ export async function trainClassifier(
   try {
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       // Adam's rate is fixed at construction; tfjs reads this field on every update.
-      (optimizer as unknown as { learningRate: number }).learningRate = spec.learningRate * (1 - (0.5 * epoch) / Math.max(1, spec.epochs));
+      setAdamLearningRate(optimizer, spec.learningRate * (1 - (0.5 * epoch) / Math.max(1, spec.epochs)));
       const order = shuffledIndices(count, spec.seed, epoch);
       let lossSum: tf.Scalar = tf.scalar(0);
       let batches = 0;

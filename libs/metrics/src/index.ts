@@ -39,8 +39,8 @@ export type { RealReference, SampleEvaluation } from "./evaluate.js";
 export { createEvaluator } from "./evaluator.js";
 export type { Evaluator, EvaluatorOptions } from "./evaluator.js";
 
-export { DEFAULT_HEALTH_THRESHOLDS, VERDICTS, hasNoDigits, isRealistic, isSaturated, judgeRun, noDigitsReasons, recordCollapse, recordHistogram } from "./health.js";
-export type { HealthEvidence, HealthThresholds, RunJudgement, TrainingRecord, Verdict } from "./health.js";
+export { DEFAULT_HEALTH_THRESHOLDS, VERDICTS, hasNoDigits, isRealistic, isSaturated, judgeRun, noDigitsReasons, recordCollapse, recordHistogram } from "./verdict.js";
+export type { HealthEvidence, HealthThresholds, RunJudgement, TrainingRecord, Verdict } from "./verdict.js";
 export { summarizeRun } from "./summarize.js";
 export type { MetricsSummary } from "./summarize.js";
 export { blurImages, noiseImages, shiftImages } from "./corruptions.js";

@@ -1,6 +1,6 @@
 import { RANKED_KEYS, RECORD_SCHEMA } from "@ganscope/dsl";
 import { METRIC_KEYS } from "./evaluate.js";
-import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordHistogram, type HealthEvidence, type HealthThresholds, type TrainingRecord, type Verdict } from "./health.js";
+import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordHistogram, type HealthEvidence, type HealthThresholds, type TrainingRecord, type Verdict } from "./verdict.js";
 
 /** What the metrics add to a run's summary.json. */
 export interface MetricsSummary {

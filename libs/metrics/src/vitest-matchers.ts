@@ -13,7 +13,7 @@
  */
 import { expect } from "vitest";
 import type { SampleEvaluation } from "./evaluate.js";
-import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordCollapse, type HealthThresholds, type RunJudgement, type TrainingRecord, type Verdict } from "./health.js";
+import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, recordCollapse, type HealthThresholds, type RunJudgement, type TrainingRecord, type Verdict } from "./verdict.js";
 import { DEFAULT_COLLAPSE_THRESHOLDS, collapseReasons, modesCovered, type CollapseThresholds } from "./mode-collapse.js";
 
 /** What the matchers accept as "a run". */

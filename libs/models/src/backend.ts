@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { useTensorflowKernels } from "./tensorflow-ops.js";
+import { findNodeBackend } from "./tfjs-internals.js";
 import { patchWasmKernels } from "./wasm-kernels.js";
 import { adapterLine, holdWebgpuDevice, prepareWebgpu, stopWebgpu, type WebgpuAdapter } from "./webgpu-backend.js";
 
@@ -100,7 +101,7 @@ async function tryNative(): Promise<{ provider: string } | { error: string }> {
     }
     try {
       await import(path.isAbsolute(pkg) ? pathToFileURL(path.join(pkg, "dist", "index.js")).href : pkg);
-      const backend = tf.findBackend("tensorflow") as (tf.KernelBackend & { isUsingGpuDevice?: boolean }) | null;
+      const backend = findNodeBackend();
       if (backend) {
         if (pkg === gpuDir) {
           const device = backend.isUsingGpuDevice ? "a GPU in use" : "no GPU found, CPU kernels";

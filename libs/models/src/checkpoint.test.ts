@@ -9,9 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { CheckpointError, createGan, loadCheckpoint, saveCheckpoint, selectBackend } from "./index.js";
 
-const small: RunConfig = { ...DEFAULTS, limit: 128, batch_size: 32, gen_width: 16, dis_width: 16, max_width: 32, seed: 3 };
+const small: RunConfig = { ...DEFAULTS, ...TINY_GAN, limit: 128, batch_size: 32, seed: 3 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-ckpt-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 beforeAll(async () => {

@@ -1,13 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { promises as fs } from "node:fs";
-import path from "node:path";
+import { describeErrno, StoreWriteError, writeFileAtomic } from "@ganscope/tracking";
 import type { Gan } from "./gan.js";
+import { exportAdamState, importAdamState } from "./tfjs-internals.js";
 
 /**
  * Checkpoint file layout: "GSCK" magic, a uint32 header length, a JSON header
  * describing each tensor in order, then the data of all tensors as float32.
- * One file, written to a temp name and renamed, so a kill at any moment
- * leaves either the previous checkpoint or the new one — never half of one.
+ * One file, written as the run store writes its files (writeFileAtomic), so
+ * a kill at any moment leaves either the previous checkpoint or the new one —
+ * never half of one.
  */
 const MAGIC = "GSCK";
 
@@ -30,12 +32,6 @@ export interface CheckpointHeader<M> {
    * running product training keeps, so a resumed run would drift by ~1e-7.
    */
   adamPowers?: [number, number][];
-}
-
-/** Adam's bias-correction powers; protected in tfjs' typings, public at run time. */
-interface AdamPowers {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
 }
 
 async function collect(gan: Gan): Promise<{ entries: TensorEntry[]; tensors: tf.Tensor[]; owned: tf.Tensor[] }> {
@@ -102,13 +98,11 @@ export class CheckpointError extends Error {
 /** Both networks and both optimisers' state as checkpoint bytes (prefix, header, tensor data). */
 export async function encodeCheckpoint<M>(gan: Gan, meta: M): Promise<Buffer[]> {
   const { entries, tensors, owned } = await collect(gan);
-  // Read asynchronously: on webgpu a synchronous read of a GPU-resident tensor throws in Node.
-  const adamPowers = await Promise.all(
-    [gan.genOptimizer, gan.disOptimizer].map(async (o) => {
-      const p = o as unknown as AdamPowers;
-      return [(await p.accBeta1.data())[0]!, (await p.accBeta2.data())[0]!] as [number, number];
-    }),
-  );
+  const adamPowers: [number, number][] = [];
+  for (const o of [gan.genOptimizer, gan.disOptimizer]) {
+    const s = await exportAdamState(o);
+    adamPowers.push([s.accBeta1, s.accBeta2]);
+  }
   const header: CheckpointHeader<M> = { version: 1, step: gan.step, meta, tensors: entries, adamPowers };
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
   const prefix = Buffer.alloc(8);
@@ -127,36 +121,20 @@ export async function encodeCheckpoint<M>(gan: Gan, meta: M): Promise<Buffer[]> 
  */
 export async function saveCheckpoint<M>(gan: Gan, file: string, meta: M): Promise<void> {
   const chunks = await encodeCheckpoint(gan, meta);
-  const expected = Buffer.concat(chunks);
-  const tmp = `${file}.tmp-${process.pid}`;
-  let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(tmp, "w");
-    let pos = 0;
-    // A nearly full disk writes fewer bytes than asked and FileHandle.writev does not throw for it: loop until all are written.
-    while (pos < expected.length) {
-      const { bytesWritten } = await handle.write(expected, pos, expected.length - pos, pos);
-      if (bytesWritten <= 0) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
-      pos += bytesWritten;
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    const back = await fs.readFile(tmp);
-    if (!back.equals(expected)) throw new CheckpointError(tmp, `${back.length} of ${expected.length} bytes read back as written`);
-    parseCheckpoint(back, tmp);
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, chunks, { verify: (bytes) => void parseCheckpoint(bytes, file) });
   } catch (e) {
-    await handle?.close().catch(() => {});
-    await fs.rm(tmp, { force: true }).catch(() => {});
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = e instanceof CheckpointError ? e.detail : code === "ENOSPC" ? "no space left on device (ENOSPC); free some space and run again (it resumes from the previous checkpoint)" : code === "EROFS" ? "read-only file system (EROFS)" : (e as Error).message;
-    throw new CheckpointError(file, `cannot write checkpoint: ${why}`, code ?? "EVERIFY");
+    throw writeError(file, e);
   }
-  // The rename is durable once the folder is synced.
-  const dir = await fs.open(path.dirname(file), "r").catch(() => undefined);
-  await dir?.sync().catch(() => {});
-  await dir?.close();
+}
+
+/** A failed write as a CheckpointError: its errno, and advice that fits a checkpoint. */
+function writeError(file: string, e: unknown): CheckpointError {
+  const cause = e instanceof StoreWriteError && e.cause !== undefined ? e.cause : e;
+  if (cause instanceof CheckpointError) return new CheckpointError(file, `cannot write checkpoint: ${cause.detail}`, "EVERIFY");
+  const code = e instanceof StoreWriteError ? e.code : ((e as NodeJS.ErrnoException).code ?? "EUNKNOWN");
+  const advice = code === "ENOSPC" || code === "EDQUOT" ? "; free some space and run again (it resumes from the previous checkpoint)" : "";
+  return new CheckpointError(file, `cannot write checkpoint: ${describeErrno(cause)}${advice}`, code);
 }
 
 /**
@@ -200,14 +178,8 @@ export async function loadCheckpoint<M>(gan: Gan, file: string): Promise<M> {
   // Optimiser weights: [iterations, first moments…, second moments…]; setWeights adopts the tensors.
   await gan.genOptimizer.setWeights(byGroup.gen_opt);
   await gan.disOptimizer.setWeights(byGroup.dis_opt);
-  header.adamPowers?.forEach(([b1, b2], i) => {
-    const p = [gan.genOptimizer, gan.disOptimizer][i] as unknown as AdamPowers;
-    // A float32 read back as a JS number converts back to the same float32.
-    tf.tidy(() => {
-      p.accBeta1.assign(tf.scalar(b1));
-      p.accBeta2.assign(tf.scalar(b2));
-    });
-  });
+  // A float32 read back as a JS number converts back to the same float32.
+  header.adamPowers?.forEach(([accBeta1, accBeta2], i) => importAdamState([gan.genOptimizer, gan.disOptimizer][i]!, { accBeta1, accBeta2 }));
   // setWeights wraps each tensor in a new variable sharing its data; drop our handles.
   tf.dispose([...byGroup.gen_opt, ...byGroup.dis_opt].map((w) => w.tensor));
   gan.step = header.step;

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedTensor, NamedVariableMap } from "@tensorflow/tfjs-core/dist/tensor_types.js";
 import { resourceApplyAdam, TfResourceVariable } from "./tensorflow-ops.js";
-import { simdKernels, type WasmMemory } from "./wasm-simd.js";
+import { adamMomentsAt, adamPowerVariables, asCpuBackend, asWasmBackend, kernelAttrs } from "./tfjs-internals.js";
+import { simdKernels } from "./wasm-simd.js";
 import { webgpuAdam } from "./webgpu-adam.js";
 
 /**
@@ -18,25 +19,13 @@ import { webgpuAdam } from "./webgpu-adam.js";
  */
 export const ADAM_KERNEL = "GanscopeAdamUpdate";
 
-interface AdamAttrs {
+/** The kernel's attributes (a type literal, so that it is a tf.NamedAttrMap as it is). */
+type AdamAttrs = {
   beta1: number;
   beta2: number;
   learningRate: number;
   epsilon: number;
-}
-
-/** What the optimiser below uses of tf.AdamOptimizer's private state (checkpoints read the same fields). */
-interface AdamInternals {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
-  beta1: number;
-  beta2: number;
-  learningRate: number;
-  epsilon: number;
-  incrementIterations(): void;
-}
+};
 
 const f = Math.fround;
 
@@ -71,17 +60,6 @@ function adamLoop(
   }
 }
 
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(x: tf.TensorInfo): tf.TypedArray;
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-  wasm: { asm: { memory: WasmMemory } };
-}
-interface CpuBackend extends tf.KernelBackend {
-  data: { get(dataId: tf.DataId): { values: tf.TypedArray } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
-}
-
 const INPUTS = ["value", "grad", "m", "v", "accBeta1", "accBeta2"] as const;
 
 function checkInputs(inputs: tf.NamedTensorInfoMap): Record<(typeof INPUTS)[number], tf.TensorInfo> {
@@ -102,8 +80,8 @@ export function registerFusedAdam(): void {
     backendName: "wasm",
     kernelFunc: ({ inputs, backend, attrs }) => {
       const x = checkInputs(inputs);
-      const b = backend as WasmBackend;
-      const a = attrs as unknown as AdamAttrs;
+      const b = asWasmBackend(backend);
+      const a = kernelAttrs<AdamAttrs>(attrs);
       // Allocate before taking views: a malloc may grow wasm memory and detach earlier views.
       const outs = [x.value, x.m, x.v].map((t) => b.makeOutput(t.shape, "float32"));
       const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
@@ -127,18 +105,18 @@ export function registerFusedAdam(): void {
     backendName: "cpu",
     kernelFunc: ({ inputs, backend, attrs }) => {
       const x = checkInputs(inputs);
-      const b = backend as CpuBackend;
+      const b = asCpuBackend(backend);
       const view = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
       const n = view(x.value).length;
       const [outW, outM, outV] = [0, 1, 2].map(() => new Float32Array(n)) as [Float32Array, Float32Array, Float32Array];
-      adamLoop(view(x.value), view(x.grad), view(x.m), view(x.v), f(1 - view(x.accBeta1)[0]!), f(1 - view(x.accBeta2)[0]!), attrs as unknown as AdamAttrs, outW, outM, outV);
+      adamLoop(view(x.value), view(x.grad), view(x.m), view(x.v), f(1 - view(x.accBeta1)[0]!), f(1 - view(x.accBeta2)[0]!), kernelAttrs<AdamAttrs>(attrs), outW, outM, outV);
       return [b.makeTensorInfo(x.value.shape, "float32", outW), b.makeTensorInfo(x.m.shape, "float32", outM), b.makeTensorInfo(x.v.shape, "float32", outV)];
     },
   });
   tf.registerKernel({
     kernelName: ADAM_KERNEL,
     backendName: "webgpu",
-    kernelFunc: ({ inputs, backend, attrs }) => webgpuAdam(checkInputs(inputs), backend as tf.KernelBackend, attrs as unknown as AdamAttrs),
+    kernelFunc: ({ inputs, backend, attrs }) => webgpuAdam(checkInputs(inputs), backend as tf.KernelBackend, kernelAttrs<AdamAttrs>(attrs)),
   });
 }
 
@@ -181,34 +159,24 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       super.applyGradients(variableGradients);
       return;
     }
-    const self = this as unknown as AdamInternals;
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
-    const attrs: AdamAttrs = { beta1: self.beta1, beta2: self.beta2, learningRate: self.learningRate, epsilon: self.epsilon };
+    const attrs: AdamAttrs = { beta1: this.beta1, beta2: this.beta2, learningRate: this.learningRate, epsilon: this.epsilon };
+    const { accBeta1, accBeta2 } = adamPowerVariables(this);
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name]!;
-        const { m, v } = this.moments(i, name, value);
+        const { m, v } = adamMomentsAt(this, i, value);
         const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
         if (grad == null) return;
-        const [newValue, newM, newV] = tf
-          .engine()
-          .runKernel(ADAM_KERNEL, { value, grad, m, v, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const [newValue, newM, newV] = tf.engine().runKernel(ADAM_KERNEL, { value, grad, m, v, accBeta1, accBeta2 }, attrs) as tf.Tensor[];
         m.assign(newM!);
         v.assign(newV!);
         value.assign(newValue!);
       });
-      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
-      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+      accBeta1.assign(tf.mul(accBeta1, this.beta1));
+      accBeta2.assign(tf.mul(accBeta2, this.beta2));
     });
-    self.incrementIterations();
-  }
-
-  /** The i-th variable's moment variables, created lazily with the stock optimiser's names so checkpoints match. */
-  private moments(i: number, name: string, value: tf.Variable): { m: tf.Variable; v: tf.Variable } {
-    const self = this as unknown as AdamInternals;
-    self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-    self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-    return { m: self.accumulatedFirstMoment[i]!.variable, v: self.accumulatedSecondMoment[i]!.variable };
+    this.incrementIterations();
   }
 
   /**
@@ -220,22 +188,22 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
    * into the resource before the next update.
    */
   private applyOnTensorflow(variableGradients: NamedVariableMap | NamedTensor[]): void {
-    const self = this as unknown as AdamInternals;
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const { accBeta1, accBeta2 } = adamPowerVariables(this);
     this.tfConstants ??= tf.tidy(() => ({
-      lr: tf.keep(tf.scalar(self.learningRate)),
-      beta1: tf.keep(tf.scalar(self.beta1)),
-      beta2: tf.keep(tf.scalar(self.beta2)),
+      lr: tf.keep(tf.scalar(this.learningRate)),
+      beta1: tf.keep(tf.scalar(this.beta1)),
+      beta2: tf.keep(tf.scalar(this.beta2)),
       one: tf.keep(tf.scalar(1)),
-      epsilon: tf.keep(tf.scalar(self.epsilon)),
+      epsilon: tf.keep(tf.scalar(this.epsilon)),
     }));
     const c = this.tfConstants;
     tf.tidy(() => {
       // ε̂ = ε·√(1 − β₂ᵗ) turns TensorFlow's formula into tf.train.adam's (see resourceApplyAdam).
-      const scalars = { beta1Power: self.accBeta1, beta2Power: self.accBeta2, lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilonHat: tf.mul(c.epsilon, tf.sqrt(tf.sub(c.one, self.accBeta2))) };
+      const scalars = { beta1Power: accBeta1, beta2Power: accBeta2, lr: c.lr, beta1: c.beta1, beta2: c.beta2, epsilonHat: tf.mul(c.epsilon, tf.sqrt(tf.sub(c.one, accBeta2))) };
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name]!;
-        const { m, v } = this.moments(i, name, value);
+        const { m, v } = adamMomentsAt(this, i, value);
         const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
         if (grad == null) return;
         let slot = this.tfSlots.get(name);
@@ -257,10 +225,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         slot.synced = { w: value.dataId, m: m.dataId, v: v.dataId };
         this.staleMoments.set(name, { m, v });
       });
-      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
-      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+      accBeta1.assign(tf.mul(accBeta1, this.beta1));
+      accBeta2.assign(tf.mul(accBeta2, this.beta2));
     });
-    self.incrementIterations();
+    this.incrementIterations();
   }
 
   /** Copies moments held in TensorFlow back into the tfjs variables that checkpoints read. */

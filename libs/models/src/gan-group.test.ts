@@ -5,6 +5,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { batchIterator, loadDataset, type Dataset } from "@ganscope/data";
 import { createGan, createGanGroup, fusionKey, loadCheckpoint, saveCheckpoint, selectBackend, stackBatches, type Gan, type GanGroup, type StepStats } from "./index.js";
 import type { BackendName } from "./backend.js";
@@ -14,7 +15,7 @@ import { backendsHere } from "./testing.js";
 
 // Tiny widths: the cpu backend's kernels are plain JavaScript. 160 images at
 // batch 16 is 10 steps an epoch, so the 11- and 100-step runs below cross epoch boundaries.
-const tiny: RunConfig = { ...DEFAULTS, limit: 160, batch_size: 16, gen_layers: 3, dis_layers: 3, gen_width: 16, dis_width: 16, max_width: 32, latent_dim: 8 };
+const tiny: RunConfig = { ...DEFAULTS, ...TINY_GAN, limit: 160, batch_size: 16, gen_layers: 3, dis_layers: 3, latent_dim: 8 };
 
 let train: Dataset;
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-group-"));

@@ -3,9 +3,11 @@ import "@tensorflow/tfjs";
 import { discriminatorSizes, generatorSizes, type Activation, type RunConfig } from "@ganscope/dsl";
 import { dropoutMultiplier } from "./dropout.js";
 import { FusedAdamOptimizer } from "./fused-adam.js";
-import { STAT_KEYS, seededNormal, stepSeed, type Gan, type StepStats } from "./gan.js";
+import type { Gan } from "./gan.js";
+import { adversarialStep, DRAW, seededNormal, stepSeed, StepStatsSum, type Adversaries, type StepStats } from "./gan-step.js";
 import { activate } from "./mlp.js";
 import { sumOfSquaresPerRun } from "./tensorflow-ops.js";
+import { adamHyperparameters, exportAdamState, importAdamState } from "./tfjs-internals.js";
 
 /**
  * Sweep fusion (the idea of HFTA, Wang et al., MLSys 2021): K runs whose
@@ -94,7 +96,7 @@ function stackMlp(nets: readonly Gan["generator"][], name: string, activation: A
       for (let i = 0; i < layers; i++) {
         h = tf.add(tf.matMul(h, w[i]!), b[i]!);
         if (i === layers - 1) break;
-        h = activate(h as unknown as tf.Tensor2D, activation, leakySlope) as unknown as tf.Tensor3D;
+        h = activate(h, activation, leakySlope);
         if (training && anyDropout) {
           // One mask for all runs, each run's slice the mask it would draw alone
           // (dropout.ts); a run without dropout gets ones, and x·1 is exact.
@@ -112,16 +114,6 @@ function stackMlp(nets: readonly Gan["generator"][], name: string, activation: A
     },
   };
 }
-
-/** What the optimiser below uses of tf.AdamOptimizer's private state. */
-interface AdamState {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
-  iterations_: number;
-}
-const internals = (o: tf.AdamOptimizer) => o as unknown as AdamState;
 
 /** One run's Adam: hyperparameters, running β powers (float32 values) and update count. */
 export interface RunAdam {
@@ -164,13 +156,7 @@ export class GroupAdam {
     const same = runs.every((r) => r.lr === r0.lr && r.beta1 === r0.beta1 && r.beta2 === r0.beta2 && r.accBeta1 === r0.accBeta1 && r.accBeta2 === r0.accBeta2);
     if (same) {
       const opt = new FusedAdamOptimizer(r0.lr, r0.beta1, r0.beta2, epsilon);
-      const s = internals(opt);
-      s.accumulatedFirstMoment = vars.map((x, i) => ({ originalName: `${x.name}/m`, variable: moments.m[i]!.variable(false) }));
-      s.accumulatedSecondMoment = vars.map((x, i) => ({ originalName: `${x.name}/v`, variable: moments.v[i]!.variable(false) }));
-      tf.tidy(() => {
-        s.accBeta1.assign(tf.scalar(r0.accBeta1));
-        s.accBeta2.assign(tf.scalar(r0.accBeta2));
-      });
+      importAdamState(opt, { accBeta1: r0.accBeta1, accBeta2: r0.accBeta2, moments: { variables: vars, m: moments.m, v: moments.v } });
       this.shared = opt;
     } else {
       this.m = moments.m.map((t) => t.variable(false));
@@ -252,11 +238,8 @@ export class GroupAdam {
   /** The stacked first and second moments (read-only views: do not dispose). */
   async moments(): Promise<{ m: tf.Tensor[]; v: tf.Tensor[] }> {
     if (!this.shared) return { m: this.m, v: this.v };
-    // getWeights copies moments held in TensorFlow resources back into the tfjs variables.
-    const w = await this.shared.getWeights();
-    w[0]!.tensor.dispose();
-    const s = internals(this.shared);
-    return { m: s.accumulatedFirstMoment.map((x) => x.variable), v: s.accumulatedSecondMoment.map((x) => x.variable) };
+    const s = await exportAdamState(this.shared);
+    return { m: [...s.m], v: [...s.v] };
   }
 
   dispose(): void {
@@ -268,38 +251,20 @@ export class GroupAdam {
 
 /** A single-run optimiser's state, as GroupAdam takes it. */
 async function readAdam(opt: tf.AdamOptimizer, vars: readonly tf.Variable[]): Promise<{ run: RunAdam; m: tf.Tensor[]; v: tf.Tensor[] }> {
-  const weights = await opt.getWeights(); // syncs FusedAdamOptimizer's TensorFlow-held moments
-  const iterations = (await weights[0]!.tensor.data())[0]!;
-  weights[0]!.tensor.dispose();
-  const s = internals(opt);
-  const has = s.accumulatedFirstMoment.length === vars.length;
-  const m = vars.map((x, i) => (has ? s.accumulatedFirstMoment[i]!.variable : tf.zerosLike(x)));
-  const v = vars.map((x, i) => (has ? s.accumulatedSecondMoment[i]!.variable : tf.zerosLike(x)));
-  const o = opt as unknown as { learningRate: number; beta1: number; beta2: number };
+  const s = await exportAdamState(opt);
+  const h = adamHyperparameters(opt);
+  const has = s.m.length === vars.length;
   return {
-    run: { lr: o.learningRate, beta1: o.beta1, beta2: o.beta2, accBeta1: (await s.accBeta1.data())[0]!, accBeta2: (await s.accBeta2.data())[0]!, iterations },
+    run: { lr: h.learningRate, beta1: h.beta1, beta2: h.beta2, accBeta1: s.accBeta1, accBeta2: s.accBeta2, iterations: s.iterations },
     // Owned by the caller until stacked; moment variables of the run are kept by the run.
-    m: has ? m.map((t) => tf.clone(t)) : m,
-    v: has ? v.map((t) => tf.clone(t)) : v,
+    m: vars.map((x, i) => (has ? tf.clone(s.m[i]!) : tf.zerosLike(x))),
+    v: vars.map((x, i) => (has ? tf.clone(s.v[i]!) : tf.zerosLike(x))),
   };
 }
 
 /** Writes run k's slice of the group's Adam state into a single-run optimiser, as loadCheckpoint would. */
 function writeAdam(opt: tf.AdamOptimizer, vars: readonly tf.Variable[], run: RunAdam, m: tf.Tensor[], v: tf.Tensor[]): void {
-  const s = internals(opt);
-  if (s.accumulatedFirstMoment.length === vars.length) {
-    // Assigning (rather than setWeights) keeps the moment variables: setWeights would leak the old ones.
-    s.accumulatedFirstMoment.forEach((x, i) => x.variable.assign(m[i]!));
-    s.accumulatedSecondMoment.forEach((x, i) => x.variable.assign(v[i]!));
-  } else {
-    s.accumulatedFirstMoment = vars.map((x, i) => ({ originalName: `${x.name}/m`, variable: tf.clone(m[i]!).variable(false) }));
-    s.accumulatedSecondMoment = vars.map((x, i) => ({ originalName: `${x.name}/v`, variable: tf.clone(v[i]!).variable(false) }));
-  }
-  s.iterations_ = run.iterations;
-  tf.tidy(() => {
-    s.accBeta1.assign(tf.scalar(run.accBeta1));
-    s.accBeta2.assign(tf.scalar(run.accBeta2));
-  });
+  importAdamState(opt, { accBeta1: run.accBeta1, accBeta2: run.accBeta2, iterations: run.iterations, moments: { variables: vars, m, v } });
 }
 
 let groups = 0;
@@ -340,72 +305,32 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
   const steps = runs.map((r) => r.step);
   const seeds = runs.map((r) => r.config.seed);
   const latent = c0.latent_dim;
-  let acc: tf.Tensor2D | null = null;
-  let accSteps = 0;
-
-  /** Per-run mean BCE on logits [K, batch, 1]: [K]. */
-  const bce = (logits: tf.Tensor, label: 0 | 1) => tf.mean(tf.softplus(label === 1 ? tf.neg(logits) : logits), [1, 2]);
-  /** Per-run global gradient norm: [K]. */
-  const norms = (grads: tf.Tensor[]) => tf.sqrt(sumOfSquaresPerRun(grads));
+  const stats = new StepStatsSum(runs.length);
+  /** Each run's seed of draw k in the step being taken. */
+  const drawSeeds = (k: number) => runs.map((_, r) => stepSeed(seeds[r]!, steps[r]!, k));
+  const nets: Adversaries<tf.Tensor3D> = {
+    // Each run's noise as it would draw it alone: [K, batch, latent].
+    noise: (batch) => tf.stack(drawSeeds(DRAW.noise).map((s) => seededNormal([batch, latent], s))) as tf.Tensor3D,
+    generator: (z, draw) => gen.apply(z, true, drawSeeds(draw)),
+    discriminator: (x, draw) => dis.apply(x, true, drawSeeds(draw)),
+    generatorVariables: gen.variables,
+    discriminatorVariables: dis.variables,
+    updateGenerator: (grads) => genAdam.apply(grads),
+    updateDiscriminator: (grads) => disAdam.apply(grads),
+    batchMean: (x) => tf.mean(x, [1, 2]),
+    gradNorm: (grads) => tf.sqrt(sumOfSquaresPerRun(grads)),
+    total: (loss) => tf.sum(loss),
+  };
 
   return {
     runs,
     trainStep(reals) {
       if (reals.shape[0] !== runs.length) throw new RangeError(`GanGroup.trainStep: ${reals.shape[0]} batches for ${runs.length} runs`);
-      const seed = (j: number) => runs.map((_, k) => stepSeed(seeds[k]!, steps[k]!, j));
-      const stats = tf.tidy(() => {
-        const batch = reals.shape[1];
-        const zSeeds = seed(0);
-        // Each run's noise as it would draw it alone.
-        const z = tf.stack(zSeeds.map((s) => seededNormal([batch, latent], s))) as tf.Tensor3D;
-        const fake = tf.tanh(gen.apply(z, true, seed(1)));
-
-        let dReal!: tf.Tensor;
-        let dFake!: tf.Tensor;
-        let dLoss!: tf.Tensor;
-        // The sum over runs: each run's loss gets gradient 1, as it would alone, and runs share no weights.
-        const d = tf.variableGrads(() => {
-          const realLogits = dis.apply(reals, true, seed(2));
-          const fakeLogits = dis.apply(fake, true, seed(3));
-          dReal = tf.keep(tf.mean(tf.sigmoid(realLogits), [1, 2]));
-          dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits), [1, 2]));
-          dLoss = tf.keep(tf.add(bce(realLogits, 1), bce(fakeLogits, 0)));
-          return tf.sum(dLoss) as tf.Scalar;
-        }, dis.variables);
-        const dGrads = dis.variables.map((x) => d.grads[x.name]!);
-        const dNorm = norms(dGrads);
-        disAdam.apply(dGrads);
-
-        let gLoss!: tf.Tensor;
-        const g = tf.variableGrads(() => {
-          const logits = dis.apply(tf.tanh(gen.apply(z, true, seed(4))), true, seed(5));
-          gLoss = tf.keep(bce(logits, 1));
-          return tf.sum(gLoss) as tf.Scalar;
-        }, gen.variables);
-        const gGrads = gen.variables.map((x) => g.grads[x.name]!);
-        const gNorm = norms(gGrads);
-        genAdam.apply(gGrads);
-
-        const rows = tf.stack([dLoss, gLoss, dReal, dFake, dNorm, gNorm], 1) as tf.Tensor2D;
-        tf.dispose([dReal, dFake, dLoss, gLoss]);
-        return acc === null ? rows : tf.add(acc, rows);
-      });
-      acc?.dispose();
-      acc = stats as tf.Tensor2D;
-      accSteps++;
+      stats.add(() => adversarialStep(nets, reals));
       for (let k = 0; k < steps.length; k++) steps[k]!++;
     },
-    async takeStats() {
-      const values = acc ? await acc.data() : new Float32Array(runs.length * STAT_KEYS.length);
-      const n = accSteps;
-      acc?.dispose();
-      acc = null;
-      accSteps = 0;
-      return runs.map((_, k) => {
-        const out = { steps: n } as StepStats;
-        STAT_KEYS.forEach((key, i) => (out[key] = n > 0 ? values[k * STAT_KEYS.length + i]! / n : NaN));
-        return out;
-      });
+    takeStats() {
+      return stats.take();
     },
     async sync(which) {
       const ks = which ?? runs.map((_, k) => k);
@@ -426,8 +351,7 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
       });
     },
     dispose() {
-      acc?.dispose();
-      acc = null;
+      stats.dispose();
       tf.dispose([...gen.variables, ...dis.variables]);
       genAdam.dispose();
       disAdam.dispose();

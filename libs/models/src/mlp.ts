@@ -35,7 +35,8 @@ export interface Mlp {
   apply(x: tf.Tensor2D, training: boolean, dropoutSeed?: number): tf.Tensor2D;
 }
 
-export function activate(x: tf.Tensor2D, activation: Activation, leakySlope: number): tf.Tensor2D {
+/** Elementwise, so any rank: a run's [batch, units] or a fused group's [K, batch, units]. */
+export function activate<T extends tf.Tensor>(x: T, activation: Activation, leakySlope: number): T {
   switch (activation) {
     case "relu":
       return tf.relu(x);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { activeNodeBackend, asNodeBackend, findNodeBackend, kernelAttrs, type NodeBackend, type OpAttr, type TfBinding } from "./tfjs-internals.js";
 
 /**
  * Direct access to TensorFlow eager ops through tfjs-node's backend, for the
@@ -6,32 +7,6 @@ import * as tf from "@tensorflow/tfjs-core";
  * (Adam's update, ReLU's gradient). Each tfjs op on this backend is one eager
  * call and one pass over memory, so fusing them is where its time goes.
  */
-
-/** What we use of tfjs-node's NodeJSKernelBackend (not in tfjs-core's types). */
-interface TfBinding {
-  TF_FLOAT: number;
-  TF_INT32: number;
-  TF_BOOL: number;
-  TF_COMPLEX64: number;
-  TF_STRING: number;
-  TF_ATTR_BOOL: number;
-  TF_ATTR_TYPE: number;
-  TF_ATTR_STRING: number;
-  TF_ATTR_SHAPE: number;
-  TF_ATTR_FLOAT: number;
-  TF_ATTR_INT: number;
-}
-type OpAttr = { name: string; type: number; value: unknown };
-interface NodeBackend extends tf.KernelBackend {
-  binding: TfBinding;
-  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
-}
-
-function nodeBackend(): NodeBackend {
-  if (tf.getBackend() !== "tensorflow") throw new Error(`TensorFlow ops need the tensorflow backend, not ${tf.getBackend()}`);
-  return tf.backend() as unknown as NodeBackend;
-}
 
 function tfDtype(b: TfBinding, dtype: tf.DataType): number {
   const codes: Record<tf.DataType, number> = { float32: b.TF_FLOAT, int32: b.TF_INT32, bool: b.TF_BOOL, complex64: b.TF_COMPLEX64, string: b.TF_STRING };
@@ -68,7 +43,7 @@ export class TfResourceVariable {
   private handle: tf.Tensor | null;
 
   constructor(shape: number[], label: string) {
-    const be = nodeBackend();
+    const be = activeNodeBackend();
     const b = be.binding;
     this.handle = tf.keep(
       be.executeSingleOutput(
@@ -92,7 +67,7 @@ export class TfResourceVariable {
 
   /** Sets the variable's value (TensorFlow keeps or copies the buffer; `value` stays valid). */
   assign(value: tf.Tensor): void {
-    const be = nodeBackend();
+    const be = activeNodeBackend();
     be.executeMultipleOutputs("AssignVariableOp", [floatAttr(be.binding, "dtype"), boolAttr(be.binding, "validate_shape", false)], [this.resource, value], 0);
   }
 
@@ -102,14 +77,14 @@ export class TfResourceVariable {
    * the tensor read keeps its value.
    */
   read(): tf.Tensor {
-    const be = nodeBackend();
+    const be = activeNodeBackend();
     return be.executeSingleOutput("ReadVariableOp", [floatAttr(be.binding, "dtype")], [this.resource]);
   }
 
   dispose(): void {
     if (!this.handle) return;
     // Also after the active backend changed: the resource lives in TensorFlow's backend, whichever is active.
-    const be = tf.findBackend("tensorflow") as unknown as NodeBackend | null;
+    const be = findNodeBackend();
     be?.executeMultipleOutputs("DestroyResourceOp", [boolAttr(be.binding, "ignore_lookup_error", true)], [this.handle], 0);
     this.handle.dispose();
     this.handle = null;
@@ -130,7 +105,7 @@ export function resourceApplyAdam(
   scalars: { beta1Power: tf.Tensor; beta2Power: tf.Tensor; lr: tf.Tensor; beta1: tf.Tensor; beta2: tf.Tensor; epsilonHat: tf.Tensor },
   grad: tf.Tensor,
 ): void {
-  const be = nodeBackend();
+  const be = activeNodeBackend();
   const b = be.binding;
   const s = scalars;
   be.executeMultipleOutputs(
@@ -222,7 +197,7 @@ export function useTensorflowKernels(): void {
     kernelName: HALF_SUM_SQUARES,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = asNodeBackend(backend);
       return be.executeSingleOutput("L2Loss", [floatAttr(be.binding, "T")], [inputs.x!]);
     },
   });
@@ -230,7 +205,7 @@ export function useTensorflowKernels(): void {
     kernelName: HALF_SUM_SQUARES_PER_RUN,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = asNodeBackend(backend);
       const slices = unpackRuns(be, inputs.x!);
       const halves = slices.map((s) => be.executeSingleOutput("L2Loss", [floatAttr(be.binding, "T")], [s]));
       const out = packRuns(be, halves);
@@ -246,10 +221,10 @@ export function useTensorflowKernels(): void {
     kernelName: tf.BatchMatMul,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = asNodeBackend(backend);
       const b = be.binding;
       const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+      const { transposeA, transposeB } = kernelAttrs<tf.BatchMatMulAttrs>(attrs);
       // Plain matrices: MatMul, 7.1–7.7 instead of 9.5–10.6 ms of a training step with BatchMatMulV2 (bench/README.md).
       if (a.shape.length === 2 && bIn.shape.length === 2) {
         return be.executeSingleOutput("MatMul", [typeAttr(b, "T", a.dtype), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)], [a, bIn]);
@@ -278,9 +253,9 @@ export function useTensorflowKernels(): void {
     kernelName: tf.Reshape,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as NodeBackend & { incRef(dataId: tf.DataId): void };
+      const be = asNodeBackend(backend);
       const x = inputs.x!;
-      const shape = (attrs as unknown as tf.ReshapeAttrs).shape;
+      const shape = kernelAttrs<tf.ReshapeAttrs>(attrs).shape;
       // tfjs's gradients reshape to the shape a tensor already has (Add's, for
       // both operands); that needs no new TensorFlow handle, as Identity does not.
       if (shape.length === x.shape.length && shape.every((d, i) => d === x.shape[i])) {
@@ -298,9 +273,9 @@ export function useTensorflowKernels(): void {
     kernelName: tf.Sum,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = asNodeBackend(backend);
       const x = inputs.x!;
-      const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+      const { axis, keepDims } = kernelAttrs<tf.SumAttrs>(attrs);
       return be.executeSingleOutput(
         "Sum",
         [boolAttr(be.binding, "keep_dims", keepDims), typeAttr(be.binding, "T", x.dtype), typeAttr(be.binding, "Tidx", "int32")],
@@ -312,7 +287,7 @@ export function useTensorflowKernels(): void {
     kernelName: RELU_GRAD,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend }) => {
-      const be = backend as unknown as NodeBackend;
+      const be = asNodeBackend(backend);
       return be.executeSingleOutput("ReluGrad", [floatAttr(be.binding, "T")], [inputs.dy!, inputs.x!]);
     },
   });
@@ -320,8 +295,8 @@ export function useTensorflowKernels(): void {
     kernelName: LEAKY_RELU_GRAD,
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as NodeBackend;
-      const alpha = (attrs as { alpha: number }).alpha;
+      const be = asNodeBackend(backend);
+      const alpha = kernelAttrs<tf.LeakyReluAttrs>(attrs).alpha;
       return be.executeSingleOutput(
         "LeakyReluGrad",
         [floatAttr(be.binding, "T"), { name: "alpha", type: be.binding.TF_ATTR_FLOAT, value: alpha }],
@@ -348,7 +323,7 @@ export function useTensorflowKernels(): void {
     inputsToSave: ["x"],
     gradFunc: (dy, saved, attrs) => {
       const x = saved[0]!;
-      const alpha = (attrs as { alpha: number }).alpha;
+      const alpha = kernelAttrs<tf.LeakyReluAttrs>(attrs).alpha;
       return {
         x: () =>
           onTensorflow() && x.dtype === "float32"

@@ -1,9 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-
-/** What the kernels below use of tfjs-backend-wasm's backend object (not in its public types). */
-interface WasmBackend extends tf.KernelBackend {
-  incRef(dataId: tf.DataId): void;
-}
+import { asWasmBackend, kernelAttrs } from "./tfjs-internals.js";
 
 let patched = false;
 
@@ -39,9 +35,9 @@ function patchTransposedMatMul(): void {
     if (!original) continue;
     const fused = kernelName === "_FusedMatMul";
     const kernelFunc: tf.KernelFunc = (args) => {
-      const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
+      const attrs = kernelAttrs<Partial<tf.BatchMatMulAttrs>>(args.attrs);
       if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-      const backend = args.backend as tf.KernelBackend;
+      const backend = asWasmBackend(args.backend);
       const temps: tf.TensorInfo[] = [];
       const transposed = (x: tf.TensorInfo): tf.TensorInfo => {
         const rank = x.shape.length;
@@ -90,7 +86,7 @@ function shareIdentity(): void {
   const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => {
     const x = inputs["x"] as tf.TensorInfo;
     if (x.dtype === "string") return original.kernelFunc({ inputs, backend, attrs: {} });
-    (backend as WasmBackend).incRef(x.dataId);
+    asWasmBackend(backend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
   tf.unregisterKernel("Identity", "wasm");

@@ -9,16 +9,12 @@
  * buffers and their getters, and calls `main(index)` per element.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { asWebgpuBackend } from "./tfjs-internals.js";
 
 const WORKGROUP_X = 128;
 
 /** Which of the three outputs a dispatch writes. */
 const OUTPUTS = ["w", "m", "v"] as const;
-
-/** What the kernel uses of the WebGPU backend (its public runWebGPUProgram). */
-interface WebgpuBackend extends tf.KernelBackend {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: "float32"; data: number[] }[]): tf.TensorInfo;
-}
 
 class AdamProgram {
   readonly variableNames = ["W", "G", "M", "V", "AccBeta1", "AccBeta2"];
@@ -63,7 +59,7 @@ class AdamProgram {
 
 /** The webgpu kernelFunc of ADAM_KERNEL: inputs value, grad, m, v, accBeta1, accBeta2; outputs new value, m, v. */
 export function webgpuAdam(inputs: Record<"value" | "grad" | "m" | "v" | "accBeta1" | "accBeta2", tf.TensorInfo>, backend: tf.KernelBackend, attrs: { beta1: number; beta2: number; learningRate: number; epsilon: number }): tf.TensorInfo[] {
-  const b = backend as WebgpuBackend;
+  const b = asWebgpuBackend(backend);
   const uniforms = [attrs.beta1, 1 - attrs.beta1, attrs.beta2, 1 - attrs.beta2, attrs.epsilon, -attrs.learningRate].map((x) => ({ type: "float32" as const, data: [x] }));
   const args = [inputs.value, inputs.grad, inputs.m, inputs.v, inputs.accBeta1, inputs.accBeta2];
   return OUTPUTS.map((o) => b.runWebGPUProgram(new AdamProgram(inputs.value.shape, o), args, "float32", uniforms));

@@ -17,6 +17,7 @@
  *   through an OffscreenCanvas): everything a run reads goes through `data()`.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { asWebgpuBackend } from "./tfjs-internals.js";
 
 /**
  * `hardware` (default): a GPU adapter or an error. `software`: Dawn's
@@ -111,7 +112,7 @@ export async function prepareWebgpu(): Promise<WebgpuAdapter> {
 
 /** Notes the active webgpu backend's device, so that {@link stopWebgpu} can destroy it. */
 export function holdWebgpuDevice(): void {
-  device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  device = asWebgpuBackend(tf.backend()).device;
 }
 
 /**

@@ -34,8 +34,10 @@ export class StoreWriteError extends Error {
     /** The errno code (ENOSPC, EROFS, …) or "EVERIFY" when the bytes read back differ. */
     readonly code: string,
     message: string,
+    /** `cause`: what failed, for a caller that words the failure its own way (a checkpoint's). */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 
   static from(file: string, e: unknown, doing = "write"): StoreWriteError {
@@ -50,7 +52,7 @@ export class StoreWriteError extends Error {
       }
     }
     const advice = code === "ENOSPC" || code === "EDQUOT" ? "; free some space and run again (finished epochs are kept)" : code === "EROFS" || code === "EACCES" || code === "EPERM" ? "; pass a writable --results folder" : "";
-    return new StoreWriteError(file, code, `cannot ${doing} ${file}: ${describeErrno(e)}${advice}`);
+    return new StoreWriteError(file, code, `cannot ${doing} ${file}: ${describeErrno(e)}${advice}`, { cause: e });
   }
 }
 
@@ -148,7 +150,7 @@ export async function writeFileAtomic(file: string, data: Chunks, opts: AtomicWr
     handle = undefined;
     const back = await fs.readFile(tmp);
     if (!back.equals(expected)) {
-      throw new StoreWriteError(file, "EVERIFY", `cannot write ${file}: ${back.length} of ${expected.length} bytes read back as written; the previous version is kept`);
+      throw Object.assign(new Error(`${back.length} of ${expected.length} bytes read back as written; the previous version is kept`), { code: "EVERIFY" });
     }
     opts.verify?.(back);
     await fs.rename(tmp, file);

@@ -18,6 +18,7 @@ export {
   type RunIndexEntry,
   type RunStatus,
   type StoredConfig,
+  type StoredTrainingData,
 } from "./run-store.js";
 export {
   MLFLOW_LIMITS,
@@ -29,6 +30,8 @@ export {
   type LogBatch,
   type MlflowClientOptions,
   type MlflowConnection,
+  type MlflowDataset,
+  type MlflowDatasetInput,
   type MlflowFileInfo,
   type MlflowLimits,
   type MlflowMetric,
@@ -43,11 +46,14 @@ export {
   MLFLOW_TAGS,
   MlflowSync,
   metricsOf,
-  summaryMetricsOf,
+  SUMMARY_TAG_PREFIX,
+  summaryTagsOf,
   mlflowRunName,
   mlflowStatusOf,
   paramsOf,
   type RunSyncReport,
   type SyncRunOptions,
 } from "./mlflow-sync.js";
+export { MLFLOW_DATASET_CONTEXT, datasetInputOf, mlflowDatasetName } from "./mlflow-dataset.js";
+export { MLFLOW_IMAGES_DIR, MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, imageArtifacts, logImageStep, loggedImages, type ImageArtifacts } from "./mlflow-images.js";
 export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, recordsFromHistories, serverCheckpointEpoch, type MetricHistory, type PullReport } from "./mlflow-pull.js";

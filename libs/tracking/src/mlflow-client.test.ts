@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { MLFLOW_LIMITS, MlflowClient, MlflowError, connectionFromEnv, splitLogBatch, type LogBatch, type MlflowMetric } from "./mlflow-client.js";
+import { datasetInputOf } from "./mlflow-dataset.js";
+import { MLFLOW_IMAGES_DIR, MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, logImageStep, loggedImages } from "./mlflow-images.js";
+import type { StoredTrainingData } from "./run-store.js";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "./testing/mlflow-server.js";
 
 describe("connectionFromEnv", () => {
@@ -58,8 +64,9 @@ describe("splitLogBatch", () => {
 describe("MlflowClient against a real MLflow server", () => {
   let server: MlflowServer;
   let client: MlflowClient;
+  let mlflowBin: string;
   beforeAll(async () => {
-    await ensureMlflow();
+    mlflowBin = await ensureMlflow();
   }, 300_000);
   beforeAll(async () => {
     server = await startMlflowServer();
@@ -138,6 +145,72 @@ describe("MlflowClient against a real MLflow server", () => {
     await client.setTerminated(run.info.run_id, "FINISHED", 123_456);
     const ended = (await client.getRun(run.info.run_id))!.info;
     expect(ended).toMatchObject({ status: "FINISHED", end_time: 123_456 });
+  });
+
+  it("logs sample grids as MLflow's own log_image(key, step) does: the same file names and tag, steps the UI's slider reads", async () => {
+    const exp = await client.getOrCreateExperiment("images");
+    // MLflow's Python client, as a researcher's script would call it, into one run (a `/` in the key becomes `~`)…
+    const theirs = await client.createRun({ experimentId: exp, runName: "python" });
+    const python = path.join(path.dirname(mlflowBin), "python");
+    const script = `import mlflow, numpy as np
+c = mlflow.MlflowClient("${server.uri}")
+c.log_image("${theirs.info.run_id}", np.zeros((302, 302, 3), dtype=np.uint8), key="samples/grid", step=4)`;
+    await promisify(execFile)(python, ["-c", script], { timeout: 120_000 });
+    const pythonFiles = (await client.listAllArtifacts(theirs.info.run_id)).map((f) => f.path).sort();
+    // …and ganscope into another, epochs 2 and 4, the second twice (a replayed epoch): logged once.
+    const ours = await client.createRun({ experimentId: exp, runName: "ganscope" });
+    const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]);
+    const logged = loggedImages([], SAMPLES_IMAGE_KEY);
+    expect(await logImageStep(client, ours.info, logged, SAMPLES_IMAGE_KEY, 2, 1_000, png)).toBe(true);
+    expect(await logImageStep(client, ours.info, logged, SAMPLES_IMAGE_KEY, 4, 2_000, png)).toBe(true);
+    const again = loggedImages((await client.listArtifacts(ours.info.run_id, MLFLOW_IMAGES_DIR)).map((f) => f.path), SAMPLES_IMAGE_KEY);
+    expect(await logImageStep(client, ours.info, again, SAMPLES_IMAGE_KEY, 4, 3_000, png)).toBe(false);
+    await client.setTag(ours.info.run_id, MLFLOW_LOGGED_IMAGES_TAG.key, MLFLOW_LOGGED_IMAGES_TAG.value);
+    const ourFiles = (await client.listAllArtifacts(ours.info.run_id)).map((f) => f.path).sort();
+
+    // The same shape of name, the thumbnail's extension aside (MLflow writes webp; the UI takes png too).
+    const shape = (p: string) => p.replace(/\+timestamp\+\d+\+[0-9a-f-]{36}/, "+timestamp+T+UUID").replace(/\.(png|webp)$/, ".IMG");
+    expect(pythonFiles.map(shape)).toEqual(["images/samples~grid+step+4+timestamp+T+UUID+compressed.IMG", "images/samples~grid+step+4+timestamp+T+UUID.IMG"]);
+    expect(ourFiles.map(shape)).toEqual([
+      "images/samples~grid+step+2+timestamp+T+UUID+compressed.IMG",
+      "images/samples~grid+step+2+timestamp+T+UUID.IMG",
+      "images/samples~grid+step+4+timestamp+T+UUID+compressed.IMG",
+      "images/samples~grid+step+4+timestamp+T+UUID.IMG",
+    ]);
+    // The timestamp is the one given (a grid's own time when replayed), not the upload's.
+    expect(ourFiles.filter((p) => /^images\/samples~grid\+step\+2\+timestamp\+1000\+[0-9a-f-]{36}\.png$/.test(p))).toHaveLength(1);
+    // Image and thumbnail of a step share their name, as the UI pairs them by it.
+    for (const step of [2, 4]) {
+      const [thumb, full] = ourFiles.filter((p) => p.includes(`+step+${step}+`));
+      expect(thumb).toBe(full!.replace(/\.png$/, "+compressed.png"));
+    }
+    const tagOf = async (runId: string) => (await client.getRun(runId))!.data.tags!.find((t) => t.key === "mlflow.loggedImages")?.value;
+    expect(await tagOf(ours.info.run_id)).toBe(await tagOf(theirs.info.run_id));
+    expect(Buffer.from(await client.downloadArtifact(ours.info, ourFiles[1]!)).equals(Buffer.from(png))).toBe(true);
+  }, 180_000);
+
+  it("logs the training data as the run's input, which runs/get returns", async () => {
+    const exp = await client.getOrCreateExperiment("inputs");
+    const run = await client.createRun({ experimentId: exp });
+    const data: StoredTrainingData = { id: "mnist", description: "MNIST", file: "/data/train-images-idx3-ubyte", digest: "0a1b2c3d", images: 3000, splitImages: 60_000, rows: 28, cols: 28 };
+    await client.logInputs(run.info.run_id, [datasetInputOf(data)]);
+    const got = (await client.getRun(run.info.run_id))!;
+    expect(got.inputs?.dataset_inputs).toEqual([
+      {
+        tags: [{ key: "mlflow.data.context", value: "training" }],
+        dataset: {
+          name: "mnist-train[:3000]",
+          digest: "0a1b2c3d",
+          source_type: "local",
+          source: JSON.stringify({ uri: "file:///data/train-images-idx3-ubyte" }),
+          schema: expect.stringContaining("mlflow_tensorspec"),
+          profile: expect.any(String),
+        },
+      },
+    ]);
+    expect(JSON.parse(got.inputs!.dataset_inputs![0]!.dataset.profile!)).toMatchObject({ training_images: 3000, split_images: 60_000, features_shape: [3000, 28, 28], targets_shape: [3000] });
+    // The whole split is named without a slice.
+    expect(datasetInputOf({ ...data, images: 60_000 }).dataset.name).toBe("mnist-train");
   });
 
   it("finds runs by tag", async () => {

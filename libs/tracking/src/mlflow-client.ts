@@ -58,6 +58,29 @@ export interface MlflowRun {
     params?: MlflowParam[];
     tags?: MlflowTag[];
   };
+  /** The datasets the run was logged with (`runs/log-inputs`). */
+  inputs?: { dataset_inputs?: MlflowDatasetInput[] };
+}
+
+/**
+ * A dataset as MLflow records it (mlflow/entities/dataset.py): `source`,
+ * `schema` and `profile` are JSON strings whose shape depends on `source_type`
+ * and on the dataset class, e.g. a NumpyDataset's tensor spec and shapes.
+ */
+export interface MlflowDataset {
+  name: string;
+  /** Identifies the data's content; MLflow's own datasets use an 8-character md5 prefix. */
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+export interface MlflowDatasetInput {
+  /** `mlflow.data.context` says what the run used it for (training, evaluation). */
+  tags?: MlflowTag[];
+  dataset: MlflowDataset;
 }
 
 export interface MlflowFileInfo {
@@ -383,6 +406,11 @@ export class MlflowClient {
     const metrics = (batch.metrics ?? []).map((m) => (Number.isFinite(m.value) ? m : { ...m, value: String(m.value) as unknown as number }));
     const all: LogBatch = { metrics, params: batch.params ?? [], tags: batch.tags ?? [] };
     for (const b of splitLogBatch(runId, all)) await this.call("POST", "runs/log-batch", { run_id: runId, ...b });
+  }
+
+  /** Records datasets as the run's inputs (what the UI's Dataset column and the run overview show). */
+  async logInputs(runId: string, datasets: MlflowDatasetInput[]): Promise<void> {
+    await this.call("POST", "runs/log-inputs", { run_id: runId, datasets });
   }
 
   async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {

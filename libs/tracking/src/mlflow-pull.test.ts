@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { epochRecordsArb } from "@ganscope/dsl/testing";
 import { recordsFromHistories, type MetricHistory } from "./mlflow-pull.js";
-import { metricsOf, summaryMetricsOf } from "./mlflow-sync.js";
+import { metricsOf } from "./mlflow-sync.js";
 
 /** What the server holds after a sync: each MLflow metric's points, as getMetricHistory returns them. */
 function historiesOf(metrics: readonly { key: string; value: number; step: number }[]): MetricHistory[] {
@@ -17,8 +17,12 @@ describe("recordsFromHistories", () => {
       fc.property(epochRecordsArb(), (records) => {
         const logged = records.flatMap((r) => metricsOf(r, 0));
         const last = records.at(-1)!;
-        // The summary's final/best metrics live on the same run at the last epoch; they are not records.
-        const summary = summaryMetricsOf({ final: { epoch: last.epoch, fid_lite: 3, class_share_2: 0.5 }, best: { fid_lite: { epoch: 1, value: 2 } } }, last.epoch, 0);
+        // Runs synced before the summary moved to tags hold final/… and best/… metrics beside the records; they are not records.
+        const summary = [
+          { key: "final/fid_lite", value: 3, step: last.epoch },
+          { key: "final/class_share/2", value: 0.5, step: last.epoch },
+          { key: "best/fid_lite", value: 2, step: 1 },
+        ];
         const back = recordsFromHistories(historiesOf([...logged, ...summary]));
         // Both as the store writes them: JSON lines, where a non-finite number is null (and -0 is 0).
         const asStored = (rs: readonly object[]) => rs.map((r) => JSON.stringify(r));

@@ -27,7 +27,7 @@ export interface MetricHistory {
 /**
  * Epoch records from MLflow metric histories (step = epoch), the inverse of
  * metricsOf: each metric name is mapped back to its record key through the
- * record schema (`class_share/3` → `class_share_3`); names that are not
+ * record schema (`share_class_3`, or `class_share/3` as runs logged before it, → `class_share_3`); names that are not
  * record keys are left out. Keys come in record order. A NaN (how a non-finite value is logged) is
  * stored as null, as the run store writes it.
  */
@@ -150,7 +150,7 @@ export class MlflowPull {
   /** Every epoch record the server has, rebuilt from metric histories (step = epoch). */
   async records(run: MlflowRun, upToEpoch = Infinity): Promise<EpochRecord[]> {
     const histories: MetricHistory[] = [];
-    // Only the record's keys: the summary's `final/…` and `best/…` metrics (and anything else logged to the run) are not epochs.
+    // Only the record's keys: the `final/…` and `best/…` metrics of runs synced before the summary moved to tags (and anything else logged to the run) are not epochs.
     for (const { key } of run.data.metrics ?? []) if (recordKeyOfMlflow(key) !== undefined) histories.push({ name: key, points: await this.client.getMetricHistory(run.info.run_id, key) });
     return recordsFromHistories(histories, upToEpoch);
   }

@@ -12,6 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { SCHEDULE_KEYS, mlflowMetricName, valueAt } from "@ganscope/dsl";
 import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
+import { datasetInputOf, mlflowDatasetName } from "./mlflow-dataset.js";
+import { MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, logImageStep, loggedImages } from "./mlflow-images.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
 import { RESULTS_FILES, RunStore, type EpochRecord, type IndexedRunState, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
 
@@ -44,23 +46,36 @@ export function checkpointArtifact(epoch: number): string {
 /** Experiment tags: MLflow 3's UI opens an experiment of this kind on its training runs, not on the GenAI overview. */
 export const MLFLOW_EXPERIMENT_KIND = { key: "mlflow.experimentKind", value: "custom_model_development" } as const;
 
-/** A run's summary values as MLflow metrics: `final/<key>` and `best/<key>`, each at the epoch it was reached. */
-export function summaryMetricsOf(summary: Record<string, unknown> | undefined, lastEpoch: number, timestamp: number): MlflowMetric[] {
+/**
+ * A run's best values (summary.json) as run tags `best.<key>` = `<value> (epoch <n>)`.
+ *
+ * Not metrics: MLflow's run page draws a chart for every metric key, in
+ * sections named by the key's prefix, and it puts every `prefix/` section,
+ * alphabetically, above the unprefixed "Model metrics" section
+ * (RunsChartsCardConfig.getBaseChartAndSectionConfigs in the 3.x UI), so no
+ * name of a one-value metric sorts after the loss curves; as `best/*` and
+ * `final/*` metrics they were a dozen one-dot charts above them and 20-odd
+ * more keys in the runs table's column picker. Tags show on the run's
+ * overview and as runs-table columns, and draw nothing. The final values
+ * need no copy at all: they are the last evaluation's, which is every
+ * per-epoch metric's latest value, what the runs table shows, sorts and
+ * filters numerically (`metrics.fid_lite < 60`).
+ */
+export function summaryTagsOf(summary: Record<string, unknown> | undefined): MlflowTag[] {
   const metrics = summary && typeof summary["metrics"] === "object" && summary["metrics"] !== null ? (summary["metrics"] as Record<string, unknown>) : {};
-  const out: MlflowMetric[] = [];
-  const final = metrics["final"];
-  if (final && typeof final === "object") {
-    for (const [k, v] of Object.entries(final)) if (k !== "epoch" && typeof v === "number" && Number.isFinite(v)) out.push({ key: `final/${mlflowMetricName(k)}`, value: v, timestamp, step: lastEpoch });
-  }
   const best = metrics["best"];
-  if (best && typeof best === "object") {
-    for (const [k, v] of Object.entries(best)) {
-      const b = typeof v === "number" ? { value: v, epoch: lastEpoch } : v && typeof v === "object" ? (v as { value?: unknown; epoch?: unknown }) : {};
-      if (typeof b.value === "number" && Number.isFinite(b.value)) out.push({ key: `best/${mlflowMetricName(k)}`, value: b.value, timestamp, step: typeof b.epoch === "number" ? b.epoch : lastEpoch });
-    }
+  if (!best || typeof best !== "object") return [];
+  const out: MlflowTag[] = [];
+  for (const [k, v] of Object.entries(best)) {
+    const b = v && typeof v === "object" ? (v as { value?: unknown; epoch?: unknown }) : {};
+    if (typeof b.value !== "number" || !Number.isFinite(b.value)) continue;
+    out.push({ key: `${SUMMARY_TAG_PREFIX}${k}`, value: `${Number(b.value.toPrecision(4))}${typeof b.epoch === "number" ? ` (epoch ${b.epoch})` : ""}` });
   }
   return out;
 }
+
+/** Prefix of the summary tags: `best.fid_lite`. */
+export const SUMMARY_TAG_PREFIX = "best.";
 
 /** The user MLflow's own client records (getpass.getuser()). */
 function currentUser(): string | undefined {
@@ -80,9 +95,11 @@ export interface RunSyncReport {
   params: number;
   tags: number;
   metrics: number;
-  /** final/… and best/… values sent (summary.json's). */
-  summaryMetrics: number;
   artifacts: number;
+  /** Sample grids logged as MLflow images (each an image and its thumbnail). */
+  images: number;
+  /** The training data was logged as the run's input. */
+  input?: boolean;
   /** The checkpoint epoch uploaded and tagged, when the server's tag was behind the store's checkpoint. */
   checkpointEpoch?: number;
   /** The status set, when it changed. */
@@ -182,7 +199,7 @@ export class MlflowSync {
       const index = await this.store.index(exp);
       for (const entry of index.runs) {
         if (down) {
-          reports.push({ experiment: exp, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0, skipped: `not tried: ${down}`, unreachable: true });
+          reports.push({ experiment: exp, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, images: 0, skipped: `not tried: ${down}`, unreachable: true });
           continue;
         }
         const report = await this.syncEntry(exp, entry, {});
@@ -197,12 +214,12 @@ export class MlflowSync {
   async syncRun(experiment: string, runId: string, opts: SyncRunOptions = {}): Promise<RunSyncReport> {
     const index = await this.store.index(experiment);
     const entry = index.runs.find((r) => r.runId === runId);
-    if (!entry) return { experiment, runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0, skipped: "not in the run store" };
+    if (!entry) return { experiment, runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, images: 0, skipped: "not in the run store" };
     return this.syncEntry(experiment, entry, opts);
   }
 
   private async syncEntry(experiment: string, entry: RunIndexEntry, opts: SyncRunOptions): Promise<RunSyncReport> {
-    const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, summaryMetrics: 0, artifacts: 0 };
+    const report: RunSyncReport = { experiment, runId: entry.runId, created: false, params: 0, tags: 0, metrics: 0, artifacts: 0, images: 0 };
     if (entry.unreadable) return { ...report, skipped: entry.unreadable };
     if (entry.state === "pending") return { ...report, skipped: "not started" };
     const run = this.store.run(experiment, entry.runId);
@@ -250,6 +267,9 @@ export class MlflowSync {
     const summaryJson = await run.readSummary().catch(() => undefined);
     const verdict = summaryJson?.["verdict"];
     if (typeof verdict === "string" && verdict !== "") tags.push({ key: MLFLOW_TAGS.verdict, value: verdict });
+    tags.push(...summaryTagsOf(summaryJson));
+    const samples = await run.samples();
+    if (samples.length > 0) tags.push(MLFLOW_LOGGED_IMAGES_TAG);
     if (plan?.description) tags.push({ key: MLFLOW_TAGS.description, value: runDescription(plan.description, entry.varied, config.config) });
     // The user who created the run, as MLflow's client records it; a later sync by someone else does not rewrite it.
     const user = currentUser();
@@ -288,22 +308,21 @@ export class MlflowSync {
       for (const r of records) if (key in r && !steps.has(r.epoch)) metrics.push(...metricsOf({ epoch: r.epoch, [key]: valueAt(r, key) } as EpochRecord, now));
     }
     report.serverEpochs = [...serverEpochs].sort((a, b) => a - b);
-    // Final and best values (summary.json), each once at its epoch: sortable columns in the runs table.
-    const summaryMetrics: MlflowMetric[] = [];
-    for (const m of summaryMetricsOf(summaryJson, records.at(-1)?.epoch ?? 0, now)) {
-      const logged = await historyOf(m.key);
-      if (!logged.some((l) => l.step === m.step && Number(l.value) === m.value)) summaryMetrics.push(m);
-    }
-    await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics: [...metrics, ...summaryMetrics] });
+    await this.client.logBatch(runId, { params: newParams, tags: newTags, metrics });
     report.params = newParams.length;
     report.tags = newTags.length;
     report.metrics = metrics.length;
-    report.summaryMetrics = summaryMetrics.length;
+
+    // The training data as the run's input, once (the server keeps one input per run and dataset).
+    if (config.data && !(mlRun.inputs?.dataset_inputs ?? []).some((d) => d.dataset.digest === config.data!.digest && d.dataset.name === mlflowDatasetName(config.data!))) {
+      await this.client.logInputs(runId, [datasetInputOf(config.data)]);
+      report.input = true;
+    }
 
     // Artifacts: config.json, summary.json, sample grids.
     const remote = new Map((await this.client.listAllArtifacts(runId)).map((f) => [f.path, f.file_size]));
     const local: { artifact: string; file: string }[] = [{ artifact: RESULTS_FILES.config, file: run.file(RESULTS_FILES.config) }];
-    for (const s of await run.samples()) local.push({ artifact: `${RESULTS_FILES.samples}/${path.basename(s.file)}`, file: s.file });
+    for (const s of samples) local.push({ artifact: `${RESULTS_FILES.samples}/${path.basename(s.file)}`, file: s.file });
     const summary = run.file(RESULTS_FILES.summary);
     if (await exists(summary)) local.push({ artifact: RESULTS_FILES.summary, file: summary });
     for (const a of local) {
@@ -311,6 +330,12 @@ export class MlflowSync {
       if (remote.get(a.artifact) === size) continue;
       await this.client.uploadArtifact(mlRun.info, a.artifact, await fs.readFile(a.file));
       report.artifacts++;
+    }
+    // The grids again as step-wise images, for the image card's slider; the files under samples/ stay what `runner pull` reads.
+    const images = loggedImages(remote.keys(), SAMPLES_IMAGE_KEY);
+    for (const s of samples) {
+      if (images.get(s.epoch)?.thumbnail && images.get(s.epoch)?.image) continue;
+      if (await logImageStep(this.client, mlRun.info, images, SAMPLES_IMAGE_KEY, s.epoch, (await fs.stat(s.file)).mtimeMs, await fs.readFile(s.file))) report.images++;
     }
 
     // The checkpoint, before the status: a worker elsewhere and `runner pull` restore what the

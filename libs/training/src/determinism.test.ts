@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { experiment } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { parseCheckpoint, selectBackend, type BackendName } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { trainRun } from "./train-run.js";
@@ -28,7 +29,7 @@ describe.each(here)("fresh runs on %s", (name) => {
     const backend = await selectBackend(name);
     // gen_dropout exercises the dropout masks too.
     const spec = experiment("det")
-      .fix({ limit: 256, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, gen_dropout: 0.3, sample_every: 1 })
+      .fix({ ...TINY_GAN, limit: 256, batch_size: 64, gen_dropout: 0.3, sample_every: 1 })
       .epochs(2)
       .compile().runs[0]!;
     expect(spec.config.seed).toBe(0);

@@ -10,10 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunSpec } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { parseCheckpoint, selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { canMount, mountReadOnly, mountTmpfs } from "@ganscope/tracking/testing";
-import { trainRun, type RunEvent, type RunOutcome } from "./train-run.js";
+import type { RunEvent, RunOutcome } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,7 +23,7 @@ let backend: BackendInfo;
 
 const tiny = (name: string, epochs: number, sampleEvery = 1) =>
   experiment(name)
-    .fix({ limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: sampleEvery, seed: 5 })
+    .fix({ ...TINY_GAN, limit: 128, batch_size: 64, sample_every: sampleEvery, seed: 5 })
     .epochs(epochs)
     .compile().runs[0]!;
 

@@ -1,22 +1,22 @@
-export {
-  outcomeStatus,
-  trainRun,
-  trainEpoch,
-  type EpochStats,
-  type EvalContext,
-  type RunContext,
-  type RunEvent,
-  type RunHooks,
-  type RunOutcome,
-  type TrainOptions,
-} from "./train-run.js";
-export { defaultHooks } from "./hooks.js";
+export { trainRun } from "./train-run.js";
+export { trainEpoch, type EpochStats } from "./train-epoch.js";
+export type { TrainOptions } from "./run-lifecycle.js";
+export { outcomeStatus, type RunEvent, type RunOutcome } from "./run-outcome.js";
+export type { EvalContext, RunContext, RunHooks } from "./hooks.js";
+export { defaultHooks } from "./default-hooks.js";
 export { halvingDecision, rungValue, stopDecision, type StopDecision } from "./stopping.js";
 export { migrateLegacyRuns, type Migration } from "./migrate-store.js";
 export { MetricsHook, EVAL_NOISE_SEED, classifierFromEnv, type MetricsHookOptions } from "./metrics-hook.js";
 export { MlflowHook, mlflowHooks } from "./mlflow-hook.js";
 export { trainGroup, type FusionRecord } from "./train-group.js";
 export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fusion.js";
-export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, machineId, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
+export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
+export { cachePath, machineId } from "./machine-cache.js";
+export { cachedFusionSpeedup, fusionCacheDir, fusionPlan, type Fuse } from "./fusion-cache.js";
+export { TSX, WORKER, calibrateFusion, schedule, type ScheduleOptions } from "./scheduler.js";
+export type { FromWorker, RunWhere, ToWorker } from "./worker-process.js";
+export { forwardStderr, reexecWithFilteredStderr } from "./filtered-stderr.js";
+export { planIndexOf } from "./plan-index.js";
+export { missingRuns, trainStudy, type StudyProgress, type TrainStudyOptions } from "./train-study.js";
 export type { MachineTimings, Measured, StepTimes, StepTimesOptions } from "./step-times.js";
 export { trainedRuns, type TrainedRun, type TrainedRunsOptions } from "./trained-runs.js";

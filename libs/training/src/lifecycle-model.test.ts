@@ -16,14 +16,16 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunSpec } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord, type RunDir } from "@ganscope/tracking";
-import { trainRun, type RunHooks } from "./train-run.js";
+import type { RunHooks } from "./hooks.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-model-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const EPOCHS = 4;
-const spec = experiment("model").fix({ limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 1 }).epochs(EPOCHS).compile().runs[0]!;
+const spec = experiment("model").fix({ ...TINY_GAN, limit: 128, batch_size: 64, sample_every: 1 }).epochs(EPOCHS).compile().runs[0]!;
 const withEpochs = (epochs: number): RunSpec => ({ ...spec, config: { ...spec.config, epochs } });
 let backend: BackendInfo;
 let reference: EpochRecord[];

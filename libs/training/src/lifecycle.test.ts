@@ -10,10 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, experiment, type RunConfig, type RunSpec } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { migrateLegacyRuns } from "./migrate-store.js";
-import { trainRun, type RunEvent, type RunHooks } from "./train-run.js";
+import type { RunHooks } from "./hooks.js";
+import type { RunEvent } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-lifecycle-"));
 let backend: BackendInfo;
@@ -22,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const TINY = { limit: 128, batch_size: 64, gen_width: 16, dis_width: 16, max_width: 32, sample_every: 1 } as const;
+const TINY = { ...TINY_GAN, limit: 128, batch_size: 64, sample_every: 1 } as const;
 const withEpochs = (spec: RunSpec, epochs: number): RunSpec => ({ ...spec, config: { ...spec.config, epochs } });
 /** Records without their wall-clock seconds, which no two trainings share. */
 const trajectory = (records: readonly EpochRecord[]) => records.map(({ secs: _s, ...r }) => r);

@@ -8,7 +8,8 @@ import { loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { MetricsHook, classifierFromEnv } from "./metrics-hook.js";
-import { trainRun, type RunOutcome } from "./train-run.js";
+import type { RunOutcome } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-metrics-hook-"));
 let backend: BackendInfo;

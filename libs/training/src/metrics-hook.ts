@@ -18,7 +18,7 @@ import {
   type HealthThresholds,
 } from "@ganscope/metrics";
 import type { EpochRecord } from "@ganscope/tracking";
-import type { EvalContext, RunContext, RunHooks } from "./train-run.js";
+import type { EvalContext, RunContext, RunHooks } from "./hooks.js";
 
 /** Seed of the evaluation noise: the same images-to-be at every evaluation and in every run, so numbers compare across epochs and runs. */
 export const EVAL_NOISE_SEED = 4_242_001;

@@ -10,17 +10,23 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
   CHECKPOINT_ARTIFACTS,
+  MLFLOW_IMAGES_DIR,
+  MLFLOW_LOGGED_IMAGES_TAG,
   MLFLOW_TAGS,
   MlflowClient,
+  SAMPLES_IMAGE_KEY,
   MlflowSync,
   RunStore,
   checkpointArtifact,
   connectionFromEnv,
+  logImageStep,
+  loggedImages,
   metricsOf,
   type EpochRecord,
   type MlflowRunInfo,
 } from "@ganscope/tracking";
-import type { RunContext, RunHooks, RunOutcome } from "./train-run.js";
+import type { RunContext, RunHooks } from "./hooks.js";
+import type { RunOutcome } from "./run-outcome.js";
 
 /** After a failure, wait this long before talking to the server again (then replay what it missed). */
 const RETRY_AFTER_MS = 30_000;
@@ -32,6 +38,8 @@ interface RunLink {
   /** Set while the server is failing: when the last failure happened. */
   failedAt?: number;
   warned: boolean;
+  /** The run carries the `mlflow.loggedImages` tag. */
+  imagesTagged?: boolean;
   /** Checkpoint artifacts this process uploaded, oldest first (superseded ones are deleted). */
   checkpoints?: number[];
 }
@@ -116,7 +124,16 @@ export class MlflowHook implements RunHooks {
     const link = this.runs.get(ctx.spec.runId);
     if (!link || !(await this.ready(ctx, link))) return;
     try {
-      await this.client.uploadArtifact(link.info!, `samples/${path.basename(file)}`, await fs.readFile(file));
+      const bytes = await fs.readFile(file);
+      await this.client.uploadArtifact(link.info!, `samples/${path.basename(file)}`, bytes);
+      // As MLflow's log_image(key, step) does: the image, its thumbnail, then the tag the UI looks for.
+      // Asked first, as onEpoch asks: a replayed epoch's grid may be on the server already.
+      const logged = loggedImages((await this.client.listArtifacts(link.info!.run_id, MLFLOW_IMAGES_DIR)).map((f) => f.path), SAMPLES_IMAGE_KEY);
+      await logImageStep(this.client, link.info!, logged, SAMPLES_IMAGE_KEY, epoch, Date.now(), bytes);
+      if (!link.imagesTagged) {
+        await this.client.setTag(link.info!.run_id, MLFLOW_LOGGED_IMAGES_TAG.key, MLFLOW_LOGGED_IMAGES_TAG.value);
+        link.imagesTagged = true;
+      }
     } catch (e) {
       this.fail(ctx, link, e);
     }

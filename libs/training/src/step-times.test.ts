@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
-import { MAX_CONTENTION_RATIO, evaluationsOf, machineId, shapeKey, stepTimes, trusted, type MachineTimings } from "./step-times.js";
+import { machineId } from "./machine-cache.js";
+import { MAX_CONTENTION_RATIO, evaluationsOf, shapeKey, stepTimes, trusted, type MachineTimings } from "./step-times.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-step-times-"));
 let backend: BackendInfo;

@@ -20,9 +20,10 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/dsl";
-import { EVAL_SAMPLES, createEvaluator, defaultCacheDir } from "@ganscope/metrics";
+import { EVAL_SAMPLES, createEvaluator } from "@ganscope/metrics";
 import { createGan, type BackendInfo } from "@ganscope/models";
 import { readJsonIfExists, writeJsonAtomic } from "@ganscope/tracking";
+import { cachePath, machineId } from "./machine-cache.js";
 import { classifierFromEnv } from "./metrics-hook.js";
 
 const IMAGE_SIZE = 28 * 28;
@@ -67,11 +68,7 @@ export interface MachineTimings {
   evalSecs?: Measured;
 }
 
-export function machineId(): string {
-  return `${os.hostname()}|${os.cpus()[0]?.model ?? "cpu"}|${os.cpus().length} cores`;
-}
-
-export const defaultStepTimesFile = (): string => path.join(defaultCacheDir(), "step-times.json");
+export const defaultStepTimesFile = (): string => cachePath("step-times.json");
 
 const contention = (load: number, cores: number) => Math.max(1, load / cores);
 

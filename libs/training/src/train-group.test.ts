@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunPlan, type RunSpec } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore, type EpochRecord } from "@ganscope/tracking";
 import { chooseK, planGroups } from "./fusion.js";
@@ -17,7 +18,7 @@ let plan: RunPlan;
 beforeAll(async () => {
   backend = await selectBackend("cpu");
   plan = experiment("tiny-fused")
-    .fix({ limit: 96, batch_size: 32, gen_width: 16, dis_width: 16, max_width: 32, latent_dim: 8, sample_every: 2 })
+    .fix({ ...TINY_GAN, limit: 96, batch_size: 32, latent_dim: 8, sample_every: 2 })
     .vary("dis_dropout", [0, 0.3])
     .vary("gen_lr", [2e-4, 1e-3])
     .epochs(3)

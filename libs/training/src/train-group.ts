@@ -1,7 +1,9 @@
 import type { RunSpec } from "@ganscope/dsl";
-import { batchIterator, loadDataset } from "@ganscope/data";
-import { createGanGroup, fusionKey, stackBatches, type GanGroup } from "@ganscope/models";
-import { isOpen, openRun, type OpenRun, type RunOutcome, type TrainOptions } from "./train-run.js";
+import { loadDataset } from "@ganscope/data";
+import { createGanGroup, fusionKey, type GanGroup } from "@ganscope/models";
+import type { RunOutcome } from "./run-outcome.js";
+import { afterEpoch, closeRun, completeRun, failRun, isOpen, openRun, type TrainOptions, type TrainingRun } from "./run-lifecycle.js";
+import { trainGroupEpoch } from "./train-epoch.js";
 
 /** What config.json records about a fused run: the runs it trained with, and how K was chosen. */
 export interface FusionRecord {
@@ -20,9 +22,8 @@ export interface FusionRecord {
  * first — so a kill mid-group loses at most the epoch in progress of each
  * run, and the group restarts from its runs' checkpoints. Runs may stand at
  * different epochs (resumed at different points): each trains its own next
- * epoch in the same lockstep, since equal shapes mean equal steps per epoch.
- * A run that is done, diverged or failed leaves the group; the others go on
- * in a regrouped model.
+ * epoch in the same lockstep (trainGroupEpoch). A run that is done, diverged
+ * or failed leaves the group; the others go on in a regrouped model.
  */
 export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, chosen?: unknown): Promise<Map<string, RunOutcome>> {
   const key = fusionKey(specs[0]!.config);
@@ -31,70 +32,57 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
   });
   const outcomes = new Map<string, RunOutcome>();
   const fusion: FusionRecord = { group: specs.map((s) => s.runId), k: specs.length, ...(chosen === undefined ? {} : { chosen }) };
-  let active: OpenRun[] = [];
+  let active: TrainingRun[] = [];
   for (const spec of specs) {
-    const open = await openRun(spec, opts, { fusion });
-    if (isOpen(open)) active.push(open);
-    else outcomes.set(spec.runId, open);
+    const run = await openRun(spec, opts, { fusion });
+    if (isOpen(run)) active.push(run);
+    else outcomes.set(spec.runId, run);
   }
-  const emit = opts.onEvent ?? (() => {});
-  const every = opts.progressEvery ?? 10;
   const cfg0 = specs[0]!.config;
   const train = loadDataset(cfg0.dataset, { split: "train", limit: cfg0.limit || undefined });
-  const pixels = train.rows * train.cols;
   let group: GanGroup | null = null;
 
-  const leave = async (open: OpenRun, outcome: RunOutcome) => {
-    outcomes.set(open.spec.runId, outcome);
-    await open.close();
+  const leave = async (run: TrainingRun, outcome: RunOutcome) => {
+    outcomes.set(run.spec.runId, outcome);
+    await closeRun(run);
   };
   try {
     // Runs with nothing left to train (resumed at their last epoch) complete now.
-    for (const open of active.filter((o) => o.epoch > o.target)) await leave(open, await open.complete());
-    active = active.filter((o) => !outcomes.has(o.spec.runId));
+    for (const run of active.filter((r) => r.epoch > r.target)) await leave(run, await completeRun(run));
+    active = active.filter((r) => !outcomes.has(r.spec.runId));
     while (active.length > 0) {
-      group ??= await createGanGroup(active.map((o) => o.gan));
-      const t0 = performance.now();
-      const iterators = active.map((o) => batchIterator(train, o.spec.config.batch_size, o.spec.config.seed, o.epoch));
-      let step = 0;
-      for (;;) {
-        const batches = iterators.map((it) => it.next());
-        if (batches[0]!.done) break;
-        const imgs = batches.map((b) => (b.done ? new Float32Array(0) : b.value.images));
-        const reals = stackBatches(imgs, imgs[0]!.length / pixels, pixels);
-        group.trainStep(reals);
-        reals.dispose();
-        step++;
-        if (step % every === 0) for (const o of active) emit({ type: "progress", runId: o.spec.runId, epoch: o.epoch, stepsDone: step, stepsTotal: o.stepsPerEpoch });
-      }
-      const stats = await group.takeStats();
-      await group.sync();
-      // Each run's share of the group's epoch: what it cost, so trainSecs sums to the plan's time.
-      const secs = (performance.now() - t0) / 1000 / active.length;
-      const leaving: OpenRun[] = [];
-      for (let k = 0; k < active.length; k++) {
-        const open = active[k]!;
+      group ??= await createGanGroup(active.map((r) => r.gan));
+      const members = active;
+      const stats = await trainGroupEpoch(group, train, members.map((r) => r.epoch), {
+        progressEvery: opts.progressEvery ?? 10,
+        onProgress: (stepsDone) => {
+          for (const r of members) opts.onEvent?.({ type: "progress", runId: r.spec.runId, epoch: r.epoch, stepsDone, stepsTotal: r.stepsPerEpoch });
+        },
+      });
+      const leaving: TrainingRun[] = [];
+      for (let k = 0; k < members.length; k++) {
+        const run = members[k]!;
         let ended: RunOutcome | undefined;
         try {
-          ended = await open.afterEpoch({ ...stats[k]!, secs });
-          if (!ended && open.epoch > open.target) ended = await open.complete();
+          ended = await afterEpoch(run, stats[k]!);
+          if (!ended && run.epoch > run.target) ended = await completeRun(run);
         } catch (e) {
-          ended = await open.fail(e);
+          ended = await failRun(run, e);
         }
         if (ended) {
-          leaving.push(open);
-          await leave(open, ended);
+          leaving.push(run);
+          await leave(run, ended);
         }
       }
       if (leaving.length > 0) {
         // Regroup the rest from their own (just synced) Gans: nothing of theirs is disturbed.
         group.dispose();
         group = null;
-        active = active.filter((o) => !leaving.includes(o));
+        active = active.filter((r) => !leaving.includes(r));
       }
     }
   } catch (e) {
-    for (const open of active) if (!outcomes.has(open.spec.runId)) await leave(open, await open.fail(e));
+    for (const run of active) if (!outcomes.has(run.spec.runId)) await leave(run, await failRun(run, e));
   } finally {
     group?.dispose();
   }

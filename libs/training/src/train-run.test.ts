@@ -4,9 +4,12 @@ import path from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { experiment, type RunPlan } from "@ganscope/dsl";
+import { TINY_GAN } from "@ganscope/dsl/testing";
+import { datasetDigest, loadDataset } from "@ganscope/data";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
 import { RunStore } from "@ganscope/tracking";
-import { trainRun, type RunEvent } from "./train-run.js";
+import type { RunEvent } from "./run-outcome.js";
+import { trainRun } from "./train-run.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-runner-"));
 let backend: BackendInfo;
@@ -24,7 +27,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("trainRun", () => {
   it("asked to yield mid-epoch, finishes that epoch's checkpoint and returns; resumed, it ends with every epoch once", async () => {
-    const spec = experiment("tiny-yield").fix({ limit: 128, batch_size: 16, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(3).compile().runs[0]!;
+    const spec = experiment("tiny-yield").fix({ ...TINY_GAN, limit: 128, batch_size: 16 }).epochs(3).compile().runs[0]!;
     const yielding = new AbortController();
     const first = await trainRun(spec, {
       resultsDir: tmp,
@@ -54,6 +57,17 @@ describe("trainRun", () => {
     const config = JSON.parse(readFileSync(dir.file("config.json"), "utf8"));
     expect(config.config).toEqual(spec.config);
     expect(config.backend.name).toBe(backend.name);
+    // What it trained on, read off the loaded split (MLflow's run input): the limit's images, their digest.
+    expect(config.data).toEqual({
+      id: spec.config.dataset,
+      description: expect.stringContaining("MNIST"),
+      file: expect.stringMatching(/train-images/),
+      digest: datasetDigest(loadDataset(spec.config.dataset, { split: "train", limit: spec.config.limit || undefined })),
+      images: spec.config.limit,
+      splitImages: 60_000,
+      rows: 28,
+      cols: 28,
+    });
 
     const lines = readFileSync(dir.file("metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((r) => r.epoch)).toEqual([1, 2]);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { VERDICTS, judgeRun, type TrainingRecord, type Verdict } from "../health.js";
+import { VERDICTS, judgeRun, type TrainingRecord, type Verdict } from "../verdict.js";
 import { FIXTURE_DIR, type FixtureLabel, type FixtureRun } from "./build-fixture.js";
 
 const labels = JSON.parse(readFileSync(path.join(FIXTURE_DIR, "labels.json"), "utf8")) as FixtureLabel[];

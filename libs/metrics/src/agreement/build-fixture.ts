@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { BOOKKEEPING_KEYS, CLASS_COUNT, RECORD_KEYS, classShareKey, type RecordKey } from "@ganscope/dsl";
-import { VERDICTS, type Verdict } from "../health.js";
+import { VERDICTS, type Verdict } from "../verdict.js";
 
 export const FIXTURE_DIR = fileURLToPath(new URL("./fixture/", import.meta.url));
 /** Rows of generated digits kept per grid (of 10): 50 digits are enough to judge by eye. */

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { RecordKey } from "@ganscope/dsl";
-import { judgeRun, type TrainingRecord } from "../health.js";
+import { judgeRun, type TrainingRecord } from "../verdict.js";
 
 const dir = process.argv[2];
 if (!dir || !existsSync(dir)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, type TrainingRecord } from "./health.js";
+import { DEFAULT_HEALTH_THRESHOLDS, judgeRun, type TrainingRecord } from "./verdict.js";
 import { summarizeRun } from "./summarize.js";
 import "./vitest-matchers.js";
 

@@ -1,12 +1,17 @@
 /**
  * A worker process: picks a backend once, then trains whatever RunSpec the
  * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
- * store": the queue's workers (libs/queue, via child-trainer.ts) run this
- * same loop, so a run trains the same locally and on the fleet.
+ * store": the queue's workers (libs/queue, via the runner's child-trainer.ts)
+ * run this same loop, so a run trains the same locally and on the fleet.
  */
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
-import { defaultHooks, measureFusion, trainGroup, trainRun, type FusionMeasurement, type RunEvent, type RunHooks, type RunOutcome } from "@ganscope/training";
+import { defaultHooks } from "./default-hooks.js";
+import { measureFusion, type FusionMeasurement } from "./fusion.js";
+import type { RunHooks } from "./hooks.js";
+import type { RunEvent, RunOutcome } from "./run-outcome.js";
+import { trainGroup } from "./train-group.js";
+import { trainRun } from "./train-run.js";
 
 export type ToWorker =
   | { type: "init"; backend?: BackendName }

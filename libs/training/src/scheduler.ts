@@ -2,9 +2,10 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
-import type { FusionMeasurement, RunEvent, RunOutcome } from "@ganscope/training";
-import type { FromWorker, ToWorker } from "./worker.js";
 import { forwardStderr } from "./filtered-stderr.js";
+import type { FusionMeasurement } from "./fusion.js";
+import type { RunEvent, RunOutcome } from "./run-outcome.js";
+import type { FromWorker, ToWorker } from "./worker-process.js";
 
 export interface ScheduleOptions {
   resultsDir: string;
@@ -32,7 +33,8 @@ export interface ScheduleOptions {
   fusion?: unknown;
 }
 
-export const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+/** The worker process's entry (worker-process.ts), run through tsx. */
+export const WORKER = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
 export const TSX = import.meta.resolve("tsx");
 
 /**
