@@ -30,15 +30,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadDataset } from "@ganscope/data";
-import { DEFAULTS, discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/dsl";
+import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
 import { bandAgreement, type BandAgreement } from "@ganscope/findings";
 import { createGan, selectBackend } from "@ganscope/models";
 import { trainEpoch } from "@ganscope/training";
+import { torchConfig } from "./torch-config.js";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
 const PYTHON = path.join(BENCH, ".venv", "bin", "python");
-const IMAGE_SIZE = 784;
 
 const { values: opts } = parseArgs({
   options: {
@@ -116,26 +116,6 @@ interface RunResult {
   loadavgStart: number;
   loadavgEnd: number;
   finishedAt: string;
-}
-
-/** What PyTorch needs of a RunConfig, with the sizes computed by ganscope's own rule. */
-function torchConfig(cfg: RunConfig) {
-  return {
-    gen_sizes: generatorSizes(cfg, IMAGE_SIZE),
-    dis_sizes: discriminatorSizes(cfg, IMAGE_SIZE),
-    activation: cfg.activation,
-    leaky_slope: cfg.leaky_slope,
-    gen_dropout: cfg.gen_dropout,
-    dis_dropout: cfg.dis_dropout,
-    gen_lr: cfg.gen_lr,
-    dis_lr: cfg.dis_lr,
-    beta1: cfg.beta1,
-    beta2: cfg.beta2,
-    batch_size: cfg.batch_size,
-    limit: cfg.limit,
-    epochs: cfg.epochs,
-    seed: cfg.seed,
-  };
 }
 
 const log = (msg: string) => process.stderr.write(`[crosscheck ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);

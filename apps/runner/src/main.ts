@@ -10,7 +10,7 @@ import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
 import { cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
-import { RunStore, StoreWriteError, gitCommit, writeJsonAtomic } from "@ganscope/tracking";
+import { RunStore, StoreWriteError, gitCommit, recordSpan, timed, writeJsonAtomic } from "@ganscope/tracking";
 import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import type { RunOutcome } from "@ganscope/training";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
@@ -161,7 +161,9 @@ program
     const crowded = concurrencyWarning(concurrency, plan.runs.length);
     if (crowded) console.error(crowded);
     console.error(`${plan.experiment}: ${plan.runs.length} runs on ${Math.min(concurrency, plan.runs.length)} worker(s), results in ${path.join(opts.results, plan.experiment)}/`);
-    const { groups, fusion } = await fusionPlan(plan.runs, opts.fuse, Math.min(concurrency, plan.runs.length), opts.backend, (l) => console.error(l));
+    // Since this process began: tsx, the imports, loading and checking the plan, the store's plan index.
+    recordSpan("runner.start", performance.now());
+    const { groups, fusion } = await timed("runner.fusion-plan", {}, () => fusionPlan(plan.runs, opts.fuse, Math.min(concurrency, plan.runs.length), opts.backend, (l) => console.error(l)));
     if (groups && groups.some((g) => g.length > 1)) console.error(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
     const progress = new PlanProgress(plan, stepsPerEpochOf);
     let announced = false;

@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { loadDataset } from "@ganscope/data";
 import type { DatasetId } from "@ganscope/dsl";
+import { timed } from "@ganscope/tracking";
 import { loadOrTrainClassifier, type ClassifierInfo, type LoadClassifierOptions } from "./classifier-cache.js";
 import { DEFAULT_CLASSIFIER, type ClassifierSpec, type DigitClassifier } from "./digit-classifier.js";
 import { EVAL_SAMPLES, evaluateImages, realReference, sampleImages, type RealReference, type SampleEvaluation } from "./evaluate.js";
@@ -39,13 +40,12 @@ export interface Evaluator {
 export async function createEvaluator(options: EvaluatorOptions): Promise<Evaluator> {
   const samples = options.samples ?? EVAL_SAMPLES;
   const thresholds = options.thresholds ?? DEFAULT_COLLAPSE_THRESHOLDS;
-  const { classifier, info } = await loadOrTrainClassifier(options.dataset, options.classifier ?? DEFAULT_CLASSIFIER, options);
+  const { classifier, info } = await timed("evaluator.classifier", {}, () => loadOrTrainClassifier(options.dataset, options.classifier ?? DEFAULT_CLASSIFIER, options));
   if (!(samples > classifier.featureDim)) {
     classifier.dispose();
     throw new RangeError(`createEvaluator: samples (${samples}) must exceed the classifier's ${classifier.featureDim} feature dimensions`);
   }
-  const test = loadDataset(options.dataset, { split: "test" });
-  const reference = await realReference(classifier, sampleImages(test, samples).images);
+  const reference = await timed("evaluator.reference", {}, () => realReference(classifier, sampleImages(loadDataset(options.dataset, { split: "test" }), samples).images));
   return {
     dataset: options.dataset,
     samples,

@@ -57,3 +57,4 @@ export {
 export { MLFLOW_DATASET_CONTEXT, datasetInputOf, mlflowDatasetName } from "./mlflow-dataset.js";
 export { MLFLOW_IMAGES_DIR, MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, imageArtifacts, logImageStep, loggedImages, type ImageArtifacts } from "./mlflow-images.js";
 export { CHECKPOINT_ARTIFACTS, MlflowPull, checkpointArtifact, recordsFromHistories, serverCheckpointEpoch, type MetricHistory, type PullReport } from "./mlflow-pull.js";
+export { recordSpan, spanFile, timed, type Span } from "./span-log.js";

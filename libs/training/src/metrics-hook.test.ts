@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CLASS_COUNT, RECORD_KEYS, classShareKey, experiment, isRecordKey, type RunPlan } from "@ganscope/dsl";
 import { DEFAULT_CLASSIFIER, TEST_CLASSIFIER, VERDICTS } from "@ganscope/metrics";
 import { loadDataset } from "@ganscope/data";
 import { createGan, selectBackend, type BackendInfo } from "@ganscope/models";
-import { RunStore, type EpochRecord } from "@ganscope/tracking";
+import { RunStore, type EpochRecord, type Span } from "@ganscope/tracking";
 import { MetricsHook, classifierFromEnv } from "./metrics-hook.js";
 import type { RunOutcome } from "./run-outcome.js";
 import { trainRun } from "./train-run.js";
@@ -75,6 +75,45 @@ describe("MetricsHook", () => {
     expect(await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: false })).toEqual({});
     // A run's last epoch (its target, a halving rung, a stop) is measured whatever the cadence.
     expect((await h.evaluate({ ...ctx, epoch: 1, mustEvaluate: true }))["fid_lite"]).toBe(first["fid_lite"]);
+  });
+});
+
+describe("span log (GANSCOPE_SPANS, for the bench)", () => {
+  it("times every part of a run and leaves its records as they are without it", async () => {
+    const plain = await train(path.join(tmp, "no-spans"));
+    const file = path.join(tmp, "spans.jsonl");
+    vi.stubEnv("GANSCOPE_SPANS", file);
+    const timed = await train(path.join(tmp, "spans")).finally(() => vi.unstubAllEnvs());
+    const withoutSecs = (rs: EpochRecord[]) => rs.map((r) => ({ ...r, secs: 0 }));
+    expect(withoutSecs(timed.records)).toEqual(withoutSecs(plain.records));
+    expect(timed.summary["verdict"]).toBe(plain.summary["verdict"]);
+
+    const spans = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Span);
+    const count = (name: string) => spans.filter((s) => s.span === name).length;
+    // A fresh hook: its evaluator is prepared once, in the run's start; 3 epochs, evaluated at 2 and 3, a grid every 5 epochs and at the last.
+    expect(Object.fromEntries(["run.open", "run.hooks-start", "evaluator.classifier", "evaluator.reference", "train", "evaluate", "record", "grid", "checkpoint", "summary"].map((n) => [n, count(n)]))).toEqual({
+      "run.open": 1,
+      "run.hooks-start": 1,
+      "evaluator.classifier": 1,
+      "evaluator.reference": 1,
+      train: 3,
+      evaluate: 2,
+      record: 3,
+      grid: 1,
+      checkpoint: 3,
+      summary: 1,
+    });
+    const runId = plan.runs[0]!.runId;
+    for (const s of spans) {
+      expect(s.ms).toBeGreaterThanOrEqual(0);
+      expect(s.pid).toBe(process.pid);
+      if (!s.span.startsWith("evaluator.")) expect(s.runId).toBe(runId);
+    }
+    expect(spans.filter((s) => s.span === "evaluate").map((s) => s.epoch)).toEqual([2, 3]);
+    // The epoch's own clock and its span agree.
+    const trainSecs = spans.filter((s) => s.span === "train").map((s) => s.ms / 1000);
+    expect(trainSecs).toHaveLength(timed.records.length);
+    trainSecs.forEach((secs, i) => expect(secs).toBeCloseTo(timed.records[i]!.secs, 9));
   });
 });
 

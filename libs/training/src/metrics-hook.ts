@@ -17,7 +17,7 @@ import {
   type Evaluator,
   type HealthThresholds,
 } from "@ganscope/metrics";
-import type { EpochRecord } from "@ganscope/tracking";
+import { recordSpan, type EpochRecord } from "@ganscope/tracking";
 import type { EvalContext, RunContext, RunHooks } from "./hooks.js";
 
 /** Seed of the evaluation noise: the same images-to-be at every evaluation and in every run, so numbers compare across epochs and runs. */
@@ -119,6 +119,7 @@ export class MetricsHook implements RunHooks {
       return evaluationRecord(result);
     } finally {
       images.dispose();
+      recordSpan("evaluate", performance.now() - t0, { runId: ctx.spec.runId, epoch: ctx.epoch });
     }
   }
 

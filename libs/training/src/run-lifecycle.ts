@@ -13,7 +13,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { STEP_STAT_KEYS, type HalvingPolicy, type ResolvedStopPolicy, type RunSpec } from "@ganscope/dsl";
 import { batchesPerEpoch, datasetDigest, datasetInfo, loadDataset, type Dataset } from "@ganscope/data";
 import { createGan, loadCheckpoint, saveCheckpoint, type BackendInfo, type Gan } from "@ganscope/models";
-import { CorruptFileError, RunStore, settled as settledFor, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
+import { CorruptFileError, RunStore, recordSpan, settled as settledFor, timed, type EpochRecord, type RunDir, type RunStatus } from "@ganscope/tracking";
 import type { RunContext, RunHooks } from "./hooks.js";
 import type { RunEvent, RunOutcome } from "./run-outcome.js";
 import { sampleGrid, type SampleGrid } from "./sample-grid.js";
@@ -178,6 +178,7 @@ export async function openRun(spec: RunSpec, opts: TrainOptions, extraConfig: Re
 }
 
 async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: Record<string, unknown>): Promise<TrainingRun | RunOutcome> {
+  const opened = performance.now();
   const store = new RunStore(opts.resultsDir);
   const run = store.run(opts.experiment, spec.runId);
   const cfg = spec.config;
@@ -290,7 +291,11 @@ async function openRunUnguarded(spec: RunSpec, opts: TrainOptions, extraConfig: 
     // Records beyond the checkpoint are replayed, so they are cut (no duplicates); a corrupt line or a gap stops the run.
     const records = await run.resumeRecords(fromEpoch);
     await run.writeStatus({ state: "running", epochsDone: fromEpoch, epochs: target });
-    for (const h of held.hooks) await h.onStart?.(held.ctx, records);
+    recordSpan("run.open", performance.now() - opened, { runId: spec.runId });
+    // A worker's first run prepares the metrics evaluator here (its classifier and real reference are spans of their own).
+    await timed("run.hooks-start", { runId: spec.runId }, async () => {
+      for (const h of held.hooks) await h.onStart?.(held.ctx, records);
+    });
 
     const stepsPerEpoch = batchesPerEpoch(train.count, cfg.batch_size);
     emit(opts, { type: "start", runId: spec.runId, fromEpoch, epochs: target, stepsPerEpoch });
@@ -335,6 +340,9 @@ async function peerRecords(store: RunStore, experiment: string, self: string, pe
 export async function afterEpoch(run: TrainingRun, stats: EpochStats): Promise<RunOutcome | undefined> {
   const { spec, opts, folder, hooks, ctx, gan, records, target, fromEpoch } = run;
   const epoch = run.epoch;
+  const where = { runId: spec.runId, epoch };
+  // A fused run's secs are its share of the group's epoch, so the spans of a group's runs add up to its epoch.
+  recordSpan("train", stats.secs * 1000, where);
   const record: EpochRecord = { epoch, ...stats };
   if (!hasNonFinite(record)) {
     // A run about to stop on its losses is evaluated now, so its last record says what it drew.
@@ -342,10 +350,12 @@ export async function afterEpoch(run: TrainingRun, stats: EpochStats): Promise<R
     const mustEvaluate = epoch === target || stopsOnLosses || (opts.halving?.policy.rungs.includes(epoch) ?? false);
     for (const h of hooks) Object.assign(record, await h.evaluate?.({ ...ctx, epoch, gan, test: run.test, records, mustEvaluate }));
   }
-  await folder.appendRecord(record);
-  records.push(record);
-  emit(opts, { type: "epoch", runId: spec.runId, record });
-  for (const h of hooks) await h.onEpoch?.(ctx, record);
+  await timed("record", where, async () => {
+    await folder.appendRecord(record);
+    records.push(record);
+    emit(opts, { type: "epoch", runId: spec.runId, record });
+    for (const h of hooks) await h.onEpoch?.(ctx, record);
+  });
 
   if (hasNonFinite(record)) {
     const error = `diverged: non-finite loss or gradient at epoch ${epoch}`;
@@ -354,13 +364,17 @@ export async function afterEpoch(run: TrainingRun, stats: EpochStats): Promise<R
     return await finish(run, { status: "diverged", epoch, last: record });
   }
   if (epoch % spec.config.sample_every === 0 || epoch === target) {
-    const file = await folder.writeSample(epoch, await run.grid.png());
-    for (const h of hooks) await h.onSample?.(ctx, epoch, file);
+    await timed("grid", where, async () => {
+      const file = await folder.writeSample(epoch, await run.grid.png());
+      for (const h of hooks) await h.onSample?.(ctx, epoch, file);
+    });
   }
   // Records first, checkpoint second: a kill in between replays this epoch and readRecords drops its line.
-  await saveCheckpoint<CheckpointMeta>(gan, folder.checkpointFile, { epoch });
-  await folder.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
-  for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, folder.checkpointFile);
+  await timed("checkpoint", where, async () => {
+    await saveCheckpoint<CheckpointMeta>(gan, folder.checkpointFile, { epoch });
+    await folder.writeStatus({ state: "running", epochsDone: epoch, epochs: target });
+    for (const h of hooks) await h.onCheckpoint?.(ctx, epoch, folder.checkpointFile);
+  });
   run.epoch++;
 
   const stop =
@@ -387,18 +401,20 @@ export async function afterEpoch(run: TrainingRun, stats: EpochStats): Promise<R
 
 /** The run reached its target: summary.json, status done. */
 export async function completeRun(run: TrainingRun): Promise<RunOutcome> {
-  const summary = await summarize(run);
-  await run.folder.writeSummary({
-    runId: run.spec.runId,
-    status: "done",
-    epochs: run.target,
-    trainSecs: trainSecs(run),
-    secsPerEpoch: secsPerEpoch(run),
-    final: run.records.at(-1),
-    ...summary,
+  return await timed("summary", { runId: run.spec.runId }, async () => {
+    const summary = await summarize(run);
+    await run.folder.writeSummary({
+      runId: run.spec.runId,
+      status: "done",
+      epochs: run.target,
+      trainSecs: trainSecs(run),
+      secsPerEpoch: secsPerEpoch(run),
+      final: run.records.at(-1),
+      ...summary,
+    });
+    await run.folder.writeStatus({ state: "done", epochsDone: run.target, epochs: run.target });
+    return await finish(run, { status: "done", epochs: run.target, last: run.records.at(-1), secsPerEpoch: secsPerEpoch(run), summary });
   });
-  await run.folder.writeStatus({ state: "done", epochsDone: run.target, epochs: run.target });
-  return await finish(run, { status: "done", epochs: run.target, last: run.records.at(-1), secsPerEpoch: secsPerEpoch(run), summary });
 }
 
 /** The run stopped on an error: status failed (where the disk still takes it), the error as its outcome. */

@@ -1,6 +1,7 @@
 import type { RunSpec } from "@ganscope/dsl";
 import { loadDataset } from "@ganscope/data";
 import { createGanGroup, fusionKey, type GanGroup } from "@ganscope/models";
+import { timed } from "@ganscope/tracking";
 import type { RunOutcome } from "./run-outcome.js";
 import { afterEpoch, closeRun, completeRun, failRun, isOpen, openRun, type TrainOptions, type TrainingRun } from "./run-lifecycle.js";
 import { trainGroupEpoch } from "./train-epoch.js";
@@ -51,7 +52,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
     for (const run of active.filter((r) => r.epoch > r.target)) await leave(run, await completeRun(run));
     active = active.filter((r) => !outcomes.has(r.spec.runId));
     while (active.length > 0) {
-      group ??= await createGanGroup(active.map((r) => r.gan));
+      group ??= await timed("group.create", { runs: active.length }, () => createGanGroup(active.map((r) => r.gan)));
       const members = active;
       const stats = await trainGroupEpoch(group, train, members.map((r) => r.epoch), {
         progressEvery: opts.progressEvery ?? 10,

@@ -6,6 +6,7 @@
  */
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import { selectBackend, type BackendInfo, type BackendName } from "@ganscope/models";
+import { recordSpan, timed } from "@ganscope/tracking";
 import { defaultHooks } from "./default-hooks.js";
 import { measureFusion, type FusionMeasurement } from "./fusion.js";
 import type { RunHooks } from "./hooks.js";
@@ -49,8 +50,10 @@ process.on("message", (msg: ToWorker) => {
   void (async () => {
     if (msg.type === "init") {
       try {
-        backend = await selectBackend(msg.backend);
-        hooks = await defaultHooks();
+        // Since this process began: node, tsx and the imports above (tfjs among them).
+        recordSpan("worker.boot", performance.now());
+        backend = await timed("worker.backend", {}, () => selectBackend(msg.backend));
+        hooks = await timed("worker.hooks", {}, () => defaultHooks());
         send({ type: "ready", backend });
       } catch (e) {
         send({ type: "init-failed", error: (e as Error).message });
