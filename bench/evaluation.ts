@@ -31,7 +31,7 @@ for (let r = 0; r < rounds; r++) {
   await evaluateImages(classifier, reference, images);
   full.push(performance.now() - t);
   t = performance.now();
-  compareToReference(reference.features, { data: embedded.features, dim: embedded.featureDim });
+  await compareToReference(reference.features, { data: embedded.features, dim: embedded.featureDim });
   added.push(performance.now() - t);
   load.push(os.loadavg()[0]!);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for `npm test`: the Debian packages the
 # tests use (Chromium for the dashboard's browser tests, Fashion-MNIST for the
-# second dataset, redis-server for the queue's tests), the native TensorFlow backend and the MLflow server's
-# virtual environment. Idempotent and
+# second dataset, redis-server for the queue's tests), the native TensorFlow backend, a software Vulkan
+# driver for the webgpu backend's tests and the MLflow server's virtual environment. Idempotent and
 # quick when everything is present, so `npm test` runs it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,13 @@ if [ -n "${CI:-}" ] || [ "${GANSCOPE_REQUIRE_TFJS_NODE:-}" = "1" ]; then
   bash scripts/setup-tfjs-node.sh --require-if-buildable || exit 1
 else
   bash scripts/setup-tfjs-node.sh
+fi
+
+# lavapipe for the webgpu backend's tests (scripts/setup-vulkan.sh says why it is fetched so); quick when present.
+# Those tests fail without it, naming this script; in CI a failure to set it up fails here, first.
+if ! bash scripts/setup-vulkan.sh; then
+  [ -n "${CI:-}" ] && exit 1
+  echo "setup: no software Vulkan driver (above); the webgpu backend's tests will fail" >&2
 fi
 
 if [ -f scripts/setup-mlflow.sh ]; then

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
-import { BACKENDS, selectBackend, type BackendName } from "@ganscope/models";
+import { BACKENDS, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
 import { cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, recordSpan, timed, writeJsonAtomic, type RunOutcome } from "@ganscope/tracking";
 import { UserError, type RunPlan, type RunSpec } from "@ganscope/dsl";
@@ -389,4 +389,7 @@ try {
   } else {
     throw e;
   }
+} finally {
+  // step-times and study --dry-run select a backend here; webgpu's Dawn device would keep the process alive.
+  releaseBackend();
 }

@@ -59,7 +59,7 @@ export async function realReference(classifier: DigitClassifier, images: Float32
     stats: gaussianStats(e.features, e.count, e.featureDim, "real"),
     spread: classSpread(e.features, e.featureDim, e.predicted, e.numClasses, "real"),
     isLite: inceptionScoreLite(e.probs, e.numClasses),
-    features: featureReference({ data: e.features, dim: e.featureDim }),
+    features: await featureReference({ data: e.features, dim: e.featureDim }),
   };
 }
 
@@ -112,7 +112,7 @@ export async function evaluateImages(
   }
   const fid = frechetParts(gaussianStats(e.features, e.count, e.featureDim, "fake"), reference.stats);
   const collapse = collapseReport(e, reference.spread, e.featureDim, e.numClasses, thresholds);
-  const near = compareToReference(reference.features, { data: e.features, dim: e.featureDim });
+  const near = await compareToReference(reference.features, { data: e.features, dim: e.featureDim });
   let confidence = 0;
   for (let i = 0; i < e.count; i++) confidence += e.probs[i * e.numClasses + e.predicted[i]!]!;
   return {

@@ -21,6 +21,9 @@
  * (one array per point, all of one length) for hand-written data.
  * Distances are Euclidean, in float64 from float32 dot products of the
  * features centred on the real set's mean (see `Centred` below).
+ *
+ * The functions are async because the products are read back from the
+ * active backend, and on webgpu only an asynchronous read works in Node.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { fmix32, mulberry32 } from "@ganscope/data";
@@ -117,9 +120,10 @@ function centred(m: Matrix, c: Float64Array): Centred {
  * plain JavaScript on a busy core and milliseconds in TensorFlow. float32
  * products of centred features are exact enough: their rounding is 2⁻²⁴ of
  * the spread's scale, and KID sums millions of kernel values in float64,
- * which averages it away.
+ * which averages it away. Read with data(), not dataSync(): on webgpu a
+ * synchronous read of a GPU tensor throws in Node; elsewhere the values are the same.
  */
-function dots(a: Centred, b: Centred): Float32Array {
+async function dots(a: Centred, b: Centred): Promise<Float32Array> {
   const result = tf.tidy(() => {
     const ta = tf.tensor2d(a.values, [a.rows, a.dim]);
     const tb = a === b ? ta : tf.tensor2d(b.values, [b.rows, b.dim]);
@@ -127,7 +131,7 @@ function dots(a: Centred, b: Centred): Float32Array {
   });
   try {
     // Kept in float32: the matrices are 4M entries, read many times; sums over them are float64.
-    return result.dataSync() as Float32Array;
+    return (await result.data()) as Float32Array;
   } finally {
     result.dispose();
   }
@@ -236,24 +240,24 @@ export interface FeatureReference {
 }
 
 /** Prepares real features for {@link compareToReference}; radii are computed for each k in `ks`. */
-export function featureReference(real: Features, ks: readonly number[] = [DENSITY_K, PRECISION_K]): FeatureReference {
+export async function featureReference(real: Features, ks: readonly number[] = [DENSITY_K, PRECISION_K]): Promise<FeatureReference> {
   return referenceOf(asMatrix(real, "featureReference", "real"), ks);
 }
 
-function referenceOf(matrix: Matrix, ks: readonly number[]): FeatureReference {
+async function referenceOf(matrix: Matrix, ks: readonly number[]): Promise<FeatureReference> {
   const mean = meanOf(matrix);
   const real = centred(matrix, mean);
-  const g = dots(real, real);
+  const g = await dots(real, real);
   const radii = new Map<number, Float64Array>();
   for (const k of new Set(ks)) radii.set(k, kthNeighbourSq(g, real.norms, real.rows, k));
   return { rows: matrix.rows, dim: matrix.dim, mean, centred: real, radii, kernel: cubicKernel(g, real, real) };
 }
 
-function radiiOf(ref: FeatureReference, k: number): Float64Array {
+async function radiiOf(ref: FeatureReference, k: number): Promise<Float64Array> {
   const r = ref.radii.get(k);
   if (r) return r;
   // Not prepared for this k: recompute from the stored kernel-free quantities.
-  const g = dots(ref.centred, ref.centred);
+  const g = await dots(ref.centred, ref.centred);
   const out = kthNeighbourSq(g, ref.centred.norms, ref.rows, k);
   (ref.radii as Map<number, Float64Array>).set(k, out);
   return out;
@@ -273,21 +277,22 @@ export interface CompareOptions {
 }
 
 /** Fake features against a prepared real reference: KID, density, coverage, precision and recall from one pass of dot products. */
-export function compareToReference(ref: FeatureReference, fake: Features, opts: CompareOptions = {}): FeatureComparison {
+export async function compareToReference(ref: FeatureReference, fake: Features, opts: CompareOptions = {}): Promise<FeatureComparison> {
   const m = asMatrix(fake, "compareToReference", "fake");
   if (m.dim !== ref.dim) throw new RangeError(`compareToReference: fake rows have ${m.dim} numbers, real rows ${ref.dim}`);
   const f = centred(m, ref.mean);
-  const ff = dots(f, f);
-  const fr = dots(f, ref.centred);
-  const dc = densityCoverageFrom(ref, fr, f.norms, f.rows, opts.densityK ?? DENSITY_K);
-  const pr = precisionRecallFrom(ref, ff, fr, f.norms, f.rows, opts.precisionK ?? PRECISION_K);
+  const ff = await dots(f, f);
+  const fr = await dots(f, ref.centred);
+  const densityK = opts.densityK ?? DENSITY_K;
+  const precisionK = opts.precisionK ?? PRECISION_K;
+  const dc = densityCoverageFrom(ref, await radiiOf(ref, densityK), fr, f.norms, f.rows, densityK);
+  const pr = precisionRecallFrom(ref, await radiiOf(ref, precisionK), ff, fr, f.norms, f.rows, precisionK);
   const kid = kidFrom(ref.kernel, cubicKernel(ff, f, f), cubicKernel(fr, f, ref.centred), ref.rows, f.rows, opts.kid ?? {});
   return { ...dc, ...pr, kid };
 }
 
-function densityCoverageFrom(ref: FeatureReference, fr: Float32Array, fNorms: Float64Array, m: number, k: number): DensityCoverage {
+function densityCoverageFrom(ref: FeatureReference, radii: Float64Array, fr: Float32Array, fNorms: Float64Array, m: number, k: number): DensityCoverage {
   const n = ref.rows;
-  const radii = radiiOf(ref, k);
   let inside = 0;
   const covered = new Uint8Array(n);
   for (let j = 0; j < m; j++) {
@@ -304,9 +309,8 @@ function densityCoverageFrom(ref: FeatureReference, fr: Float32Array, fNorms: Fl
   return { density: inside / (k * m), coverage: c / n };
 }
 
-function precisionRecallFrom(ref: FeatureReference, ff: Float32Array, fr: Float32Array, fNorms: Float64Array, m: number, k: number): PrecisionRecall {
+function precisionRecallFrom(ref: FeatureReference, realRadii: Float64Array, ff: Float32Array, fr: Float32Array, fNorms: Float64Array, m: number, k: number): PrecisionRecall {
   const n = ref.rows;
-  const realRadii = radiiOf(ref, k);
   const fakeRadii = kthNeighbourSq(ff, fNorms, m, k);
   let precise = 0;
   const recalled = new Uint8Array(n);
@@ -399,44 +403,44 @@ function kidFrom(kxx: Float32Array, kyy: Float32Array, kyx: Float32Array, n: num
  * MMD² (cubic polynomial kernel) over random subsets.
  *
  * @example
- * const { mean, std } = kernelInceptionDistance(real, fake, { subsets: 100, subsetSize: 1000 });
+ * const { mean, std } = await kernelInceptionDistance(real, fake, { subsets: 100, subsetSize: 1000 });
  */
-export function kernelInceptionDistance(real: Features, fake: Features, opts: KidOptions = {}): KidResult {
+export async function kernelInceptionDistance(real: Features, fake: Features, opts: KidOptions = {}): Promise<KidResult> {
   const x = asMatrix(real, "kernelInceptionDistance", "real");
   const y = asMatrix(fake, "kernelInceptionDistance", "fake");
   if (x.dim !== y.dim) throw new RangeError(`kernelInceptionDistance: real rows have ${x.dim} numbers, fake rows ${y.dim}`);
   const mean = meanOf(x);
   const cx = centred(x, mean);
   const cy = centred(y, mean);
-  return kidFrom(cubicKernel(dots(cx, cx), cx, cx), cubicKernel(dots(cy, cy), cy, cy), cubicKernel(dots(cy, cx), cy, cx), x.rows, y.rows, opts);
+  return kidFrom(cubicKernel(await dots(cx, cx), cx, cx), cubicKernel(await dots(cy, cy), cy, cy), cubicKernel(await dots(cy, cx), cy, cx), x.rows, y.rows, opts);
 }
 
 /**
  * Density and coverage of `fake` against `real` with k-NN balls around the real points.
  *
  * @example
- * const { density, coverage } = densityCoverage(real, fake, { k: 5 });
+ * const { density, coverage } = await densityCoverage(real, fake, { k: 5 });
  */
-export function densityCoverage(real: Features, fake: Features, opts: { readonly k?: number } = {}): DensityCoverage {
+export async function densityCoverage(real: Features, fake: Features, opts: { readonly k?: number } = {}): Promise<DensityCoverage> {
   const k = opts.k ?? DENSITY_K;
-  const ref = referenceOf(asMatrix(real, "densityCoverage", "real"), [k]);
+  const ref = await referenceOf(asMatrix(real, "densityCoverage", "real"), [k]);
   const m = asMatrix(fake, "densityCoverage", "fake");
   if (m.dim !== ref.dim) throw new RangeError(`densityCoverage: real rows have ${ref.dim} numbers, fake rows ${m.dim}`);
   const f = centred(m, ref.mean);
-  return densityCoverageFrom(ref, dots(f, ref.centred), f.norms, f.rows, k);
+  return densityCoverageFrom(ref, await radiiOf(ref, k), await dots(f, ref.centred), f.norms, f.rows, k);
 }
 
 /**
  * Improved precision (fakes inside the real manifold) and recall (reals inside the fake manifold), k-NN balls.
  *
  * @example
- * const { precision, recall } = precisionRecall(real, fake, { k: 3 });
+ * const { precision, recall } = await precisionRecall(real, fake, { k: 3 });
  */
-export function precisionRecall(real: Features, fake: Features, opts: { readonly k?: number } = {}): PrecisionRecall {
+export async function precisionRecall(real: Features, fake: Features, opts: { readonly k?: number } = {}): Promise<PrecisionRecall> {
   const k = opts.k ?? PRECISION_K;
-  const ref = referenceOf(asMatrix(real, "precisionRecall", "real"), [k]);
+  const ref = await referenceOf(asMatrix(real, "precisionRecall", "real"), [k]);
   const m = asMatrix(fake, "precisionRecall", "fake");
   if (m.dim !== ref.dim) throw new RangeError(`precisionRecall: real rows have ${ref.dim} numbers, fake rows ${m.dim}`);
   const f = centred(m, ref.mean);
-  return precisionRecallFrom(ref, dots(f, f), dots(f, ref.centred), f.norms, f.rows, k);
+  return precisionRecallFrom(ref, await radiiOf(ref, k), await dots(f, f), await dots(f, ref.centred), f.norms, f.rows, k);
 }

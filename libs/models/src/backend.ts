@@ -6,18 +6,28 @@ import { pathToFileURL } from "node:url";
 import { useTensorflowKernels } from "./tensorflow-ops.js";
 import { findNodeBackend } from "./tfjs-internals.js";
 import { patchWasmKernels } from "./wasm-kernels.js";
+import { adapterLine, holdWebgpuDevice, prepareWebgpu, stopWebgpu, type WebgpuAdapter } from "./webgpu-backend.js";
 
-/** Compute backends in the order ganscope prefers them (fastest first). */
-export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+/** Compute backends `--backend` names. */
+export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/**
+ * The backends tried, fastest first, when none is named. Not webgpu: a small
+ * run on it is bound by its ~270 dispatches a step, and no measurement on a
+ * GPU says yet for which shapes and group sizes it beats tensorflow (issue 30).
+ */
+const AUTO_ORDER: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
 
 export interface BackendInfo {
   /** The tfjs backend name that is active. */
   name: BackendName;
-  /** Which package provides it, with its version. */
+  /** Which package provides it, with its version (and, for webgpu, the adapter it runs on). */
   provider: string;
   /** Why faster backends were passed over, for the run's config.json. */
   skipped: string[];
+  /** The GPU adapter webgpu runs on, as Dawn reports it; only for webgpu. */
+  adapter?: WebgpuAdapter;
 }
 
 const require = createRequire(import.meta.url);
@@ -109,6 +119,8 @@ async function tryNative(): Promise<{ provider: string } | { error: string }> {
 }
 
 async function activate(name: BackendName): Promise<void> {
+  // Another backend asked for: webgpu's device goes (it would keep the process alive).
+  if (name !== "webgpu") stopWebgpu();
   if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
   if (name === "cpu") await import("@tensorflow/tfjs-backend-cpu");
   const ok = await tf.setBackend(name);
@@ -116,6 +128,7 @@ async function activate(name: BackendName): Promise<void> {
   await tf.ready();
   if (name === "wasm") patchWasmKernels();
   if (name === "tensorflow") useTensorflowKernels();
+  if (name === "webgpu") holdWebgpuDevice();
 }
 
 /**
@@ -127,8 +140,15 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
     throw new Error(`--backend must be one of ${BACKENDS.join(", ")}, got "${String(preferred)}"`);
   }
   const skipped: string[] = [];
-  const order = preferred ? [preferred] : BACKENDS;
+  const order = preferred ? [preferred] : AUTO_ORDER;
   for (const name of order) {
+    if (name === "webgpu") {
+      const adapter = await prepareWebgpu().catch((e: unknown) => {
+        throw new Error(`--backend webgpu is not available here: ${(e as Error).message}`);
+      });
+      await activate("webgpu");
+      return { name, provider: `@tensorflow/tfjs-backend-webgpu@${versionOf("@tensorflow/tfjs-backend-webgpu")} on Dawn (webgpu@${versionOf("webgpu")}): ${adapterLine(adapter)}`, skipped, adapter };
+    }
     if (name === "tensorflow") {
       const native = await tryNative();
       if ("error" in native) {
@@ -149,4 +169,13 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendInf
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join("; ")}`);
+}
+
+/**
+ * Lets go of what the active backend holds outside the JavaScript heap that
+ * keeps a process alive: webgpu's Dawn device. Call it when a process is
+ * done training; a later selectBackend starts again.
+ */
+export function releaseBackend(): void {
+  stopWebgpu();
 }

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { selectBackend, type BackendName } from "./backend.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { releaseBackend, selectBackend, type BackendName } from "./backend.js";
 import { FusedAdamOptimizer } from "./fused-adam.js";
-import { backendsHere, expectClose } from "./testing.js";
+import { backendsHere, expectClose, useSoftwareWebgpu } from "./testing.js";
 
 /** Runs `steps` Adam updates of two variables with the given optimiser; returns weights and moments. */
 async function train(make: () => tf.AdamOptimizer, init: number[][], grads: number[][][]): Promise<number[][]> {
@@ -23,6 +23,9 @@ async function train(make: () => tf.AdamOptimizer, init: number[][], grads: numb
 const float = fc.float({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true });
 
 const native = (await backendsHere()).includes("tensorflow");
+// webgpu on Mesa's lavapipe (fails, naming scripts/setup-vulkan.sh, where it is missing).
+useSoftwareWebgpu();
+afterAll(() => releaseBackend());
 
 describe("FusedAdamOptimizer", () => {
   // wasm and cpu run tf.train.adam's float32 operations in its order; tensorflow runs
@@ -31,6 +34,7 @@ describe("FusedAdamOptimizer", () => {
     ["cpu", "bit-identically to"],
     ["wasm", "bit-identically to"],
     ...(native ? [["tensorflow", "up to rounding (1e-5) as"] as [BackendName, string]] : []),
+    ["webgpu", "bit-identically to"],
   ];
   it.each(cases)("on %s updates weights and moments %s tf.train.adam", async (backend) => {
     await selectBackend(backend);

@@ -3,6 +3,7 @@ import type { NamedTensor, NamedVariableMap } from "@tensorflow/tfjs-core/dist/t
 import { resourceApplyAdam, TfResourceVariable } from "./tensorflow-ops.js";
 import { adamMomentsAt, adamPowerVariables, asCpuBackend, asWasmBackend, kernelAttrs } from "./tfjs-internals.js";
 import { simdKernels } from "./wasm-simd.js";
+import { webgpuAdam } from "./webgpu-adam.js";
 
 /**
  * Adam as one kernel per variable instead of 14 (mul, add, square, div,
@@ -12,8 +13,9 @@ import { simdKernels } from "./wasm-simd.js";
  * own memory (./wasm-simd.ts), on cpu in a JavaScript loop with Math.fround
  * after each operation. On tensorflow, FusedAdamOptimizer instead keeps
  * the state in TensorFlow resource variables and runs TensorFlow's own
- * ResourceApplyAdam (same formula, different rounding). Other backends run
- * the stock update.
+ * ResourceApplyAdam (same formula, different rounding). On webgpu, three
+ * WGSL programs a variable (./webgpu-adam.ts) instead of ~14 dispatches.
+ * Other backends run the stock update.
  */
 export const ADAM_KERNEL = "GanscopeAdamUpdate";
 
@@ -69,7 +71,7 @@ function checkInputs(inputs: tf.NamedTensorInfoMap): Record<(typeof INPUTS)[numb
 
 let registered = false;
 
-/** Registers the kernel for the backends whose memory JavaScript can address (idempotent). */
+/** Registers the kernel for the backends whose memory JavaScript can address, and for webgpu (idempotent). */
 export function registerFusedAdam(): void {
   if (registered) return;
   registered = true;
@@ -110,6 +112,11 @@ export function registerFusedAdam(): void {
       adamLoop(view(x.value), view(x.grad), view(x.m), view(x.v), f(1 - view(x.accBeta1)[0]!), f(1 - view(x.accBeta2)[0]!), kernelAttrs<AdamAttrs>(attrs), outW, outM, outV);
       return [b.makeTensorInfo(x.value.shape, "float32", outW), b.makeTensorInfo(x.m.shape, "float32", outM), b.makeTensorInfo(x.v.shape, "float32", outV)];
     },
+  });
+  tf.registerKernel({
+    kernelName: ADAM_KERNEL,
+    backendName: "webgpu",
+    kernelFunc: ({ inputs, backend, attrs }) => webgpuAdam(checkInputs(inputs), backend as tf.KernelBackend, kernelAttrs<AdamAttrs>(attrs)),
   });
 }
 

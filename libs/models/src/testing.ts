@@ -1,4 +1,29 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { selectBackend, type BackendName } from "./backend.js";
+import { WEBGPU_ADAPTER_ENV } from "./webgpu-backend.js";
+
+/** Where scripts/setup-vulkan.sh puts lavapipe's ICD file (the VK_DRIVER_FILES for Dawn). */
+export function softwareVulkanIcd(): string {
+  return path.join(process.env["GANSCOPE_CACHE_HOME"] ?? path.join(os.homedir(), ".cache", "ganscope"), "lavapipe", "lvp_icd.json");
+}
+
+/**
+ * Points Dawn at the software Vulkan driver (Mesa's lavapipe) and allows its
+ * software adapter, for tests of the webgpu backend on machines without a
+ * GPU. Call before the first selectBackend("webgpu") of the process. Throws,
+ * naming the script that installs it, where the driver is missing: a test of
+ * the webgpu path fails rather than skips.
+ */
+export function useSoftwareWebgpu(): void {
+  const icd = softwareVulkanIcd();
+  if (!existsSync(icd)) {
+    throw new Error(`${icd} is missing: the webgpu backend's tests run on Mesa's lavapipe (bash scripts/setup-vulkan.sh fetches it; scripts/setup-system.sh runs it, as root for the Vulkan loader)`);
+  }
+  process.env["VK_DRIVER_FILES"] = icd;
+  process.env[WEBGPU_ADAPTER_ENV] = "software";
+}
 
 /**
  * The backends this machine can train on, for tests that should hold on each:

@@ -76,8 +76,9 @@ export async function exportAdamState(opt: tf.AdamOptimizer): Promise<AdamState>
   weights[0]?.tensor.dispose(); // the iteration count, a fresh scalar; the rest are the live moments
   const s = adamFields(opt);
   return {
-    accBeta1: s.accBeta1.dataSync()[0]!,
-    accBeta2: s.accBeta2.dataSync()[0]!,
+    // Read asynchronously: on webgpu a synchronous read of a GPU-resident tensor throws in Node.
+    accBeta1: (await s.accBeta1.data())[0]!,
+    accBeta2: (await s.accBeta2.data())[0]!,
     iterations: opt.iterations,
     m: s.accumulatedFirstMoment.map((x) => x.variable),
     v: s.accumulatedSecondMoment.map((x) => x.variable),
@@ -175,6 +176,17 @@ export interface CpuBackend extends tf.KernelBackend {
 }
 /** The backend a kernel registered for "cpu" is handed. */
 export const asCpuBackend = (backend: unknown): CpuBackend => backend as CpuBackend;
+
+/** A uniform a WebGPU program declares itself (after tfjs's own: shapes, strides, size). */
+export type WebgpuUniform = { type: "float32" | "int32"; data: number[] };
+
+/** What we use of tfjs-backend-webgpu's WebGPUBackend: the device it made (to destroy it) and running a program of ours. */
+export interface WebgpuBackend extends tf.KernelBackend {
+  device: GPUDevice;
+  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: WebgpuUniform[]): tf.TensorInfo;
+}
+
+export const asWebgpuBackend = (backend: unknown): WebgpuBackend => backend as WebgpuBackend;
 
 /** What we use of tfjs-node's TensorFlow binding: its version and its enum codes for dtypes and op attributes. */
 export interface TfBinding {
