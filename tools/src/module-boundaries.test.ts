@@ -1,5 +1,6 @@
 /**
- * Module boundaries, as DESIGN.md lays them out: what each package's source
+ * Module boundaries, as the README's Layout table lays them out (it follows
+ * the project's design map, kept outside this repository): what each package's source
  * (tests excluded) may import. The DSL stays free of tfjs so experiment files
  * load instantly; the dashboard reads stores and reports through tracking and
  * findings (their light entries: `@ganscope/tracking/run-state`,
