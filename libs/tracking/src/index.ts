@@ -20,22 +20,20 @@ export {
 export { CorruptFileError, StoreWriteError, appendLineDurable, describeErrno, readJsonIfExists, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from "./atomic-file.js";
 export {
   RESULTS_FILES,
-  RunDir,
-  RunStore,
-  CorruptRecordsError,
-  gitCommit,
   sampleFileName,
   type EpochRecord,
-  type ExperimentIndex,
-  type LockInfo,
   type MlflowLink,
   type MlflowLinks,
   type PlanIndex,
-  type RunIndexEntry,
   type RunStatus,
   type StoredConfig,
   type StoredTrainingData,
-} from "./run-store.js";
+} from "./store-formats.js";
+export { RunDir, gitCommit } from "./run-dir.js";
+export { CorruptRecordsError } from "./run-records.js";
+export { type LockInfo } from "./run-lock.js";
+export { type ExperimentIndex, type RunIndexEntry } from "./experiment-index.js";
+export { RunStore } from "./run-store.js";
 export { StoreReader, readRecordsLenient, type RunSnapshot } from "./store-reader.js";
 export {
   MLFLOW_LIMITS,

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { MLFLOW_LIMITS, MlflowClient, MlflowError, connectionFromEnv, splitLogBatch, type LogBatch, type MlflowMetric } from "./mlflow-client.js";
 import { datasetInputOf } from "./mlflow-dataset.js";
 import { MLFLOW_IMAGES_DIR, MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, logImageStep, loggedImages } from "./mlflow-images.js";
-import type { StoredTrainingData } from "./run-store.js";
+import type { StoredTrainingData } from "./store-formats.js";
 import { ensureMlflow, freePort, startMlflowServer, type MlflowServer } from "./testing/mlflow-server.js";
 
 describe("connectionFromEnv", () => {

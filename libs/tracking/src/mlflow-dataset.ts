@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { MlflowDatasetInput } from "./mlflow-client.js";
-import type { StoredTrainingData } from "./run-store.js";
+import type { StoredTrainingData } from "./store-formats.js";
 
 /** The input tag MLflow's autologging sets to say what a dataset was used for. */
 export const MLFLOW_DATASET_CONTEXT = "mlflow.data.context";

@@ -16,7 +16,8 @@ import { compareRecordKeys, recordKeyOfMlflow } from "@ganscope/dsl";
 import { writeFileAtomic } from "./atomic-file.js";
 import { MlflowClient, type MlflowRun } from "./mlflow-client.js";
 import { CHECKPOINT_ARTIFACTS, MLFLOW_TAGS, checkpointArtifact } from "./mlflow-sync.js";
-import { RESULTS_FILES, RunStore, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./run-store.js";
+import { RESULTS_FILES, sampleFileName, type EpochRecord, type PlanIndex, type StoredConfig } from "./store-formats.js";
+import { RunStore } from "./run-store.js";
 
 /** One MLflow metric's history: its name on the server and its (step, value) points. */
 export interface MetricHistory {

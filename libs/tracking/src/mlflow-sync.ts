@@ -15,7 +15,10 @@ import { readJsonIfExists, writeJsonAtomic } from "./atomic-file.js";
 import { datasetInputOf, mlflowDatasetName } from "./mlflow-dataset.js";
 import { MLFLOW_LOGGED_IMAGES_TAG, SAMPLES_IMAGE_KEY, logImageStep, loggedImages } from "./mlflow-images.js";
 import { MlflowClient, MlflowError, type MlflowMetric, type MlflowParam, type MlflowRun, type MlflowRunStatus, type MlflowTag } from "./mlflow-client.js";
-import { RESULTS_FILES, RunStore, type EpochRecord, type MlflowLink, type MlflowLinks, type RunDir, type RunIndexEntry } from "./run-store.js";
+import { RESULTS_FILES, type EpochRecord, type MlflowLink, type MlflowLinks } from "./store-formats.js";
+import type { RunDir } from "./run-dir.js";
+import type { RunIndexEntry } from "./experiment-index.js";
+import { RunStore } from "./run-store.js";
 import type { Standing } from "./run-state.js";
 
 /** Tag keys ganscope sets on its MLflow runs. */

@@ -4,7 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeJsonAtomic } from "./atomic-file.js";
-import { CorruptRecordsError, RunStore, type EpochRecord, type RunDir } from "./run-store.js";
+import type { EpochRecord } from "./store-formats.js";
+import type { RunDir } from "./run-dir.js";
+import { CorruptRecordsError } from "./run-records.js";
+import { RunStore } from "./run-store.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-store-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -167,7 +170,7 @@ describe("RunDir.lock", () => {
     // Each contender loads, says "ready", and calls lock() when told "go": all within a millisecond or so.
     writeFileSync(
       script,
-      `import { RunDir } from ${JSON.stringify(path.join(import.meta.dirname, "run-store.ts"))};
+      `import { RunDir } from ${JSON.stringify(path.join(import.meta.dirname, "run-dir.ts"))};
 process.stdout.write("ready\\n");
 process.stdin.once("data", async () => {
   const got = await new RunDir(process.argv[2]).lock();

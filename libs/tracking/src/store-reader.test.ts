@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RunStore, type EpochRecord } from "./run-store.js";
+import type { EpochRecord } from "./store-formats.js";
+import { RunStore } from "./run-store.js";
 import { StoreReader, readRecordsLenient } from "./store-reader.js";
 
 /**

@@ -2,7 +2,8 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { localLiveness } from "./process-alive.js";
 import { RUN_STATES, standing, type Liveness, type RunStanding, type RunState } from "./run-state.js";
-import { RESULTS_FILES, RunDir, type EpochRecord, type RunStatus } from "./run-store.js";
+import { RESULTS_FILES, type EpochRecord, type RunStatus } from "./store-formats.js";
+import { RunDir } from "./run-dir.js";
 
 /**
  * The run store read strictly read-only, for a reader beside runners that

@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { epochRecordsArb } from "@ganscope/dsl/testing";
-import { RunStore, type EpochRecord } from "./run-store.js";
+import type { EpochRecord } from "./store-formats.js";
+import { RunStore } from "./run-store.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-store-records-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
