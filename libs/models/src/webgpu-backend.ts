@@ -95,6 +95,12 @@ export async function prepareWebgpu(): Promise<WebgpuAdapter> {
         : `${WEBGPU_ADAPTER_ENV}=software, but Dawn's adapter is ${adapterLine(found)}`,
     );
   }
+  // tfjs's AddN binds all its inputs in one shader (it does not split them, as its concat does) and tfjs's
+  // factory asks for the default 8 storage buffers a stage: a gradient summed from 10 uses (a fused group's
+  // (5, 2) generator) failed validation. Its devices get the adapter's own limit (16 on lavapipe, more on GPUs).
+  const requestDevice = adapter.requestDevice.bind(adapter);
+  const storageBuffers = adapter.limits.maxStorageBuffersPerShaderStage;
+  adapter.requestDevice = (d?: GPUDeviceDescriptor) => requestDevice({ ...d, requiredLimits: { ...d?.requiredLimits, maxStorageBuffersPerShaderStage: storageBuffers } });
   // tfjs's own factory asks navigator.gpu for "an" adapter; it gets exactly the one checked above.
   const chosen = { requestAdapter: async () => adapter };
   const nav = (globalThis as { navigator?: object }).navigator;
