@@ -126,7 +126,7 @@ function relativeDifferences(gpu: EpochRecord[], cpu: EpochRecord[]): Record<str
 }
 
 /** Runs the study piece in the kit's runner, stopped at `deadline` (ms since epoch); resolves with how it ended. */
-function runStudy(args: string[], log: string, deadline: number): Promise<{ exit: number | null; stoppedAt?: string }> {
+function runStudy(args: string[], log: string, deadline: number, graceMs: number): Promise<{ exit: number | null; stoppedAt?: string }> {
   return new Promise((resolve) => {
     const fd = openSync(log, "a");
     const child = spawn(process.execPath, [path.join(KIT, "app", "runner.mjs"), ...args], { cwd: KIT, stdio: ["ignore", fd, fd] });
@@ -135,7 +135,7 @@ function runStudy(args: string[], log: string, deadline: number): Promise<{ exit
       stoppedAt = new Date().toISOString();
       // The runner passes SIGTERM to its workers (each run keeps its last checkpointed epoch); a grace, then the hard way.
       child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
+      setTimeout(() => child.kill("SIGKILL"), graceMs).unref();
     }, Math.max(0, deadline - Date.now()));
     child.on("exit", (code) => {
       clearTimeout(stop);
@@ -240,9 +240,9 @@ async function deviceCheck(o: Options): Promise<void> {
   // The study's workers start their own Dawn devices; this process lets go of its own.
   releaseBackend();
 
-  // The study piece, in what is left of the budget less a minute for the report and the export.
-  const reserve = 60_000;
-  if (deadline - reserve - Date.now() < 30_000) {
+  // The study piece, in what is left of the budget less a tenth of it (a minute at most) for the report and the export.
+  const reserve = Math.min(60_000, (o.minutes * 60_000) / 10);
+  if (deadline - 2 * reserve < Date.now()) {
     errors.push("study: no time left in the budget (--minutes)");
     save();
     return;
@@ -256,10 +256,10 @@ async function deviceCheck(o: Options): Promise<void> {
   result["study"] = { command: `runner study ${train.join(" ")}` };
   save();
   say(`study: ${(result["study"] as { command: string }).command} (until ${new Date(deadline - reserve).toISOString()}; log ${log})`);
-  const ended = await runStudy(["study", ...train], log, deadline - reserve);
+  const ended = await runStudy(["study", ...train], log, deadline - reserve, reserve / 2);
   // Stopped early: the finished runs are exported by a second, report-only pass (unfinished ones keep their checkpoints in --work).
   if (ended.stoppedAt || ended.exit !== 0) {
-    await runStudy(["study", ...common, "--report-only", "--export", evidenceOut], log, deadline + reserve);
+    await runStudy(["study", ...common, "--report-only", "--export", evidenceOut], log, deadline, 1000);
   }
   const manifest = path.join(evidenceOut, "manifest.json");
   result["study"] = { ...(result["study"] as object), ...ended, secs: (Date.now() - s0) / 1000, exported: existsSync(manifest) ? (JSON.parse(readFileSync(manifest, "utf8")) as unknown) : null };
@@ -272,7 +272,7 @@ const program = new Command()
   .name("device-check")
   .description("what a GPU machine is asked: machine facts, adapter, correctness against the cpu backend, ms per step, fused groups, a piece of the digits study")
   .requiredOption("--out <dir>", "where device-check.json, summary.txt, study.log and the study's evidence bundle (evidence/) go")
-  .option("--minutes <n>", "time budget of the whole check; the study piece stops when it runs out (a minute is kept for its export)", positive("--minutes"), 8)
+  .option("--minutes <n>", "time budget of the whole check; the study piece stops when it runs out (a tenth of it, a minute at most, is kept for the study's report and export)", positive("--minutes"), 8)
   .option("--size <GxD/BATCH>", "a timed size, repeatable (default 3x2/128 and 5x5/512); the first is also the correctness run's and the fused groups'", parseSize)
   .option("--ks <list>", "fused group sizes timed", intList("--ks"), [1, 8, 32, 128])
   .option("--widths <gen,dis,max>", "override the DSL's width rule (tiny checks)", intList("--widths"))

@@ -46,9 +46,8 @@ export async function bundleKit(kitDir: string): Promise<void> {
     format: "esm",
     platform: "node",
     target: "node20",
-    minify: true,
-    // Stack traces from the device name ganscope's functions.
-    keepNames: true,
+    // Not minified: a stack trace from the device names ganscope's functions and shows a readable line (xz takes most of the difference).
+    minify: false,
     external: [...KIT_EXTERNAL],
     // Bundled CommonJS (tfjs, commander, …) calls require(); ESM output has none of its own.
     banner: { js: 'import { createRequire as __kitRequire } from "node:module"; const require = __kitRequire(import.meta.url);' },
