@@ -131,3 +131,17 @@ export function stopWebgpu(): void {
   device?.destroy();
   device = undefined;
 }
+
+/**
+ * Waits for the GPU work submitted so far. Dawn frees what finished work used
+ * (the staging memory behind every upload and uniform write, buffers tfjs
+ * destroyed) only when it processes events, which dawn.node does only while a
+ * promise of its own is pending: a training loop that never awaits keeps all
+ * of it. On lavapipe each such allocation is a memory mapping, and an epoch of
+ * the digits budget (469 steps, ~170 new mappings a step) ran into Linux's
+ * 65,530 and segfaulted at step ~380. The epoch loops call this every few
+ * steps; it returns at once where webgpu is not running.
+ */
+export async function settleWebgpu(): Promise<void> {
+  if (device && tf.getBackend() === "webgpu") await device.queue.onSubmittedWorkDone();
+}
