@@ -1,7 +1,7 @@
 /**
  * The GPU kit end to end on this machine: scripts/build-gpu-kit.sh builds it
  * from the registries (downloads and compressed parts are cached under
- * ~/.cache/ganscope/gpu-kit: ~2.5 minutes of xz the first time on 2 cores,
+ * ~/.cache/ganscope/gpu-kit: ~2 minutes of xz the first time on 2 cores,
  * seconds after), it fits the device machines' 64 MiB together with the
  * repository's tracked files, it unpacks with python3 alone, and its launcher
  * runs the device check on Mesa's lavapipe (Dawn's software adapter, allowed
