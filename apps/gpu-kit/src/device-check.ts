@@ -218,7 +218,15 @@ async function deviceCheck(o: Options): Promise<void> {
     const backend = await selectBackend("webgpu");
     const times: { size: string; msPerStep: number }[] = [];
     result["stepTimes"] = times;
+    // Half the budget at most: the study piece is what a lent machine is for.
+    const speedEnds = t0 + (o.minutes * 60_000) / 2;
+    const late = (what: string) => {
+      if (Date.now() < speedEnds) return false;
+      errors.push(`speed: ${what} not timed: half the budget (--minutes) was spent`);
+      return true;
+    };
     for (const size of o.sizes) {
+      if (late(`(${size.gen_layers}, ${size.dis_layers}) batch ${size.batch_size}`)) break;
       const [m] = await measureFusion(configAt(size, o), [1], 32);
       times.push({ size: `(${size.gen_layers}, ${size.dis_layers}) batch ${size.batch_size}`, msPerStep: m!.wallMsPerRunStep });
       save();
@@ -227,6 +235,7 @@ async function deviceCheck(o: Options): Promise<void> {
     result["fused"] = fused;
     const size = o.sizes[0]!;
     for (const k of o.ks) {
+      if (late(`K=${k}`)) break;
       // Eight group steps at least: a K = 128 group step is 128 run-steps.
       const [m] = await measureFusion(configAt(size, o), [k], 8 * k);
       fused.push({ size: `(${size.gen_layers}, ${size.dis_layers}) batch ${size.batch_size}`, k, runStepsPerSec: 1000 / m!.wallMsPerRunStep, msPerGroupStep: m!.wallMsPerRunStep * k });
