@@ -6,7 +6,7 @@ import type { RunOutcome } from "@ganscope/tracking";
 import { forwardStderr } from "./filtered-stderr.js";
 import type { FusionMeasurement } from "./fusion.js";
 import type { RunEvent } from "./run-event.js";
-import type { FromWorker, ToWorker } from "./worker-process.js";
+import type { FromWorker, RunWhere, ToWorker } from "./worker-process.js";
 
 export interface ScheduleOptions {
   resultsDir: string;
@@ -32,6 +32,12 @@ export interface ScheduleOptions {
   groups?: readonly (readonly RunSpec[])[];
   /** How the group size was chosen, for each fused run's config.json. */
   fusion?: unknown;
+  /**
+   * Runs that train on another backend than `backend`, by run id (`--backend
+   * auto`'s per-shape picks, backend-cache.ts): a worker switches to it for
+   * their run or group, and back for the others.
+   */
+  backends?: ReadonlyMap<string, BackendName>;
 }
 
 /** The worker process's entry (worker-process.ts), run through tsx. */
@@ -63,13 +69,15 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
           child.disconnect();
           return;
         }
-        const where = {
+        const backend = opts.backends?.get(current[0]!.runId);
+        const where: RunWhere = {
           resultsDir: opts.resultsDir,
           experiment: opts.experiment,
           file: opts.file,
           stop: opts.stop ?? null,
           ...(opts.halving ? { halving: { policy: opts.halving, peers: runs.map((r) => r.runId) } } : {}),
           resumeStopped: opts.resumeStopped ?? false,
+          ...(backend ? { backend } : {}),
         };
         if (current.length === 1) child.send({ type: "run", spec: current[0]!, ...where } satisfies ToWorker);
         else child.send({ type: "group", specs: [...current], ...where, chosen: opts.fusion } satisfies ToWorker);
@@ -119,14 +127,22 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
  * own (the backend the plan trains on, one TensorFlow thread as every
  * worker), for --fuse=auto.
  */
-export function calibrateFusion(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<FusionMeasurement[]> {
+export async function calibrateFusion(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<FusionMeasurement[]> {
+  return (await calibrateGroups(config, ks, backend)).measured;
+}
+
+/** {@link calibrateFusion}, with the backend the worker picked (what `--backend auto` compares). */
+export function calibrateGroups(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<{ backend: BackendInfo; measured: FusionMeasurement[] }> {
   return new Promise((resolve, reject) => {
     const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
     forwardStderr(child);
+    let picked: BackendInfo | undefined;
     child.on("message", (m: FromWorker) => {
-      if (m.type === "ready") child.send({ type: "calibrate", config, ks: [...ks] } satisfies ToWorker);
-      else if (m.type === "init-failed") (reject(new Error(m.error)), child.kill());
-      else if (m.type === "calibrated") (resolve(m.measured), child.disconnect());
+      if (m.type === "ready") {
+        picked = m.backend;
+        child.send({ type: "calibrate", config, ks: [...ks] } satisfies ToWorker);
+      } else if (m.type === "init-failed") (reject(new Error(m.error)), child.kill());
+      else if (m.type === "calibrated") (resolve({ backend: picked!, measured: m.measured }), child.disconnect());
     });
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`fusion calibration worker exited (code ${code})`)));
