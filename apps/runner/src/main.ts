@@ -178,7 +178,8 @@ program
     if (groups && groups.some((g) => g.length > 1)) console.error(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
     const picked = await timed("runner.backend-plan", {}, () => backendPlan(groups ?? plan.runs.map((r) => [r]), opts.backend, Math.min(concurrency, plan.runs.length), (l) => console.error(l)));
     const progress = new PlanProgress(plan, stepsPerEpochOf);
-    let announced = false;
+    // One line per backend the workers start on (two where --backend auto put some shapes on webgpu).
+    const announced = new Set<string>();
     const t0 = performance.now();
     const outcomes = await schedule(plan.runs, {
       resultsDir: store.root,
@@ -193,8 +194,8 @@ program
       ...(plan.halving ? { halving: plan.halving } : {}),
       resumeStopped: opts.resumeStopped ?? false,
       onBackend: (b) => {
-        if (announced) return;
-        announced = true;
+        if (announced.has(b.name)) return;
+        announced.add(b.name);
         progress.log(`backend: ${b.name} (${b.provider})${b.skipped.length ? `; skipped ${b.skipped.join("; ")}` : ""}`);
       },
       onEvent: (e) => progress.onEvent(e),

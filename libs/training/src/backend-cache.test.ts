@@ -2,8 +2,7 @@
  * `--backend auto` on Dawn's software adapter (Mesa's lavapipe), allowed
  * explicitly as only a test may: the measurement runs for a tiny shape in
  * real workers, is cached, and is read back instead of measured again; the
- * scheduler then trains each run on the backend it was given, one worker
- * switching between them.
+ * scheduler then trains the runs put on webgpu on a worker of their own.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -67,7 +66,7 @@ describe("backendPlan (--backend auto)", () => {
 });
 
 describe("schedule with per-run backends", () => {
-  it("trains a run on the backend it was given and the next on the worker's own again", async () => {
+  it("trains the runs put on webgpu on a webgpu worker of their own, the others on the plan's backend, each evaluated", async () => {
     process.env[WEBGPU_ADAPTER_ENV] = "software";
     if (saved.cache === undefined) delete process.env["GANSCOPE_CACHE"];
     else process.env["GANSCOPE_CACHE"] = saved.cache;
@@ -78,5 +77,10 @@ describe("schedule with per-run backends", () => {
     const backendOf = (s: RunSpec) => (JSON.parse(readFileSync(new RunStore(results).run(plan.experiment, s.runId).file("config.json"), "utf8")) as { backend: BackendInfo }).backend;
     expect(backendOf(gpu)).toMatchObject({ name: "webgpu", adapter: { software: true } });
     expect(backendOf(home).name).toBe("cpu");
+    // Each evaluated on its worker's backend, with the evaluator that worker prepared.
+    for (const s of [gpu, home]) {
+      const records = await new RunStore(results).run(plan.experiment, s.runId).readRecords();
+      expect(records.at(-1)?.fid_lite, `${s.runId}'s FID-lite`).toBeGreaterThan(0);
+    }
   }, 120_000);
 });

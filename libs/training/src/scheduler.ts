@@ -6,7 +6,7 @@ import type { RunOutcome } from "@ganscope/tracking";
 import { forwardStderr } from "./filtered-stderr.js";
 import type { FusionMeasurement } from "./fusion.js";
 import type { RunEvent } from "./run-event.js";
-import type { FromWorker, RunWhere, ToWorker } from "./worker-process.js";
+import type { FromWorker, ToWorker } from "./worker-process.js";
 
 export interface ScheduleOptions {
   resultsDir: string;
@@ -34,11 +34,20 @@ export interface ScheduleOptions {
   fusion?: unknown;
   /**
    * Runs that train on another backend than `backend`, by run id (`--backend
-   * auto`'s per-shape picks, backend-cache.ts): a worker switches to it for
-   * their run or group, and back for the others.
+   * auto`'s per-shape picks, backend-cache.ts), on workers of their own.
    */
   backends?: ReadonlyMap<string, BackendName>;
 }
+
+/**
+ * Workers for the runs `--backend auto` put on webgpu: one. The decision
+ * counts one GPU once, however many workers share it, and its worker keeps
+ * a core busy dispatching, so it takes one from the CPU workers. A worker
+ * keeps its backend for life: what it prepares once (the metrics'
+ * classifier and reference features) lives on that backend, and leaving
+ * webgpu disposes everything held there.
+ */
+const WEBGPU_WORKERS = 1;
 
 /** The worker process's entry (worker-process.ts), run through tsx. */
 export const WORKER = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
@@ -49,15 +58,21 @@ export const TSX = import.meta.resolve("tsx");
  * Results come back in plan order whatever order the workers finish in.
  */
 export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions): Promise<Map<string, RunOutcome>> {
-  const queue: (readonly RunSpec[])[] = opts.groups ? [...opts.groups] : runs.map((r) => [r]);
+  const items: (readonly RunSpec[])[] = opts.groups ? [...opts.groups] : runs.map((r) => [r]);
+  // One queue per backend, each with its own workers: the plan's backend, and webgpu where auto picked it for some shapes.
+  const elsewhere = (g: readonly RunSpec[]) => opts.backends?.get(g[0]!.runId);
+  const gpuQueue = items.filter((g) => elsewhere(g) === "webgpu");
+  const queue = items.filter((g) => elsewhere(g) !== "webgpu");
+  const gpuWorkers = Math.min(WEBGPU_WORKERS, gpuQueue.length);
+  const runsHere = queue.reduce((n, g) => n + g.length, 0);
+  const workers = runsHere === 0 && gpuWorkers > 0 ? 0 : Math.max(1, Math.min(opts.concurrency - gpuWorkers, runsHere));
   const results = new Map<string, RunOutcome>();
-  const workers = Math.max(1, Math.min(opts.concurrency, runs.length));
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
   process.once("SIGINT", stopAll);
   process.once("SIGTERM", stopAll);
 
-  const startWorker = () =>
+  const startWorker = (queue: (readonly RunSpec[])[], backend: BackendName | undefined) =>
     new Promise<void>((resolve, reject) => {
       const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
       children.push(child);
@@ -69,15 +84,13 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
           child.disconnect();
           return;
         }
-        const backend = opts.backends?.get(current[0]!.runId);
-        const where: RunWhere = {
+        const where = {
           resultsDir: opts.resultsDir,
           experiment: opts.experiment,
           file: opts.file,
           stop: opts.stop ?? null,
           ...(opts.halving ? { halving: { policy: opts.halving, peers: runs.map((r) => r.runId) } } : {}),
           resumeStopped: opts.resumeStopped ?? false,
-          ...(backend ? { backend } : {}),
         };
         if (current.length === 1) child.send({ type: "run", spec: current[0]!, ...where } satisfies ToWorker);
         else child.send({ type: "group", specs: [...current], ...where, chosen: opts.fusion } satisfies ToWorker);
@@ -110,11 +123,11 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
         resolve();
       });
       child.on("error", reject);
-      child.send({ type: "init", backend: opts.backend } satisfies ToWorker);
+      child.send({ type: "init", backend } satisfies ToWorker);
     });
 
   try {
-    await Promise.all(Array.from({ length: workers }, startWorker));
+    await Promise.all([...Array.from({ length: workers }, () => startWorker(queue, opts.backend)), ...Array.from({ length: gpuWorkers }, () => startWorker(gpuQueue, "webgpu"))]);
   } finally {
     process.off("SIGINT", stopAll);
     process.off("SIGTERM", stopAll);

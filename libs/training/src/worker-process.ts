@@ -1,7 +1,6 @@
 /**
- * A worker process: picks a backend once (switching only for a run that
- * names another, `--backend auto`'s per-shape pick), then trains whatever
- * RunSpec the parent sends, one at a time. Kept to "take a RunSpec, train it, write the
+ * A worker process: picks a backend once, then trains whatever RunSpec the
+ * parent sends, one at a time. Kept to "take a RunSpec, train it, write the
  * store": the queue's workers (libs/queue, via the runner's child-trainer.ts)
  * run this same loop, so a run trains the same locally and on the fleet.
  */
@@ -32,8 +31,6 @@ export interface RunWhere {
   stop: ResolvedStopPolicy;
   halving?: { policy: HalvingPolicy; peers: readonly string[] };
   resumeStopped: boolean;
-  /** Train on this backend instead of the one the worker started with (`--backend auto`'s pick for the run's shape). */
-  backend?: BackendName;
 }
 
 export type FromWorker =
@@ -46,8 +43,6 @@ export type FromWorker =
 
 const send = (m: FromWorker) => process.send?.(m);
 let backend: BackendInfo | undefined;
-/** The backend init picked: what a run without a backend of its own trains on. */
-let home: BackendInfo | undefined;
 let hooks: RunHooks[] = [];
 let yielding: AbortController | undefined;
 
@@ -57,7 +52,7 @@ process.on("message", (msg: ToWorker) => {
       try {
         // Since this process began: node, tsx and the imports above (tfjs among them).
         recordSpan("worker.boot", performance.now());
-        backend = home = await timed("worker.backend", {}, () => selectBackend(msg.backend));
+        backend = await timed("worker.backend", {}, () => selectBackend(msg.backend));
         hooks = await timed("worker.hooks", {}, () => defaultHooks());
         send({ type: "ready", backend });
       } catch (e) {
@@ -73,13 +68,6 @@ process.on("message", (msg: ToWorker) => {
     if (msg.type === "calibrate") {
       send({ type: "calibrated", measured: await measureFusion(msg.config, msg.ks) });
       return;
-    }
-    // A worker that trained one shape on webgpu trains the next on its own backend again, and the reverse.
-    const want = msg.backend ?? home!.name;
-    if (want !== backend.name) {
-      const next = await timed("worker.backend", {}, () => selectBackend(want));
-      // Back home, the run records what init picked (with what it passed over), as it would have without the detour.
-      backend = want === home!.name ? home! : next;
     }
     yielding = new AbortController();
     const trainOpts = {
