@@ -38,7 +38,7 @@ interface BackendMeasurement {
   at: string;
 }
 
-/** One shape's pick, as the runner prints it and fused runs' config.json could record it. */
+/** One shape's pick and what it was decided from. */
 export interface ShapePick extends BackendChoice {
   shape: string;
   k: number;
@@ -74,10 +74,9 @@ export async function backendPlan(
     const k = Math.max(...gs.map((g) => g.length));
     const machine: BackendMachine = { machine: machineId(), adapter, shape, k, tfThreads: process.env["TF_NUM_INTRAOP_THREADS"] ?? "1", version: MEASUREMENT };
     const cache = path.join(backendCacheDir(), `${createHash("sha1").update(backendCacheKey(machine)).digest("hex").slice(0, 16)}.json`);
-    const cached = existsSync(cache);
-    let m: BackendMeasurement;
-    if (cached) m = JSON.parse(readFileSync(cache, "utf8")) as BackendMeasurement;
-    else {
+    let m = readMeasurement(cache);
+    const cached = m !== undefined;
+    if (!m) {
       log(`backend: measuring webgpu on ${adapterLine(adapter)} against the CPU backend for one shape at K=${k} (once; cached in ${cache})`);
       const config = gs[0]![0]!.config;
       try {
@@ -106,8 +105,19 @@ export async function backendPlan(
   return { backends, picks };
 }
 
+/** A cached measurement; undefined where there is none or it cannot be read (then it is taken again). */
+function readMeasurement(file: string): BackendMeasurement | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(file, "utf8")) as BackendMeasurement;
+    return Number.isFinite(m.cpu?.msPerRunStep) && Number.isFinite(m.webgpu?.msPerRunStep) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The runner's line for one shape's pick. */
-export function describePick(p: ShapePick): string {
+function describePick(p: ShapePick): string {
   const fmt = (x: number) => x.toFixed(1);
   const cpu = `${p.cpuBackend} ${fmt(p.measured.cpu.msPerRunStep)}${p.cpuWorkers > 1 ? ` over ${p.cpuWorkers} workers = ${fmt(p.cpuMs)}` : ""}`;
   return `backend: auto picked ${p.backend} for ${p.runs} run${p.runs === 1 ? "" : "s"} of one shape at K=${p.k} (ms per run-step: ${cpu}, webgpu ${fmt(p.measured.webgpu.msPerRunStep)}${p.cached ? ", measured earlier" : ""})`;

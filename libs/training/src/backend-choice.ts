@@ -48,7 +48,7 @@ export function chooseBackend(input: BackendChoiceInput): BackendChoice {
 export interface BackendMachine {
   /** Host, CPU model and core count (machine-cache.ts). */
   machine: string;
-  adapter: Pick<WebgpuAdapter, "vendor" | "architecture" | "device" | "description" | "software">;
+  adapter: WebgpuAdapter;
   /** The shape (fusionKey) and fused group size measured. */
   shape: string;
   k: number;
