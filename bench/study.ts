@@ -191,6 +191,7 @@ const REST = "(rest)";
 export const SPAN_ROWS: readonly { span: string; what: string; nested?: boolean }[] = [
   { span: "runner.start", what: "runner process start: tsx, imports, plan load and checks, plan index (once a plan)" },
   { span: "runner.fusion-plan", what: "choosing K (--fuse=auto: measured once a machine and shape, then cached)" },
+  { span: "runner.backend-plan", what: "--backend auto: Dawn asked for a GPU adapter; where one exists, webgpu measured once a machine, shape and K" },
   { span: "worker.boot", what: "a worker process start: node, tsx, tfjs imports (once a worker)" },
   { span: "worker.backend", what: "backend selection, libtensorflow load (once a worker)" },
   { span: "worker.hooks", what: "hooks built (metrics, MLflow when set)" },

@@ -125,7 +125,7 @@ describe("runner: commander's usage errors, one line with a hint to --help, exit
     expectOneLine(runner(["exp", `--file=${tiny}`, "--epochs", "zero"]), /^error: option '--epochs <n>' argument 'zero' is invalid\. --epochs must be an integer ≥ 1, got "zero"; see `runner exp --help`$/);
     expectOneLine(runner(["exp", `--file=${tiny}`, "--dry-runn"]), /^error: unknown option '--dry-runn' \(Did you mean --dry-run\?\); see `runner exp --help`$/);
     expectOneLine(runner(["exp", "--dry-run"]), /^error: required option '--file <path>' not specified; see `runner exp --help`$/);
-    expectOneLine(runner(["exp", `--file=${tiny}`, "--backend", "gpu"]), /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are tensorflow, webgpu, wasm, cpu; see `runner exp --help`$/);
+    expectOneLine(runner(["exp", `--file=${tiny}`, "--backend", "gpu"]), /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are auto, tensorflow, webgpu, wasm, cpu; see `runner exp --help`$/);
     // The default command, reached without its name, says the same.
     expectOneLine(runner([`--file=${tiny}`, "--epochs", "0"]), /--epochs must be an integer ≥ 1, got "0"; see `runner exp --help`$/);
     expectOneLine(runner(["pull"]), /^error: required option '--experiment <name\.\.\.>' not specified; see `runner pull --help`$/);

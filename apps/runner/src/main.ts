@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
-import { cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
+import { backendPlan, cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, recordSpan, timed, writeJsonAtomic, type RunOutcome } from "@ganscope/tracking";
 import { UserError, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
@@ -77,6 +77,18 @@ function parseFuse(v: string): Fuse {
   return n;
 }
 
+/** `--backend`: a backend by name, or auto (the default; undefined to the libs): the fastest CPU backend, webgpu per shape where measured faster. */
+function backendOption(): Option {
+  const names = ["auto", ...BACKENDS];
+  return new Option("--backend <name>", `compute backend: ${names.join(", ")} (default auto: the fastest CPU backend, and webgpu for the shapes a measurement on this machine says it trains faster)`).argParser(
+    (v): BackendName | undefined => {
+      if (v === "auto") return undefined;
+      if ((BACKENDS as readonly string[]).includes(v)) return v as BackendName;
+      throw new InvalidArgumentError(`Allowed choices are ${names.join(", ")}.`);
+    },
+  );
+}
+
 const program = new Command()
   .name("runner")
   .description("Train every run of a ganscope experiment");
@@ -89,7 +101,7 @@ program
   .option("--epochs <n>", "override every run's epochs: a target, so runs done to fewer epochs are extended", positiveInt("--epochs"))
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
-  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(backendOption())
   .option("--fuse <mode>", "train same-shape runs as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
   .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
@@ -164,8 +176,10 @@ program
     recordSpan("runner.start", performance.now());
     const { groups, fusion } = await timed("runner.fusion-plan", {}, () => fusionPlan(plan.runs, opts.fuse, Math.min(concurrency, plan.runs.length), opts.backend, (l) => console.error(l)));
     if (groups && groups.some((g) => g.length > 1)) console.error(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
+    const picked = await timed("runner.backend-plan", {}, () => backendPlan(groups ?? plan.runs.map((r) => [r]), opts.backend, Math.min(concurrency, plan.runs.length), (l) => console.error(l)));
     const progress = new PlanProgress(plan, stepsPerEpochOf);
-    let announced = false;
+    // One line per backend the workers start on (two where --backend auto put some shapes on webgpu).
+    const announced = new Set<string>();
     const t0 = performance.now();
     const outcomes = await schedule(plan.runs, {
       resultsDir: store.root,
@@ -175,12 +189,13 @@ program
       backend: opts.backend,
       groups,
       fusion,
+      ...(picked ? { backends: picked.backends } : {}),
       stop: plan.stop,
       ...(plan.halving ? { halving: plan.halving } : {}),
       resumeStopped: opts.resumeStopped ?? false,
       onBackend: (b) => {
-        if (announced) return;
-        announced = true;
+        if (announced.has(b.name)) return;
+        announced.add(b.name);
         progress.log(`backend: ${b.name} (${b.provider})${b.skipped.length ? `; skipped ${b.skipped.join("; ")}` : ""}`);
       },
       onEvent: (e) => progress.onEvent(e),
@@ -212,7 +227,7 @@ program
   .requiredOption("--queue <url>", "the Redis the plan was queued on, redis://HOST:PORT")
   .option("--results <dir>", "this machine's run store folder", "results")
   .option("--concurrency <n>", "runs trained at once here (one process each)", positiveInt("--concurrency"), 1)
-  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(backendOption())
   .addOption(new Option("--lock-duration <ms>", "BullMQ job lock (default 30000)").argParser(positiveInt("--lock-duration", 100)).hideHelp())
   .addOption(new Option("--stalled-interval <ms>", "BullMQ stalled check (default 15000)").argParser(positiveInt("--stalled-interval", 100)).hideHelp())
   .addOption(new Option("--max-stalled <n>", "stalls before a run is failed (default 3)").argParser(positiveInt("--max-stalled")).hideHelp())
@@ -252,7 +267,7 @@ program
   .option("--only <id...>", "only these findings")
   .option("--doc <file>", "also write the report as a standalone markdown file (e.g. docs/seed-study.md)")
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
-  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(backendOption())
   .option("--fuse <mode>", "train the seeds of one config as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
   .option("--evidence <dir>", "first import the finished runs of this evidence bundle into the store (only what the store lacks): the study then trains only what neither holds")
@@ -318,7 +333,7 @@ program
   .requiredOption("--file <path...>", "experiment files, e.g. experiments/seed/*.exp.ts")
   .option("--json", "print JSON (what the catalog reads) instead of a table")
   .option("--no-evaluation", "do not time an evaluation (it trains the metrics classifier first if it is not cached)")
-  .addOption(new Option("--backend <name>", "compute backend (default: fastest available)").choices(BACKENDS))
+  .addOption(backendOption())
   .option("--cache <file>", "step-time cache file (default .cache/ganscope/step-times.json)")
   .action(async (opts: { file: string[]; json?: boolean; evaluation: boolean; backend?: BackendName; cache?: string }) => {
     const plans = [];

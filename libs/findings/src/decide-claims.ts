@@ -11,6 +11,7 @@
 import { metricLabel, type FindingVerdict, type RunConfig } from "@ganscope/dsl";
 import type { Verdict } from "@ganscope/metrics";
 import type { Arm, Claim, Comparison, Direction, Finding, MetricKey, RateClaim, Ranking } from "./claim.js";
+import { withBackendMix } from "./backend-mix.js";
 import { describeBudget, strataKey, type Budget } from "./budgets.js";
 import { PRE_CONVERGENCE_NOTE, describeMix, gateComparison, gateRate, preConvergence, verdictMix, type GateContext, type VerdictMix } from "./gate.js";
 import {
@@ -81,6 +82,8 @@ export interface StudyRun {
   readonly notTrained?: string;
   /** Seconds of training up to the budget's epochs (its share of a fused group's time), when its summary says. */
   readonly trainSecs?: number;
+  /** The backend it trained on (config.json's backend line), when recorded. */
+  readonly backend?: string;
 }
 
 export interface ArmSummary {
@@ -113,6 +116,8 @@ export interface ArmSummary {
   readonly runs: readonly { readonly experiment: string; readonly runId: string; readonly seed: number; readonly value?: number; readonly verdict?: string; readonly imputed?: true }[];
   /** The run whose value is the arm's median (lower middle for even n), with its grid. */
   readonly medianRun?: { readonly experiment: string; readonly runId: string; readonly value: number; readonly sample?: string };
+  /** The backends its runs in the test trained on, with counts: only where the claim's runs were trained on more than one (backend-mix.ts). */
+  readonly backends?: Readonly<Record<string, number>>;
 }
 
 /** The p-values of a decided or tested claim: raw one-sided in each direction, two-sided, and Holm-adjusted within the finding. */
@@ -559,7 +564,9 @@ export function evaluateClaim(c: Claim, runs: readonly StudyRun[], context: Deci
  */
 export function decideFinding(f: Finding, runs: readonly StudyRun[], budget: Budget, controls: Omit<DecisionContext, "budget"> = {}): FindingResult {
   const ctx = controlsOf(runs, { ...controls, budget });
-  const { claims, tests } = settle(f.claims.map((c) => measure(c, runs, ctx)));
+  const settled = settle(f.claims.map((c) => measure(c, runs, ctx)));
+  const { tests } = settled;
+  const claims = settled.claims.map((c) => withBackendMix(c, runs));
   return {
     id: f.id,
     title: f.title,

@@ -27,6 +27,8 @@ export interface StudyReport {
   /** Labels of the study's reference config and positive control, which the gate read. */
   readonly reference?: string;
   readonly positiveControl?: string;
+  /** The finished runs by the backend they trained on: only where there is more than one (backend-mix.ts). */
+  readonly backends?: Readonly<Record<string, number>>;
   readonly findings: readonly FindingResult[];
 }
 
@@ -118,7 +120,8 @@ function armLine(a: ArmSummary, reportDir: ReportDir): string {
     : "";
   const missing = missingLine(a);
   const left = a.notTrained.length > 0 ? ` · ${a.notTrained.length} config(s) not trained at this budget` : "";
-  return `  - **${a.label}**: n = ${a.n} (${a.strata} config(s), ≥ ${a.minSeeds} seed(s) each), mean ${num(a.mean)}, IQM ${num(a.iqm)} · verdicts ${verdictMixLine(a)}${missing ? ` · ${missing}` : ""}${left}${grid}`;
+  const backends = a.backends ? ` · trained on ${counts(a.backends)}` : "";
+  return `  - **${a.label}**: n = ${a.n} (${a.strata} config(s), ≥ ${a.minSeeds} seed(s) each), mean ${num(a.mean)}, IQM ${num(a.iqm)} · verdicts ${verdictMixLine(a)}${missing ? ` · ${missing}` : ""}${left}${backends}${grid}`;
 }
 
 function claimSection(c: ClaimResult, reportDir: ReportDir): string[] {
@@ -154,6 +157,7 @@ export function renderMarkdown(r: StudyReport, reportDir: ReportDir): string {
     ...(r.trainHours !== undefined ? [`- **Training**: ${r.trainHours.toFixed(2)} h of one worker for the finished runs (each run's share of its fused group's time; evaluations, checkpoints and start-up not counted)`] : []),
     `- **Regenerate**: \`${r.command}\``,
     `- **Method**: ${METHOD} Verdicts are judged from each run's records up to the budget's epochs.`,
+    ...(r.backends ? [`- **Backends**: the finished runs were trained on more than one backend (${counts(r.backends)}): the same backend, config and seed train the same records bit for bit, other backends agree within a measured tolerance, not exactly (README, "Bit-identical, and across backends"); arms whose runs mix backends say so`] : []),
     ...(r.reference || r.positiveControl ? [`- **Gate**: reference ${r.reference ?? "none declared"}; positive control ${r.positiveControl ?? "none declared (a convergence claim's own arms stand in)"}`] : []),
     `- **Error rate**: each finding's tests share one Holm family at ${FAMILY_ALPHA}, so under a complete null each finding is decided wrongly at most ${FAMILY_ALPHA * 100}% of the time: with ${r.findings.length} findings at most ${num(FAMILY_ALPHA * r.findings.length)} false findings are expected.`,
     "",

@@ -8,6 +8,7 @@ import { judgeRun } from "@ganscope/metrics";
 import { RunStore, writeFileAtomic, writeJsonAtomic } from "@ganscope/tracking";
 import { armsOf, controlArms, type Arm, type Finding, type Study, type StudyControls } from "./claim.js";
 import { applyBudget, budgetExcludes, describeBudget, strataKey, type Budget } from "./budgets.js";
+import { countBackends, mixesBackends } from "./backend-mix.js";
 import { renderMarkdown, type StudyReport } from "./report.js";
 import { decideFinding, type FindingResult, type StudyRun } from "./decide-claims.js";
 
@@ -100,6 +101,7 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
       const all = status ? await run.readRecords().catch(() => []) : [];
       const records = all.filter((r) => r.epoch <= budget.epochs);
       const summary = status ? await run.readSummary().catch(() => undefined) : undefined;
+      const backend = status ? (await run.readConfig().catch(() => undefined))?.backend?.name : undefined;
       const last = records.at(-1);
       // A run that diverged, or that the stop policy ended (a saturated discriminator), before the budget's last epoch is finished too: it is dead, not pending.
       const endedEarly = summary?.["status"] === "diverged" || summary?.["status"] === "stopped";
@@ -119,6 +121,7 @@ export async function loadStudyRuns(store: RunStore, plans: readonly RunPlan[], 
         metrics,
         ...(sample ? { sample } : {}),
         ...(finished && typeof summary?.["secsPerEpoch"] === "number" ? { trainSecs: (summary["secsPerEpoch"] as number) * last!.epoch } : {}),
+        ...(backend ? { backend } : {}),
       });
     }
   }
@@ -171,6 +174,7 @@ export async function evaluateStudy(s: Study, options: StudyOptions): Promise<St
   const unique = new Map(trained.map((r) => [r.runId, r]));
   const runs = [...trained, ...notTrainedRuns(s.findings, options.budget, s)];
   const controls = controlsOf(s);
+  const backends = countBackends([...unique.values()].filter((r) => r.finished));
   return {
     study: s.name,
     description: s.description,
@@ -184,6 +188,7 @@ export async function evaluateStudy(s: Study, options: StudyOptions): Promise<St
     findings: s.findings.map((f) => decideFinding(f, runs, options.budget, controls)),
     ...(s.reference ? { reference: s.reference.label } : {}),
     ...(s.positiveControl ? { positiveControl: s.positiveControl.label } : {}),
+    ...(mixesBackends(backends) ? { backends } : {}),
   };
 }
 

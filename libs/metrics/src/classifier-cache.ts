@@ -11,7 +11,7 @@ import { promises as fs, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDataset, type Dataset } from "@ganscope/data";
-import { processAlive } from "@ganscope/tracking";
+import { processAlive, writeFileAtomic } from "@ganscope/tracking";
 import type { DatasetId } from "@ganscope/dsl";
 import { DEFAULT_CLASSIFIER, classifierFromWeights, trainClassifier, type ClassifierSpec, type DigitClassifier } from "./digit-classifier.js";
 
@@ -194,10 +194,9 @@ async function writeCache(file: string, key: string, info: Omit<ClassifierInfo, 
   prefix.writeUInt32LE(headerBytes.length, 4);
   const datas = await Promise.all(classifier.weights.map(async (w) => Float32Array.from(await w.data())));
   const body = datas.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength));
-  // Temp file then rename: a reader sees the old cache or the whole new one.
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, Buffer.concat([prefix, headerBytes, ...body]));
-  await fs.rename(tmp, file);
+  // Through tracking's atomic write: a reader sees the old cache or the whole
+  // new one, and a short write or full disk fails here, not at the next load.
+  await writeFileAtomic(file, [prefix, headerBytes, ...body]);
 }
 
 

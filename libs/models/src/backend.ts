@@ -14,8 +14,10 @@ export type BackendName = (typeof BACKENDS)[number];
 
 /**
  * The backends tried, fastest first, when none is named. Not webgpu: a small
- * run on it is bound by its ~270 dispatches a step, and no measurement on a
- * GPU says yet for which shapes and group sizes it beats tensorflow (issue 30).
+ * run on it is bound by its ~270 dispatches a step, so whether it beats
+ * these depends on the shape and the fused group size; `--backend auto`
+ * measures that per shape on the machine (libs/training's backend-cache.ts)
+ * and names webgpu for the workers of the shapes it wins.
  */
 const AUTO_ORDER: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
 

@@ -47,7 +47,8 @@ let tfjsFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefine
 /** The priority the package registers with; only tfjs's own default choice reads it, and ganscope always names its backend. */
 const WEBGPU_PRIORITY = 3;
 
-function adapterMode(): "hardware" | "software" {
+/** The adapter kind {@link WEBGPU_ADAPTER_ENV} asks for (hardware unless it says software). */
+export function adapterMode(): "hardware" | "software" {
   const mode = process.env[WEBGPU_ADAPTER_ENV] ?? "hardware";
   if (mode !== "hardware" && mode !== "software") throw new Error(`${WEBGPU_ADAPTER_ENV} must be "hardware" or "software", got "${mode}"`);
   return mode;

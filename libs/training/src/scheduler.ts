@@ -32,22 +32,43 @@ export interface ScheduleOptions {
   groups?: readonly (readonly RunSpec[])[];
   /** How the group size was chosen, for each fused run's config.json. */
   fusion?: unknown;
+  /**
+   * Runs that train on another backend than `backend`, by run id (`--backend
+   * auto`'s per-shape picks, backend-cache.ts), on workers of their own.
+   */
+  backends?: ReadonlyMap<string, BackendName>;
 }
+
+/**
+ * Workers for the runs `--backend auto` put on webgpu: one. The decision
+ * counts one GPU once, however many workers share it, and its worker keeps
+ * a core busy dispatching, so it takes one from the CPU workers. A worker
+ * keeps its backend for life: what it prepares once (the metrics'
+ * classifier and reference features) lives on that backend, and leaving
+ * webgpu disposes everything held there.
+ */
+const WEBGPU_WORKERS = 1;
 
 /**
  * Runs every spec on a pool of worker processes fed from a local queue.
  * Results come back in plan order whatever order the workers finish in.
  */
 export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions): Promise<Map<string, RunOutcome>> {
-  const queue: (readonly RunSpec[])[] = opts.groups ? [...opts.groups] : runs.map((r) => [r]);
+  const items: (readonly RunSpec[])[] = opts.groups ? [...opts.groups] : runs.map((r) => [r]);
+  // One queue per backend, each with its own workers: the plan's backend, and webgpu where auto picked it for some shapes.
+  const elsewhere = (g: readonly RunSpec[]) => opts.backends?.get(g[0]!.runId);
+  const gpuQueue = items.filter((g) => elsewhere(g) === "webgpu");
+  const queue = items.filter((g) => elsewhere(g) !== "webgpu");
+  const gpuWorkers = Math.min(WEBGPU_WORKERS, gpuQueue.length);
+  const runsHere = queue.reduce((n, g) => n + g.length, 0);
+  const workers = runsHere === 0 && gpuWorkers > 0 ? 0 : Math.max(1, Math.min(opts.concurrency - gpuWorkers, runsHere));
   const results = new Map<string, RunOutcome>();
-  const workers = Math.max(1, Math.min(opts.concurrency, runs.length));
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
   process.once("SIGINT", stopAll);
   process.once("SIGTERM", stopAll);
 
-  const startWorker = () =>
+  const startWorker = (queue: (readonly RunSpec[])[], backend: BackendName | undefined) =>
     new Promise<void>((resolve, reject) => {
       const child = forkWorker({ stdio: ["ignore", "inherit", "pipe", "ipc"] });
       children.push(child);
@@ -98,11 +119,11 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
         resolve();
       });
       child.on("error", reject);
-      child.send({ type: "init", backend: opts.backend } satisfies ToWorker);
+      child.send({ type: "init", backend } satisfies ToWorker);
     });
 
   try {
-    await Promise.all(Array.from({ length: workers }, startWorker));
+    await Promise.all([...Array.from({ length: workers }, () => startWorker(queue, opts.backend)), ...Array.from({ length: gpuWorkers }, () => startWorker(gpuQueue, "webgpu"))]);
   } finally {
     process.off("SIGINT", stopAll);
     process.off("SIGTERM", stopAll);
@@ -115,14 +136,22 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
  * own (the backend the plan trains on, one TensorFlow thread as every
  * worker), for --fuse=auto.
  */
-export function calibrateFusion(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<FusionMeasurement[]> {
+export async function calibrateFusion(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<FusionMeasurement[]> {
+  return (await calibrateGroups(config, ks, backend)).measured;
+}
+
+/** {@link calibrateFusion}, with the backend the worker picked (what `--backend auto` compares). */
+export function calibrateGroups(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<{ backend: BackendInfo; measured: FusionMeasurement[] }> {
   return new Promise((resolve, reject) => {
     const child = forkWorker({ stdio: ["ignore", "inherit", "pipe", "ipc"] });
     forwardStderr(child);
+    let picked: BackendInfo | undefined;
     child.on("message", (m: FromWorker) => {
-      if (m.type === "ready") child.send({ type: "calibrate", config, ks: [...ks] } satisfies ToWorker);
-      else if (m.type === "init-failed") (reject(new Error(m.error)), child.kill());
-      else if (m.type === "calibrated") (resolve(m.measured), child.disconnect());
+      if (m.type === "ready") {
+        picked = m.backend;
+        child.send({ type: "calibrate", config, ks: [...ks] } satisfies ToWorker);
+      } else if (m.type === "init-failed") (reject(new Error(m.error)), child.kill());
+      else if (m.type === "calibrated") (resolve({ backend: picked!, measured: m.measured }), child.disconnect());
     });
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`fusion calibration worker exited (code ${code})`)));

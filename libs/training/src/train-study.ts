@@ -11,6 +11,7 @@ import type { RunPlan, RunSpec } from "@ganscope/dsl";
 import { describeBudget, plansOfStudy, type Budget, type Study } from "@ganscope/findings";
 import type { BackendName } from "@ganscope/models";
 import { RunStore, settled, type SettledOptions } from "@ganscope/tracking";
+import { backendPlan } from "./backend-cache.js";
 import { fusionPlan, type Fuse } from "./fusion-cache.js";
 import { planIndexOf } from "./plan-index.js";
 import type { RunEvent } from "./run-event.js";
@@ -73,9 +74,11 @@ export async function trainStudy(study: Study, budget: Budget, opts: TrainStudyO
     log(`${plan.experiment}: ${runs.length} of ${plan.runs.length} runs to train at ${describeBudget(budget)}`);
     const { groups, fusion } = await fusionPlan(runs, opts.fuse ?? "off", Math.min(concurrency, runs.length), opts.backend, log);
     if (groups && groups.some((g) => g.length > 1)) log(`fusion: ${groups.map((g) => g.length).join(" + ")} runs per fused group`);
+    const picked = await backendPlan(groups ?? runs.map((r) => [r]), opts.backend, Math.min(concurrency, runs.length), log);
     const progress = opts.progress?.({ ...plan, runs });
     const outcomes = await schedule(runs, {
       ...(groups ? { groups, fusion } : {}),
+      ...(picked ? { backends: picked.backends } : {}),
       stop: plan.stop,
       resultsDir: store.root,
       experiment: plan.experiment,
