@@ -39,15 +39,11 @@ mkdir -p "$(dirname "$DIR")"
     . /etc/os-release
     apt_dir="$(mktemp -d)"
     trap 'rm -rf "$apt_dir"' EXIT
-    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
     # Mesa ≥ 25 is in bookworm's backports and in the releases after it.
     suite="$VERSION_CODENAME"
     [ "$suite" = bookworm ] && suite=bookworm-backports
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${GANSCOPE_DEBIAN_MIRROR:-http://deb.debian.org/debian} $suite main" >"$apt_dir/sources.list"
-    apt=(-q -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User="$(id -un)")
     say "mesa-vulkan-drivers from Debian's $suite (apt-get download, unpacked into $DIR)"
-    apt-get "${apt[@]}" update >/dev/null || exit 1
-    (cd "$apt_dir" && apt-get "${apt[@]}" download mesa-vulkan-drivers >/dev/null) || exit 1
+    bash scripts/debian-download.sh "$suite" "$apt_dir" mesa-vulkan-drivers || exit 1
     rm -rf "$DIR.partial" && mkdir -p "$DIR.partial/lib"
     dpkg -x "$apt_dir"/mesa-vulkan-drivers_*.deb "$apt_dir/root" || exit 1
     cp "$(find "$apt_dir/root" -name libvulkan_lvp.so | head -1)" "$DIR.partial/lib/" || exit 1

@@ -6,12 +6,12 @@
  * than this machine's store (another worker trained it, then died or gave it
  * back): its latest checkpoint and the records up to it.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { resolveStopPolicy } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { Trainer } from "@ganscope/queue";
 import { MlflowClient, MlflowPull, RunStore, connectionFromEnv, type RunOutcome } from "@ganscope/tracking";
-import { TSX, WORKER, forwardStderr, type FromWorker, type RunEvent, type ToWorker } from "@ganscope/training";
+import { forkWorker, forwardStderr, type FromWorker, type RunEvent, type ToWorker } from "@ganscope/training";
 
 interface Child {
   proc: ChildProcess;
@@ -30,7 +30,7 @@ function startChild(backend: BackendName | undefined): Promise<Child> {
   return new Promise((resolve, reject) => {
     // Its own process group: a Ctrl-C or a SIGTERM to the worker's group reaches only the
     // worker, which asks this process to finish its epoch; kill it and this one exits on disconnect.
-    const proc = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"], detached: true });
+    const proc = forkWorker({ stdio: ["ignore", "inherit", "pipe", "ipc"], detached: true });
     forwardStderr(proc);
     const onMessage = (m: FromWorker) => {
       if (m.type === "ready") {

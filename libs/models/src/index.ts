@@ -1,5 +1,5 @@
 export { BACKENDS, TFJS_NODE_ENV, TFJS_NODE_GPU_ENV, gpuBuildDir, gpuBuildInfo, releaseBackend, selectBackend, type BackendInfo, type BackendName } from "./backend.js";
-export { WEBGPU_ADAPTER_ENV, adapterLine, type WebgpuAdapter } from "./webgpu-backend.js";
+export { WEBGPU_ADAPTER_ENV, adapterLine, settleWebgpu, type WebgpuAdapter } from "./webgpu-backend.js";
 export { probeWebgpu, type WebgpuProbe } from "./webgpu-probe.js";
 export { activate, buildMlp, type Dense, type Mlp, type MlpArgs } from "./mlp.js";
 export { createGan, type Gan } from "./gan.js";

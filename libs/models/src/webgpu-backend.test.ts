@@ -39,6 +39,14 @@ describe("--backend webgpu", () => {
     }
   });
 
+  it("sums more gradients than the default 8 storage buffers a shader allows (tfjs's AddN binds them all at once)", async () => {
+    await selectBackend("webgpu");
+    const xs = Array.from({ length: 12 }, (_, i) => tf.tensor1d([i, 2 * i]));
+    const sum = tf.addN(xs);
+    expect(Array.from(await sum.data())).toEqual([66, 132]);
+    tf.dispose([...xs, sum]);
+  });
+
   it("prints nothing on stderr at start-up that isBackendNoise lets through, and lets Node exit once its device is destroyed", () => {
     // Dawn writes from native code, so only a process of its own shows what a user would see.
     const script = `

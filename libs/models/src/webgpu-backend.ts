@@ -96,6 +96,12 @@ export async function prepareWebgpu(): Promise<WebgpuAdapter> {
         : `${WEBGPU_ADAPTER_ENV}=software, but Dawn's adapter is ${adapterLine(found)}`,
     );
   }
+  // tfjs's AddN binds all its inputs in one shader (it does not split them, as its concat does) and tfjs's
+  // factory asks for the default 8 storage buffers a stage: a gradient summed from 10 uses (a fused group's
+  // (5, 2) generator) failed validation. Its devices get the adapter's own limit (16 on lavapipe, more on GPUs).
+  const requestDevice = adapter.requestDevice.bind(adapter);
+  const storageBuffers = adapter.limits.maxStorageBuffersPerShaderStage;
+  adapter.requestDevice = (d?: GPUDeviceDescriptor) => requestDevice({ ...d, requiredLimits: { ...d?.requiredLimits, maxStorageBuffersPerShaderStage: storageBuffers } });
   // tfjs's own factory asks navigator.gpu for "an" adapter; it gets exactly the one checked above.
   const chosen = { requestAdapter: async () => adapter };
   const nav = (globalThis as { navigator?: object }).navigator;
@@ -125,4 +131,18 @@ export function stopWebgpu(): void {
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
   device?.destroy();
   device = undefined;
+}
+
+/**
+ * Waits for the GPU work submitted so far. Dawn frees what finished work used
+ * (the staging memory behind every upload and uniform write, buffers tfjs
+ * destroyed) only when it processes events, which dawn.node does only while a
+ * promise of its own is pending: a training loop that never awaits keeps all
+ * of it. On lavapipe each such allocation is a memory mapping, and an epoch of
+ * the digits budget (469 steps, ~170 new mappings a step) ran into Linux's
+ * 65,530 and segfaulted at step ~380. The epoch loops call this every few
+ * steps; it returns at once where webgpu is not running.
+ */
+export async function settleWebgpu(): Promise<void> {
+  if (device && tf.getBackend() === "webgpu") await device.queue.onSubmittedWorkDone();
 }

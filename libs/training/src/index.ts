@@ -13,9 +13,10 @@ export { chooseK, measureFusion, planGroups, type FusionMeasurement } from "./fu
 export { MAX_CONTENTION_RATIO, defaultStepTimesFile, evaluationsOf, shapeKey, stepTimes, timeEvaluation, timeSteps, trusted } from "./step-times.js";
 export { cachePath, machineId } from "./machine-cache.js";
 export { cachedFusionSpeedup, fusionCacheDir, fusionPlan, type Fuse } from "./fusion-cache.js";
-export { TSX, WORKER, calibrateFusion, schedule, type ScheduleOptions } from "./scheduler.js";
+export { calibrateFusion, schedule, type ScheduleOptions } from "./scheduler.js";
 export { backendCacheKey, chooseBackend, type BackendChoice, type BackendChoiceInput, type BackendMachine, type BackendTiming } from "./backend-choice.js";
 export { backendCacheDir, backendPlan, type ShapePick } from "./backend-cache.js";
+export { forkWorker, workerLaunch, type WorkerLaunch } from "./worker-launch.js";
 export type { FromWorker, RunWhere, ToWorker } from "./worker-process.js";
 export { forwardStderr, reexecWithFilteredStderr } from "./filtered-stderr.js";
 export { planIndexOf } from "./plan-index.js";

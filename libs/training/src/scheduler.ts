@@ -1,11 +1,11 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import type { HalvingPolicy, ResolvedStopPolicy, RunConfig, RunSpec } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { RunOutcome } from "@ganscope/tracking";
 import { forwardStderr } from "./filtered-stderr.js";
 import type { FusionMeasurement } from "./fusion.js";
 import type { RunEvent } from "./run-event.js";
+import { forkWorker } from "./worker-launch.js";
 import type { FromWorker, ToWorker } from "./worker-process.js";
 
 export interface ScheduleOptions {
@@ -49,10 +49,6 @@ export interface ScheduleOptions {
  */
 const WEBGPU_WORKERS = 1;
 
-/** The worker process's entry (worker-process.ts), run through tsx. */
-export const WORKER = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
-export const TSX = import.meta.resolve("tsx");
-
 /**
  * Runs every spec on a pool of worker processes fed from a local queue.
  * Results come back in plan order whatever order the workers finish in.
@@ -74,7 +70,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
 
   const startWorker = (queue: (readonly RunSpec[])[], backend: BackendName | undefined) =>
     new Promise<void>((resolve, reject) => {
-      const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+      const child = forkWorker({ stdio: ["ignore", "inherit", "pipe", "ipc"] });
       children.push(child);
       forwardStderr(child);
       let current: readonly RunSpec[] | undefined;
@@ -147,7 +143,7 @@ export async function calibrateFusion(config: RunConfig, ks: readonly number[], 
 /** {@link calibrateFusion}, with the backend the worker picked (what `--backend auto` compares). */
 export function calibrateGroups(config: RunConfig, ks: readonly number[], backend?: BackendName): Promise<{ backend: BackendInfo; measured: FusionMeasurement[] }> {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    const child = forkWorker({ stdio: ["ignore", "inherit", "pipe", "ipc"] });
     forwardStderr(child);
     let picked: BackendInfo | undefined;
     child.on("message", (m: FromWorker) => {

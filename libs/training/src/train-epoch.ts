@@ -7,7 +7,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchIterator, type BatchSource } from "@ganscope/data";
-import { stackBatches, type Gan, type GanGroup, type StepStats } from "@ganscope/models";
+import { settleWebgpu, stackBatches, type Gan, type GanGroup, type StepStats } from "@ganscope/models";
+
+/** Steps between waits for the GPU on webgpu (settleWebgpu says why): a sync every 16 steps costs little, and bounds what Dawn holds. */
+const SETTLE_EVERY = 16;
 
 /** One epoch's training statistics: the GAN's step means plus the epoch's wall time. */
 export type EpochStats = StepStats & { secs: number };
@@ -37,6 +40,7 @@ export async function trainEpoch(gan: Gan, train: BatchSource, epoch: number, op
     gan.trainStep(real);
     real.dispose();
     step++;
+    if (step % SETTLE_EVERY === 0) await settleWebgpu();
     if (opts.onProgress && step % every === 0) opts.onProgress(step);
   }
   const stats = await gan.takeStats();
@@ -66,6 +70,7 @@ export async function trainGroupEpoch(group: GanGroup, train: BatchSource, epoch
     group.trainStep(reals);
     reals.dispose();
     step++;
+    if (step % SETTLE_EVERY === 0) await settleWebgpu();
     if (opts.onProgress && step % every === 0) opts.onProgress(step);
   }
   const stats = await group.takeStats();

@@ -83,4 +83,26 @@ describe("a run on --backend webgpu (software adapter)", () => {
       }
     }
   });
+
+  it("keeps what Dawn holds bounded through a long epoch: it frees finished GPU work only when awaited (settleWebgpu)", async () => {
+    const backend = await selectBackend("webgpu");
+    // Mappings of this process: on lavapipe every allocation Dawn keeps is one, and Linux allows 65,530.
+    const mappings = () => readFileSync("/proc/self/maps", "utf8").split("\n").length;
+    const before = mappings();
+    let most = before;
+    // 240 steps in one epoch (no awaits of its own until the epoch's end): unawaited, ~170 new mappings a step.
+    const plan = experiment("webgpu-long-epoch").fix({ limit: 32 * 240, batch_size: 32, gen_width: 16, dis_width: 16, max_width: 32 }).epochs(1).compile();
+    const outcome = await trainRun(plan.runs[0]!, {
+      resultsDir: path.join(tmp, "long-epoch"),
+      experiment: plan.experiment,
+      backend,
+      hooks: [],
+      progressEvery: 8,
+      onEvent: (e) => {
+        if (e.type === "progress") most = Math.max(most, mappings());
+      },
+    });
+    expect(outcome.status).toBe("done");
+    expect(most - before).toBeLessThan(10_000);
+  });
 });
