@@ -41,3 +41,24 @@ describe("PlanProgress on a terminal", () => {
     expect(last(new RegExp(`^${a!.runId}`))).toMatch(/ 50% 500\/1000 ETA 5s epoch 1\/2/);
   });
 });
+
+describe("PlanProgress in a log (no TTY)", () => {
+  it("writes a diverged run's epoch line with NaN where its losses came back from JSON as null", () => {
+    const plan = experiment("nan").epochs(1).compile();
+    const stream = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
+    const lines: string[] = [];
+    const error = console.error;
+    console.error = (...a: unknown[]) => void lines.push(a.join(" "));
+    try {
+      const progress = new PlanProgress(plan, () => 10, stream, () => 0, true);
+      const run = plan.runs[0]!;
+      progress.onEvent({ type: "start", runId: run.runId, fromEpoch: 0, epochs: 1, stepsPerEpoch: 10 });
+      const record = { epoch: 1, steps: 10, d_loss: null, g_loss: null, d_real: 0.5, d_fake: Number.NaN, d_grad_norm: 0, g_grad_norm: 0, secs: 1.25 };
+      progress.onEvent({ type: "epoch", runId: run.runId, record: record as unknown as never });
+      progress.stop();
+    } finally {
+      console.error = error;
+    }
+    expect(lines.find((l) => l.includes("epoch 1/1"))).toMatch(/d_loss=NaN g_loss=NaN D\(x\)=0\.500 D\(G\(z\)\)=NaN 1\.3s$/);
+  });
+});

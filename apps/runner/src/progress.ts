@@ -127,7 +127,7 @@ export class PlanProgress {
         this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs}`, left: this.runEta(e.runId, spec.config.epochs * spe - done) });
         if (!this.tty) {
           console.error(
-            `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${r.d_loss.toFixed(4)} g_loss=${r.g_loss.toFixed(4)} D(x)=${r.d_real.toFixed(3)} D(G(z))=${r.d_fake.toFixed(3)} ${r.secs.toFixed(1)}s`,
+            `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${fixed(r.d_loss, 4)} g_loss=${fixed(r.g_loss, 4)} D(x)=${fixed(r.d_real, 3)} D(G(z))=${fixed(r.d_fake, 3)} ${fixed(r.secs, 1)}s`,
           );
         }
         break;
@@ -315,4 +315,9 @@ export function summaryTable(
   }
   if (options.width !== undefined && widthOf(text) > options.width) text = render(keep, false).split("\n").map((l) => l.trimEnd()).join("\n");
   return dropped.length > 0 ? `${text}\n(left out to fit ${options.width} columns: ${dropped.join(", ")})` : text;
+}
+
+/** A statistic for the log line; a diverged run's NaN comes back from JSON as null, and prints as NaN instead of crashing the line. */
+function fixed(x: number | null | undefined, digits: number): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : String(x === null || x === undefined ? Number.NaN : x);
 }
