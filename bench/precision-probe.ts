@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/precision-probe.ts --shape baseline --k 1 --products matmul
  *   TF_SET_ONEDNN_FPMATH_MODE=BF16 npx tsx bench/precision-probe.ts --products batchmatmul
+ *   npx tsx bench/precision-probe.ts --shape combined --k 5 --precision bf16   the run parameter as runs use it
  *   ONEDNN_VERBOSE=1 …   which oneDNN kernel each product ran on
  *
  * --products:
@@ -14,11 +15,13 @@
  *                oneDNN matmul primitive, the only path that reads
  *                TF_SET_ONEDNN_FPMATH_MODE
  *   bf16cast     operands cast to bfloat16, the product in bfloat16 (oneDNN's
- *                avx512_core_bf16 kernel), the result cast back to float32
+ *                avx512_core_bf16 kernel), the result cast back to float32 (the
+ *                first version of what `--precision bf16` now does in libs/models)
+ * --precision fp32|bf16: the runs' own precision setting (with --products matmul).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import { DEFAULTS, type Precision, type RunConfig } from "@ganscope/dsl";
 import { createGan, createGanGroup, selectBackend, stackBatches } from "@ganscope/models";
 
 const { values } = parseArgs({
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     products: { type: "string", default: "matmul" },
     steps: { type: "string", default: "40" },
     rounds: { type: "string", default: "3" },
+    precision: { type: "string", default: "fp32" },
   },
 });
 /** The study's two shapes as experiments/seed/baseline.exp.ts and combined.exp.ts fix them. */
@@ -35,7 +39,7 @@ const SHAPES: Record<string, RunConfig> = {
   baseline: { ...DEFAULTS },
   combined: { ...DEFAULTS, gen_layers: 4, dis_layers: 4, activation: "elu", gen_dropout: 0.3, dis_dropout: 0.3 },
 };
-const config = SHAPES[values.shape!]!;
+const config: RunConfig = { ...SHAPES[values.shape!]!, precision: values.precision as Precision };
 const K = Number(values.k);
 await selectBackend("tensorflow");
 
@@ -123,6 +127,7 @@ console.log(
     shape: values.shape,
     k: K,
     products: values.products,
+    precision: values.precision,
     fpmath: process.env.TF_SET_ONEDNN_FPMATH_MODE ?? "",
     cpuMsPerRunStep: +median(cpu).toFixed(2),
     cpuMs: cpu.map((x) => +x.toFixed(2)),
