@@ -12,10 +12,11 @@
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { loadDataset } from "@ganscope/data";
-import { DEFAULTS, type Precision, type RunConfig } from "@ganscope/dsl";
+import type { Precision } from "@ganscope/dsl";
 import { bandAgreement } from "@ganscope/findings";
 import { createGan, selectBackend } from "@ganscope/models";
 import { trainEpoch } from "@ganscope/training";
+import { studyShape } from "./bench-config.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +26,6 @@ const { values } = parseArgs({
     limit: { type: "string", default: "6400" },
   },
 });
-/** The study's two shapes as experiments/seed/baseline.exp.ts and combined.exp.ts fix them. */
-const SHAPES: Record<string, RunConfig> = {
-  baseline: { ...DEFAULTS },
-  combined: { ...DEFAULTS, gen_layers: 4, dis_layers: 4, activation: "elu", gen_dropout: 0.3, dis_dropout: 0.3 },
-};
 const METRICS = ["d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"] as const;
 const epochs = Number(values.epochs);
 const limit = Number(values.limit);
@@ -43,7 +39,7 @@ interface Trained {
   steps: number;
 }
 async function run(precision: Precision, seed: number): Promise<Trained> {
-  const gan = createGan({ ...SHAPES[values.shape!]!, seed, limit, epochs, precision });
+  const gan = createGan({ ...studyShape(values.shape!), seed, limit, epochs, precision });
   const curves = Object.fromEntries(METRICS.map((m) => [m, [] as number[]])) as Trained["curves"];
   const c0 = process.cpuUsage();
   let steps = 0;

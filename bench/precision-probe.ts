@@ -21,8 +21,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { DEFAULTS, type Precision, type RunConfig } from "@ganscope/dsl";
+import type { Precision, RunConfig } from "@ganscope/dsl";
 import { createGan, createGanGroup, selectBackend, stackBatches } from "@ganscope/models";
+import { studyShape } from "./bench-config.js";
 
 const { values } = parseArgs({
   options: {
@@ -34,12 +35,7 @@ const { values } = parseArgs({
     precision: { type: "string", default: "fp32" },
   },
 });
-/** The study's two shapes as experiments/seed/baseline.exp.ts and combined.exp.ts fix them. */
-const SHAPES: Record<string, RunConfig> = {
-  baseline: { ...DEFAULTS },
-  combined: { ...DEFAULTS, gen_layers: 4, dis_layers: 4, activation: "elu", gen_dropout: 0.3, dis_dropout: 0.3 },
-};
-const config: RunConfig = { ...SHAPES[values.shape!]!, precision: values.precision as Precision };
+const config: RunConfig = { ...studyShape(values.shape!), precision: values.precision as Precision };
 const K = Number(values.k);
 await selectBackend("tensorflow");
 
