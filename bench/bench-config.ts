@@ -1,8 +1,23 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DEFAULTS, type RunConfig } from "@ganscope/dsl";
+import baseline from "../experiments/seed/baseline.exp.js";
+import combined from "../experiments/seed/combined.exp.js";
 
 /** The issue's model: G 100-256-512-784, D 784-512-256-1, batch 64. */
 export const BENCH_CONFIG: RunConfig = { ...DEFAULTS, gen_layers: 3, dis_layers: 3, batch_size: 64, seed: 1 };
+
+/** The study's two shapes, as their experiment files fix them (bench/study.ts trains the same). */
+export const STUDY_SHAPES: Readonly<Record<string, RunConfig>> = {
+  baseline: baseline.compile().runs[0]!.config,
+  combined: combined.compile().runs[0]!.config,
+};
+
+/** A study shape by name, or an error listing the names. */
+export function studyShape(name: string): RunConfig {
+  const config = STUDY_SHAPES[name];
+  if (!config) throw new Error(`--shape must be one of ${Object.keys(STUDY_SHAPES).join(", ")}, got ${name}`);
+  return config;
+}
 
 /** Live tensors, RSS, and (wasm) the backend's heap, sampled every tenth of the run after a full GC. */
 export interface LeakSamples {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PlanError, UserError, runId, validateConfig, validateHalvingPolicy, type RunConfig, type RunPlan } from "@ganscope/dsl";
+import { PlanError, UserError, runId, validateConfig, validateHalvingPolicy, type Precision, type RunConfig, type RunPlan } from "@ganscope/dsl";
 
 /** The checkout's root (apps/runner/src → ../../..), where @ganscope packages resolve. */
 const WORKSPACE = path.resolve(import.meta.dirname, "../../..");
@@ -64,6 +64,8 @@ export async function loadExperiment(file: string): Promise<RunPlan> {
 export interface PlanOverrides {
   epochs?: number;
   limit?: number;
+  /** Every run's precision (bf16 changes the runs' ids; fp32 is the default and changes none). */
+  precision?: Precision;
 }
 
 /** Applies overrides to every run, validating them like any other value, and recomputes run ids. */
@@ -71,6 +73,7 @@ export function applyOverrides(plan: RunPlan, overrides: PlanOverrides, file: st
   const patch: Partial<RunConfig> = {};
   if (overrides.epochs !== undefined) patch.epochs = overrides.epochs;
   if (overrides.limit !== undefined) patch.limit = overrides.limit;
+  if (overrides.precision !== undefined) patch.precision = overrides.precision;
   if (Object.keys(patch).length === 0) return plan;
   const issues = validateConfig(patch, { experiment: plan.experiment, method: "command line" }, { partial: true });
   if (issues.length > 0) throw new ExperimentFileError(`${file}: ${new PlanError(issues).message}`);

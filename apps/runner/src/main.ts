@@ -11,10 +11,10 @@ import { batchesPerEpoch, checkDataset, datasetInfo } from "@ganscope/data";
 import { BACKENDS, releaseBackend, selectBackend, type BackendName } from "@ganscope/models";
 import { backendPlan, cachedFusionSpeedup, evaluationsOf, fusionPlan, missingRuns, planIndexOf, reexecWithFilteredStderr, schedule, stepTimes, trainStudy, type Fuse } from "@ganscope/training";
 import { RunStore, StoreWriteError, gitCommit, recordSpan, timed, writeJsonAtomic, type RunOutcome } from "@ganscope/tracking";
-import { UserError, type RunPlan, type RunSpec } from "@ganscope/dsl";
+import { PRECISIONS, UserError, type Precision, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import { ExperimentFileError, applyOverrides, loadExperiment } from "./load-experiment.js";
 import { PlanProgress, summaryTable, terminalIsAsciiOnly, variedLabel, type StoredSummary } from "./progress.js";
-import { CliError, checkExperimentOwner, checkMlflowEnv, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
+import { CliError, checkExperimentOwner, checkMlflowEnv, checkPrecision, checkReceipt, checkResultsDir, concurrencyWarning } from "./preflight.js";
 import { recordedServers, syncAfterPlan, syncStore } from "./sync.js";
 import { BUDGET_NAMES, exportEvidence, importEvidence, plansOfStudy, type EvidenceManifest } from "@ganscope/findings";
 import { budgetOf, loadStudy, mediansOf, reportStudy, selectFindings } from "./study.js";
@@ -102,17 +102,19 @@ program
   .option("--limit <n>", "train on the first n images only (changes run ids)", positiveInt("--limit"))
   .option("--concurrency <n>", "worker processes (default: one per core)", positiveInt("--concurrency"))
   .addOption(backendOption())
+  .addOption(new Option("--precision <p>", "every run's products in this precision (bf16: tensorflow backend on a CPU with avx512_bf16 or amx_bf16; changes run ids)").choices(PRECISIONS))
   .option("--fuse <mode>", "train same-shape runs as one fused model: auto (group size measured on this machine), off, or a group size K", parseFuse, "auto" as Fuse)
   .option("--results <dir>", "run store folder", "results")
   .option("--resume-stopped", "train runs that a stop policy or halving stopped on towards their epochs")
   .option("--receipt <file>", "after the plan, write a JSON receipt of every run's outcome (what Nx caches for experiment targets)")
   .option("--queue <url>", "enqueue the plan on Redis (redis://HOST:PORT) for `runner worker`s on any machine, and follow it; Ctrl-C leaves it queued")
-  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse; queue?: string }) => {
+  .action(async (opts: { file: string; dryRun?: boolean; epochs?: number; limit?: number; concurrency?: number; backend?: BackendName; precision?: Precision; results: string; receipt?: string; resumeStopped?: boolean; fuse: Fuse; queue?: string }) => {
     if (opts.queue) redisOptionsOf(opts.queue);
-    const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit }, opts.file);
+    const plan = applyOverrides(await loadExperiment(opts.file), { epochs: opts.epochs, limit: opts.limit, precision: opts.precision }, opts.file);
     checkResultsDir(opts.results);
     checkReceipt(opts.receipt);
     checkMlflowEnv();
+    checkPrecision([plan], opts.file, opts.backend);
     // Headers, sizes and labels, read once per dataset: a bad file is found before any training, in the dry run too.
     for (const dataset of new Set(plan.runs.map((r) => r.config.dataset))) checkDataset(dataset);
     for (const spec of plan.runs) {
@@ -296,6 +298,7 @@ program
     }
     const t0 = performance.now();
     if (!opts.reportOnly) {
+      checkPrecision(plansOfStudy(study, budget), opts.file, opts.backend);
       const { failed } = await trainStudy(study, budget, {
         file: opts.file,
         results: opts.results,

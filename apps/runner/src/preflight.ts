@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { UserError, type RunPlan } from "@ganscope/dsl";
+import { precisionProblem, readCpuFlags, type BackendName } from "@ganscope/models";
 import { RunStore, connectionFromEnv } from "@ganscope/tracking";
 import { ExperimentFileError, loadExperiment } from "./load-experiment.js";
 
@@ -57,4 +58,18 @@ export async function checkExperimentOwner(store: RunStore, plan: RunPlan, file:
   throw new CliError(
     `${file}: experiment("${plan.experiment}") is also defined by ${prior.file}, which already writes ${path.join(store.root, plan.experiment)}/; give one of them another name`,
   );
+}
+
+/**
+ * A plan with bf16 runs needs the tensorflow backend on a CPU with bfloat16
+ * units: refused here, naming the file, before any worker starts, rather
+ * than by each worker's createGan. Without --backend the workers pick the
+ * fastest backend, tensorflow wherever it is installed (a worker that falls
+ * back to another still refuses the run itself).
+ */
+export function checkPrecision(plans: readonly RunPlan[], file: string, backend: BackendName | undefined, cpuFlags: () => ReadonlySet<string> = readCpuFlags): void {
+  const bf16 = plans.flatMap((p) => p.runs).filter((r) => r.config.precision === "bf16");
+  if (bf16.length === 0) return;
+  const problem = precisionProblem("bf16", backend ?? "tensorflow", cpuFlags());
+  if (problem !== undefined) throw new CliError(`${file}: ${bf16.length} run${bf16.length === 1 ? " asks" : "s ask"} for bf16, but ${problem}`);
 }

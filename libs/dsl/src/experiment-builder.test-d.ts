@@ -28,6 +28,10 @@ describe("vary", () => {
     base.vary("dis_dropout", ["high"]);
     // @ts-expect-error - an axis needs at least one value
     base.vary("dis_layers", []);
+    // @ts-expect-error - precision is "fp32" or "bf16"
+    base.fix({ precision: "fp16" });
+    // @ts-expect-error - precision is "fp32" or "bf16"
+    base.vary("precision", ["bf16", "int8"]);
     // @ts-expect-error - gen_layers is already fixed
     base.fix({ gen_layers: 3 }).vary("gen_layers", [2, 4]);
     // @ts-expect-error - gen_lr is already varied

@@ -5,12 +5,14 @@ export {
   BUILTIN_DATASETS,
   DEFAULTS,
   INTEGER_KEYS,
+  OPTIONAL_PARAM_KEYS,
   PARAM_KEYS,
+  PRECISIONS,
   discriminatorSizes,
   generatorSizes,
   hiddenWidths,
 } from "./hyperparameters.js";
-export type { Activation, BuiltinDataset, DatasetId, HyperParams, ParamKey, RunConfig } from "./hyperparameters.js";
+export type { Activation, BuiltinDataset, DatasetId, HyperParams, ParamKey, Precision, RunConfig } from "./hyperparameters.js";
 
 export type { RunPlan, RunSpec } from "./run-plan.js";
 

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { DEFAULTS, SCHEDULE_KEYS, canonicalJson, legacyRunId, runId, trajectoryOf, type RunConfig } from "./index.js";
 import { runConfigArb } from "./testing.js";
@@ -91,5 +92,36 @@ describe("runId", () => {
       }),
     );
     expect(runId({ ...DEFAULTS, dataset: "fashion-mnist" })).not.toBe(runId(DEFAULTS));
+  });
+});
+
+describe("runId and precision (added after thousands of runs were stored)", () => {
+  /** The id as computed before precision existed: sha256 of the canonical JSON of the config less its schedule. */
+  const idBeforePrecision = (cfg: RunConfig) => {
+    const rest: Record<string, unknown> = { ...cfg };
+    for (const k of SCHEDULE_KEYS) delete rest[k];
+    return createHash("sha256").update(canonicalJson(rest)).digest("hex").slice(0, 12);
+  };
+
+  test("a config without precision, or with the default fp32, hashes as before", () => {
+    fc.assert(
+      fc.property(runConfigArb(), (cfg) => {
+        expect(runId(cfg)).toBe(idBeforePrecision(cfg));
+        expect(runId({ ...cfg, precision: "fp32" })).toBe(idBeforePrecision(cfg));
+        expect(runId({ ...cfg, precision: undefined })).toBe(idBeforePrecision(cfg));
+      }),
+    );
+    // A run of the committed seed-study evidence (docs/evidence/seed-study-digits): (3, 3), seed 1.
+    const stored = { ...DEFAULTS, dis_layers: 3, epochs: 10, seed: 1 };
+    expect(runId(stored)).toBe("02f0cda1946c");
+    expect(runId({ ...stored, precision: "fp32" })).toBe("02f0cda1946c");
+  });
+
+  test("bf16 is another run", () => {
+    fc.assert(
+      fc.property(runConfigArb(), (cfg) => {
+        expect(runId({ ...cfg, precision: "bf16" })).not.toBe(runId(cfg));
+      }),
+    );
   });
 });

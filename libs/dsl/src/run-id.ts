@@ -48,10 +48,15 @@ export function canonicalJson(value: unknown): string {
  */
 export const SCHEDULE_KEYS = ["epochs", "sample_every", "eval_every"] as const satisfies readonly (keyof RunConfig)[];
 
-/** The config less its schedule: what a run id hashes. */
+/**
+ * The config less its schedule: what a run id hashes. `precision` counts only
+ * when it is not the default: it came after thousands of fp32 runs were
+ * stored, and `{ precision: "fp32" }` is the very run they trained.
+ */
 export function trajectoryOf(config: Readonly<RunConfig>): Omit<RunConfig, (typeof SCHEDULE_KEYS)[number]> {
   const out: Record<string, unknown> = { ...config };
   for (const key of SCHEDULE_KEYS) delete out[key];
+  if (out.precision === "fp32") delete out.precision;
   return out as Omit<RunConfig, (typeof SCHEDULE_KEYS)[number]>;
 }
 

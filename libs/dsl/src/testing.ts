@@ -6,7 +6,7 @@
  * generated config can be trained in a test.
  */
 import fc from "fast-check";
-import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, type ParamKey, type RunConfig } from "./hyperparameters.js";
+import { ACTIVATIONS, BUILTIN_DATASETS, PARAM_KEYS, PRECISIONS, type ParamKey, type RunConfig } from "./hyperparameters.js";
 import type { Axis } from "./experiment-definition.js";
 import { SCHEDULE_KEYS, canonicalJson } from "./run-id.js";
 import { CLASS_COUNT, EVALUATION_KEYS, TRAINING_KEYS, classShareKey, type RecordValues, type TrainingKey } from "./record-schema.js";
@@ -49,6 +49,7 @@ const VALUE_ARBS: { readonly [K in ParamKey]: fc.Arbitrary<RunConfig[K]> } = {
     fc.constantFrom(...BUILTIN_DATASETS),
     fc.stringMatching(/^[a-z0-9/_.-]{1,12}$/).map((p) => `idx:${p}` as const),
   ),
+  precision: fc.constantFrom(...PRECISIONS),
 };
 
 /** Valid values of one hyperparameter. */
@@ -56,9 +57,13 @@ export function paramValueArb<K extends ParamKey>(key: K): fc.Arbitrary<RunConfi
   return VALUE_ARBS[key];
 }
 
-/** A valid, fully resolved config. */
+/**
+ * A valid, fully resolved config, with every key every config has: optional
+ * keys (precision) are left out, as in every config written before they
+ * existed; add them where a test is about them.
+ */
 export function runConfigArb(): fc.Arbitrary<RunConfig> {
-  return fc.record(VALUE_ARBS) as fc.Arbitrary<RunConfig>;
+  return fc.record(Object.fromEntries(PARAM_KEYS.map((k) => [k, VALUE_ARBS[k]]))) as fc.Arbitrary<RunConfig>;
 }
 
 /**

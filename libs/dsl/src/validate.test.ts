@@ -155,6 +155,7 @@ const ALWAYS_BAD: readonly unknown[] = [undefined, null, NaN, Infinity, {}, [], 
 const BAD: { readonly [K in ParamKey]: readonly unknown[] } = {
   ...(Object.fromEntries(INTEGER_KEYS.map((k) => [k, [0, -1, 1.5, "3", 2 ** 53]])) as Record<(typeof INTEGER_KEYS)[number], unknown[]>),
   activation: ["tanh", "ReLU", "", 1],
+  precision: ["fp16", "BF16", "", 16],
   gen_dropout: [1, 1.5, -0.1, "0.3"],
   dis_dropout: [1, 1.5, -0.1, "0.3"],
   gen_lr: [0, -1e-4, "2e-4"],
@@ -191,6 +192,18 @@ describe("validateConfig", () => {
     );
   });
 
+  test("precision: optional, fp32 or bf16, and nothing else", () => {
+    expect(validateConfig(DEFAULTS, at)).toEqual([]);
+    expect(validateConfig({ ...DEFAULTS, precision: "bf16" }, at)).toEqual([]);
+    expect(validateConfig({ ...DEFAULTS, precision: "fp32" }, at)).toEqual([]);
+    expect(validateConfig({ ...DEFAULTS, precision: "fp16" }, at).map(formatIssue)).toEqual([
+      'experiment("lr").command line: precision must be one of "fp32", "bf16", got "fp16"',
+    ]);
+    expect(experiment("p").fix({ precision: "bf16" }).compile().runs[0]!.config.precision).toBe("bf16");
+    expect(experiment("p").compile().runs[0]!.config).not.toHaveProperty("precision");
+    expect(experiment("p").vary("precision", ["fp32", "bf16"]).compile().runs.map((r) => r.config.precision)).toEqual(["fp32", "bf16"]);
+  });
+
   test("partial configs (the runner's overrides)", () => {
     expect(validateConfig({ epochs: 5 }, at, { partial: true })).toEqual([]);
     expect(validateConfig({ epochs: 0 }, at, { partial: true }).map(formatIssue)).toEqual([
@@ -212,7 +225,7 @@ describe("validateConfig", () => {
   });
 
   test("issues become one PlanError", () => {
-    const issues = validateConfig({ ...DEFAULTS, epochs: 0, gen_lr: -1 } satisfies Record<keyof RunConfig, unknown>, at);
+    const issues = validateConfig({ ...DEFAULTS, epochs: 0, gen_lr: -1 } satisfies Record<Exclude<keyof RunConfig, "precision">, unknown>, at);
     expect(new PlanError(issues).message).toBe(
       [
         "invalid experiment (2 problems):",

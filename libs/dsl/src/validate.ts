@@ -8,7 +8,9 @@ import {
   ACTIVATIONS,
   BUILTIN_DATASETS,
   INTEGER_KEYS,
+  OPTIONAL_PARAM_KEYS,
   PARAM_KEYS,
+  PRECISIONS,
   type ParamKey,
 } from "./hyperparameters.js";
 import type { RecordedExperiment } from "./experiment-definition.js";
@@ -85,6 +87,11 @@ const RULES: { readonly [K in ParamKey]: Rule } = {
   leaky_slope: halfOpenUnit,
   beta1: halfOpenUnit,
   beta2: halfOpenUnit,
+  precision: {
+    expected: `one of ${PRECISIONS.map((p) => JSON.stringify(p)).join(", ")}`,
+    // Optional: undefined is the default (fp32), as a key left out is.
+    ok: (v) => v === undefined || (PRECISIONS as readonly unknown[]).includes(v),
+  },
   dataset: {
     expected: DATASET_EXPECTED,
     ok: (v) =>
@@ -92,7 +99,7 @@ const RULES: { readonly [K in ParamKey]: Rule } = {
   },
 };
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(PARAM_KEYS);
+const KNOWN_KEYS: ReadonlySet<string> = new Set([...PARAM_KEYS, ...OPTIONAL_PARAM_KEYS]);
 
 export function isParamKey(key: unknown): key is ParamKey {
   return typeof key === "string" && KNOWN_KEYS.has(key);
@@ -273,7 +280,7 @@ export function closestKey(key: string): ParamKey | undefined {
   const wanted = key.toLowerCase();
   let best: ParamKey | undefined;
   let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
-  for (const known of PARAM_KEYS) {
+  for (const known of [...PARAM_KEYS, ...OPTIONAL_PARAM_KEYS]) {
     const d = editDistance(wanted, known);
     if (d < bestDistance) {
       best = known;

@@ -6,6 +6,7 @@ import { FusedAdamOptimizer } from "./fused-adam.js";
 import type { Gan } from "./gan.js";
 import { adversarialStep, DRAW, seededNormal, stepSeed, StepStatsSum, type Adversaries, type StepStats } from "./gan-step.js";
 import { activate } from "./mlp.js";
+import { withPrecision } from "./precision.js";
 import { sumOfSquaresPerRun } from "./tensorflow-ops.js";
 import { adamHyperparameters, exportAdamState, importAdamState } from "./tfjs-internals.js";
 
@@ -51,12 +52,15 @@ export interface GanGroup {
 
 /**
  * What must be equal for runs to fuse: every layer size, the activation and
- * its slope, the batch size and the data (so the batches stack). Learning
- * rates, betas, dropout rates and seeds may differ.
+ * its slope, the batch size and the data (so the batches stack), and the
+ * precision (a group's step is one set of products). Learning rates, betas,
+ * dropout rates and seeds may differ. fp32 adds nothing to the key, so keys
+ * (and the fusion measurements cached under them) stay as they were.
  */
 export function fusionKey(config: RunConfig, imageSize = 784): string {
   const c = config;
-  return JSON.stringify([generatorSizes(c, imageSize), discriminatorSizes(c, imageSize), c.activation, c.activation === "leaky_relu" ? c.leaky_slope : null, c.batch_size, c.dataset, c.limit]);
+  const precision = c.precision === "bf16" ? ["bf16"] : [];
+  return JSON.stringify([generatorSizes(c, imageSize), discriminatorSizes(c, imageSize), c.activation, c.activation === "leaky_relu" ? c.leaky_slope : null, c.batch_size, c.dataset, c.limit, ...precision]);
 }
 
 /** Stacks one batch of real images per run into the [K, batch, pixels] tensor trainStep takes. */
@@ -305,6 +309,8 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
   const steps = runs.map((r) => r.step);
   const seeds = runs.map((r) => r.config.seed);
   const latent = c0.latent_dim;
+  // Equal in every member (fusionKey); the members' createGan already checked that it can train here.
+  const precision = c0.precision ?? "fp32";
   const stats = new StepStatsSum(runs.length);
   /** Each run's seed of draw k in the step being taken. */
   const drawSeeds = (k: number) => runs.map((_, r) => stepSeed(seeds[r]!, steps[r]!, k));
@@ -326,7 +332,7 @@ export async function createGanGroup(runs: readonly Gan[]): Promise<GanGroup> {
     runs,
     trainStep(reals) {
       if (reals.shape[0] !== runs.length) throw new RangeError(`GanGroup.trainStep: ${reals.shape[0]} batches for ${runs.length} runs`);
-      stats.add(() => adversarialStep(nets, reals));
+      stats.add(() => withPrecision(precision, () => adversarialStep(nets, reals)));
       for (let k = 0; k < steps.length; k++) steps[k]!++;
     },
     takeStats() {

@@ -6,6 +6,7 @@ import { discriminatorSizes, generatorSizes, type RunConfig } from "@ganscope/ds
 import { FusedAdamOptimizer } from "./fused-adam.js";
 import { adversarialStep, DRAW, seededNormal, stepSeed, StepStatsSum, type Adversaries, type StepStats } from "./gan-step.js";
 import { buildMlp, type Mlp } from "./mlp.js";
+import { assertPrecision, withPrecision } from "./precision.js";
 import { sumOfSquares } from "./tensorflow-ops.js";
 
 export interface Gan {
@@ -45,6 +46,9 @@ function named(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): 
  * Seeds are derived from `config.seed` so the same config trains identically.
  */
 export function createGan(config: RunConfig, imageSize = 784): Gan {
+  const precision = config.precision ?? "fp32";
+  // Before any weight exists: a bf16 run this backend or CPU cannot train is refused, never trained as fp32.
+  assertPrecision(precision);
   const id = `gan${instances++}`;
   const mlp = (part: "gen" | "dis", sizes: number[], dropout: number, seed: number) =>
     buildMlp({ sizes, activation: config.activation, leakySlope: config.leaky_slope, dropout, seed, name: `${id}/${part}` });
@@ -81,7 +85,7 @@ export function createGan(config: RunConfig, imageSize = 784): Gan {
       return seededNormal([n, config.latent_dim], seed);
     },
     trainStep(real) {
-      stats.add(() => adversarialStep(nets, real));
+      stats.add(() => withPrecision(precision, () => adversarialStep(nets, real)));
       gan.step++;
     },
     async takeStats() {

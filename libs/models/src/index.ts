@@ -7,4 +7,5 @@ export { type StepStats } from "./gan-step.js";
 export { CheckpointError, encodeCheckpoint, loadCheckpoint, parseCheckpoint, saveCheckpoint, type CheckpointHeader } from "./checkpoint.js";
 export { createGanGroup, fusionKey, stackBatches, type GanGroup } from "./gan-group.js";
 export { isBackendNoise } from "./backend-noise.js";
+export { BF16_CPU_FLAGS, assertPrecision, precisionProblem, readCpuFlags } from "./precision.js";
 export { setAdamLearningRate } from "./tfjs-internals.js";

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { productPrecision } from "./precision.js";
 import { activeNodeBackend, asNodeBackend, findNodeBackend, kernelAttrs, type NodeBackend, type OpAttr, type TfBinding } from "./tfjs-internals.js";
 
 /**
@@ -172,6 +173,45 @@ function cachedInt32(values: readonly number[]): tf.Tensor1D {
   return t;
 }
 
+/** TF_BFLOAT16 in tensorflow/c/tf_datatype.h; the binding exports no constant for it. */
+const TF_BFLOAT16 = 14;
+
+/**
+ * A product in bfloat16, returned as float32: both operands rounded to
+ * bfloat16 (to nearest even), multiplied by oneDNN's bf16 kernel (float32
+ * accumulation) and the product rounded to bfloat16 — TensorFlow has no
+ * bf16 × bf16 → float32 product (BatchMatMulV3 with Tout=float finds no
+ * kernel). 1.1 → 0.8 ms for a [128×784]·[784×512] product on a Zen 4 with
+ * avx512_bf16, casts included; TF_SET_ONEDNN_FPMATH_MODE does nothing there
+ * (bench/README.md, "bf16 on an AMD EPYC"). tfjs has no bfloat16 dtype, so
+ * the bf16 handles stay ids on the binding and are deleted here.
+ * The product is BatchMatMulV2 even for two matrices: in bfloat16 a fused
+ * K = 5 group of the seed's baseline took 13.8 CPU ms a run-step with it
+ * against 19.4 with MatMul (bench/precision-probe.ts, same session); a
+ * fused group calls it per run on the same 2-D slices, so each run's
+ * products are the very calls it makes alone.
+ */
+function bf16Product(be: NodeBackend, a: tf.TensorInfo, bIn: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const b = be.binding;
+  const cast = (id: number, from: number, to: number) =>
+    b.executeOp("Cast", [{ name: "SrcT", type: b.TF_ATTR_TYPE, value: from }, { name: "DstT", type: b.TF_ATTR_TYPE, value: to }, boolAttr(b, "Truncate", false)], [id], 1)[0]!;
+  const flags = [boolAttr(b, "adj_x", transposeA), boolAttr(b, "adj_y", transposeB)];
+  const [ia, ib] = be.getInputTensorIds([a, bIn]);
+  const ca = cast(ia!, b.TF_FLOAT, TF_BFLOAT16).id;
+  const cb = cast(ib!, b.TF_FLOAT, TF_BFLOAT16).id;
+  try {
+    const product = b.executeOp("BatchMatMulV2", [{ name: "T", type: b.TF_ATTR_TYPE, value: TF_BFLOAT16 }, ...flags], [ca, cb], 1)[0]!.id;
+    try {
+      return be.createOutputTensor(cast(product, TF_BFLOAT16, b.TF_FLOAT));
+    } finally {
+      b.deleteTensor(product);
+    }
+  } finally {
+    b.deleteTensor(ca);
+    b.deleteTensor(cb);
+  }
+}
+
 /** Batched products with more members than this stay one BatchMatMulV2 (the split pays one call per member). */
 const MAX_SPLIT_BATCH = 64;
 
@@ -185,7 +225,8 @@ let kernelsInstalled = false;
  *   seven ops (isNaN, greater, ones, fill, where, select, …): 8% of a
  *   training step. On every other backend the overrides compute exactly the
  *   stock formulas.
- * - Products of two matrices use MatMul rather than BatchMatMulV2.
+ * - Products of two matrices use MatMul rather than BatchMatMulV2; inside
+ *   a bf16 run's step (withPrecision) every product is a bfloat16 one.
  * - Reshape to the same shape shares the tensor; other Reshapes and Sums
  *   reuse their int32 shape/axis operands (cachedInt32).
  * - L2Loss for {@link sumOfSquares}.
@@ -225,8 +266,10 @@ export function useTensorflowKernels(): void {
       const b = be.binding;
       const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = kernelAttrs<tf.BatchMatMulAttrs>(attrs);
+      const bf16 = productPrecision() === "bf16" && a.dtype === "float32";
       // Plain matrices: MatMul, 7.1–7.7 instead of 9.5–10.6 ms of a training step with BatchMatMulV2 (bench/README.md).
       if (a.shape.length === 2 && bIn.shape.length === 2) {
+        if (bf16) return bf16Product(be, a, bIn, transposeA, transposeB);
         return be.executeSingleOutput("MatMul", [typeAttr(b, "T", a.dtype), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)], [a, bIn]);
       }
       const k = a.shape[0]!;
@@ -240,12 +283,13 @@ export function useTensorflowKernels(): void {
         const as = unpackRuns(be, a);
         const bs = unpackRuns(be, bIn);
         const attrs = [floatAttr(b, "T"), boolAttr(b, "transpose_a", transposeA), boolAttr(b, "transpose_b", transposeB)];
-        const products = as.map((x, i) => be.executeSingleOutput("MatMul", attrs, [x, bs[i]!]));
+        const products = as.map((x, i) => (bf16 ? bf16Product(be, x, bs[i]!, transposeA, transposeB) : be.executeSingleOutput("MatMul", attrs, [x, bs[i]!])));
         const out = packRuns(be, products);
         tf.dispose([...as, ...bs, ...products]);
         return out;
       }
       // Other batched and broadcasting products as tfjs-node does them.
+      if (bf16) return bf16Product(be, a, bIn, transposeA, transposeB);
       return be.executeSingleOutput("BatchMatMulV2", [typeAttr(b, "T", a.dtype), boolAttr(b, "adj_x", transposeA), boolAttr(b, "adj_y", transposeB)], [a, bIn]);
     },
   });

@@ -202,8 +202,13 @@ export interface TfBinding {
   TF_ATTR_SHAPE: number;
   TF_ATTR_FLOAT: number;
   TF_ATTR_INT: number;
+  /** An eager op on tensor ids, returning ids: for tensors tfjs has no dtype for (bfloat16). */
+  executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): TfOutput[];
+  deleteTensor(id: number): void;
 }
 export type OpAttr = { name: string; type: number; value: unknown };
+/** An eager op's output as the binding returns it: TensorFlow's handle id, shape and dtype code. */
+export type TfOutput = { id: number; shape: number[]; dtype: number };
 
 /** What we use of tfjs-node's NodeJSKernelBackend: TensorFlow eager ops by name. */
 export interface NodeBackend extends tf.KernelBackend {
@@ -212,6 +217,10 @@ export interface NodeBackend extends tf.KernelBackend {
   isUsingGpuDevice?: boolean;
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+  /** The binding's ids of tfjs tensors (uploading any not yet on TensorFlow). */
+  getInputTensorIds(inputs: tf.TensorInfo[]): number[];
+  /** A tfjs tensor owning a binding output (float32, int32, bool, string, complex64). */
+  createOutputTensor(output: TfOutput): tf.Tensor;
 }
 
 /** The backend a kernel registered for "tensorflow" is handed. */

@@ -51,6 +51,14 @@ describe("evaluationsOf", () => {
   });
 });
 
+describe("shapeKey", () => {
+  it("keeps fp32's keys (cached figures stay valid) and gives bf16 its own", () => {
+    expect(shapeKey({ ...tiny, precision: "fp32" })).toBe(shapeKey(tiny));
+    expect(shapeKey(tiny)).toBe(JSON.stringify({ g: [8, 8, 16, 784], d: [784, 8, 1], batch: 16, act: "relu", drop: [false, false] }));
+    expect(shapeKey({ ...tiny, precision: "bf16" })).not.toBe(shapeKey(tiny));
+  });
+});
+
 describe("stepTimes", () => {
   it("measures each distinct shape once, caches it, and reads it back at a similar load", async () => {
     const cacheFile = path.join(tmp, "a", "step-times.json");

@@ -40,7 +40,10 @@ const BLOCK_SECS = 0.3;
  */
 export const MAX_CONTENTION_RATIO = 1.5;
 
-/** What decides a step's time: layer sizes, batch, activation, whether dropout runs. */
+/**
+ * What decides a step's time: layer sizes, batch, activation, whether dropout
+ * runs, and bf16 products (named only when bf16, so fp32's cached figures keep their keys).
+ */
 export function shapeKey(cfg: RunConfig): string {
   return JSON.stringify({
     g: generatorSizes(cfg, IMAGE_SIZE),
@@ -48,6 +51,7 @@ export function shapeKey(cfg: RunConfig): string {
     batch: cfg.batch_size,
     act: cfg.activation,
     drop: [cfg.gen_dropout > 0, cfg.dis_dropout > 0],
+    ...(cfg.precision === "bf16" ? { precision: "bf16" } : {}),
   });
 }
 
