@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { resolveStopPolicy } from "@ganscope/dsl";
 import type { BackendInfo, BackendName } from "@ganscope/models";
 import type { Trainer } from "@ganscope/queue";
-import { MlflowClient, MlflowPull, RunStore, connectionFromEnv, type RunOutcome } from "@ganscope/tracking";
+import { MlflowClient, MlflowPull, MlflowSync, RunStore, connectionFromEnv, type RunOutcome } from "@ganscope/tracking";
 import { forkWorker, forwardStderr, type FromWorker, type RunEvent, type ToWorker } from "@ganscope/training";
 
 interface Child {
@@ -53,7 +53,12 @@ export function childTrainer(opts: ChildTrainerOptions): { trainer: Trainer<RunE
   const idle: Child[] = [];
   const all = new Set<Child>();
   const connection = connectionFromEnv(opts.env ?? process.env);
-  const pull = connection ? new MlflowPull(new MlflowClient(connection, { timeoutMs: 30_000, retries: 2 }), new RunStore(opts.resultsDir)) : undefined;
+  const client = connection ? new MlflowClient(connection, { timeoutMs: 30_000, retries: 2 }) : undefined;
+  const pull = client ? new MlflowPull(client, new RunStore(opts.resultsDir)) : undefined;
+  // The training loop's MLflow sink gives up quickly so a slow server never stalls training, and leaves
+  // the rest to a sync at the end of the plan; on a fleet that end is another machine's, which can only
+  // pull what the server has. So a finished job is reported done only after this patient sync.
+  const sync = client ? new MlflowSync(client, new RunStore(opts.resultsDir)) : undefined;
 
   const trainer: Trainer<RunEvent, RunOutcome> = async (job, io) => {
     const runId = job.spec.runId;
@@ -74,7 +79,7 @@ export function childTrainer(opts: ChildTrainerOptions): { trainer: Trainer<RunE
       opts.onBackend?.(child.backend);
     }
     const c = child;
-    return new Promise((resolve, reject) => {
+    const result = await new Promise<Awaited<ReturnType<Trainer<RunEvent, RunOutcome>>>>((resolve, reject) => {
       let settled = false;
       const done = (f: () => void) => {
         if (settled) return;
@@ -113,6 +118,11 @@ export function childTrainer(opts: ChildTrainerOptions): { trainer: Trainer<RunE
       } satisfies ToWorker);
       if (io.yieldSignal.aborted) onYield();
     });
+    if (sync && "outcome" in result) {
+      const r = await sync.syncRun(job.experiment, runId).catch((e: Error) => ({ error: e.message.split("\n")[0] }));
+      if (r.error) log(`${runId}: done here, but MLflow does not have all of it yet (${r.error}); \`runner sync\` on this machine replays it`);
+    }
+    return result;
   };
   return {
     trainer,

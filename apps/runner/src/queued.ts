@@ -23,10 +23,11 @@ export interface QueuedPlanOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One line per pulled or linked run; runs already here print nothing. */
+/** One line per pulled, linked or uncopied run; runs already here print nothing. */
 function describePull(experiment: string, r: PullReport): string | undefined {
   const linked = r.linkedFrom ? `${experiment}/${r.runId} → ${r.linkedFrom}/${r.runId} (the same run, logged under ${r.linkedFrom}; linked)` : undefined;
-  if (!r.pulled) return linked;
+  // A finished run the server could not give is named with the reason, so a short count says which run and why.
+  if (!r.pulled) return linked ?? (r.skipped && r.skipped !== "already done here" ? `${experiment}/${r.runId}: not copied (${r.skipped})` : undefined);
   const pulled = `${r.linkedFrom ?? experiment}/${r.runId} ← MLflow run ${r.mlflowRunId}: ${r.pulled.epochs} epochs, ${r.pulled.samples} sample grids${r.pulled.checkpointEpoch ? `, checkpoint of epoch ${r.pulled.checkpointEpoch}` : ""}`;
   return linked ? `${pulled}\n${linked}` : pulled;
 }
