@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { BF16_CPU_FLAGS } from "@ganscope/models";
 import { BENCH, PYTHON, ROOT, TSX, lastJson, log, median, run } from "./child-process.js";
 import { STUDY_SHAPES, studyBench, studyTables, type StudyOptions, type StudyRow } from "./study.js";
 
@@ -420,6 +421,7 @@ if (!skip.has("study")) {
     // --quick: 50 steps a run instead of an epoch of 60,000 digits (469).
     limit: Number(opts["study-limit"] ?? (quick ? 6400 : 0)),
     backend: backends.includes("tensorflow") ? "tensorflow" : backends[0]!,
+    bf16: backends.includes("tensorflow") && BF16_CPU_FLAGS.some((f) => (report["cpuFlags"] as string[]).includes(f)),
   };
   report["study"] = await studyBench(study);
   report["studyOptions"] = study;
