@@ -14,6 +14,7 @@ import { WEBGPU_ADAPTER_ENV, type BackendInfo } from "@ganscope/models";
 import { useSoftwareWebgpu } from "@ganscope/models/testing";
 import { RunStore } from "@ganscope/tracking";
 import { backendPlan } from "./backend-cache.js";
+import type { RunEvent } from "./run-event.js";
 import { schedule } from "./scheduler.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ganscope-backend-auto-"));
@@ -72,8 +73,12 @@ describe("schedule with per-run backends", () => {
     else process.env["GANSCOPE_CACHE"] = saved.cache;
     const results = path.join(tmp, "results");
     const [gpu, home] = plan.runs as [RunSpec, RunSpec];
-    const outcomes = await schedule(plan.runs, { resultsDir: results, experiment: plan.experiment, concurrency: 1, backend: "cpu", backends: new Map([[gpu.runId, "webgpu"]]) });
+    const events: string[] = [];
+    const onEvent = (e: RunEvent) => (e.type === "start" || e.type === "finish" ? events.push(`${e.type} ${e.runId === gpu.runId ? "gpu" : "home"}`) : undefined);
+    const outcomes = await schedule(plan.runs, { resultsDir: results, experiment: plan.experiment, concurrency: 1, backend: "cpu", backends: new Map([[gpu.runId, "webgpu"]]), onEvent });
     expect([...outcomes.values()].map((o) => o.status)).toEqual(["done", "done"]);
+    // --concurrency 1: the webgpu worker and the cpu one never train at once (one process at a time).
+    expect(events).toEqual(["start gpu", "finish gpu", "start home", "finish home"]);
     const backendOf = (s: RunSpec) => (JSON.parse(readFileSync(new RunStore(results).run(plan.experiment, s.runId).file("config.json"), "utf8")) as { backend: BackendInfo }).backend;
     expect(backendOf(gpu)).toMatchObject({ name: "webgpu", adapter: { software: true } });
     expect(backendOf(home).name).toBe("cpu");

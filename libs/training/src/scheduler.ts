@@ -50,6 +50,21 @@ export interface ScheduleOptions {
 const WEBGPU_WORKERS = 1;
 
 /**
+ * How many workers each queue gets: webgpu's at most WEBGPU_WORKERS, the
+ * plan's backend the rest of `concurrency` (at least one while it has runs).
+ * Where `concurrency` leaves no worker for the plan's backend beside the
+ * GPU's (`--concurrency 1`), the two pools run one after the other instead
+ * of side by side: a worker keeps its backend for life, so one process
+ * cannot serve both, and starting both would be two processes on a budget
+ * of one.
+ */
+export function workerPools(concurrency: number, gpuGroups: number, cpuRuns: number): { cpu: number; gpu: number; oneAfterTheOther: boolean } {
+  const gpu = Math.min(WEBGPU_WORKERS, gpuGroups);
+  const cpu = cpuRuns === 0 ? 0 : Math.max(1, Math.min(concurrency - gpu, cpuRuns));
+  return { cpu, gpu, oneAfterTheOther: gpu > 0 && cpu > 0 && cpu + gpu > Math.max(1, concurrency) };
+}
+
+/**
  * Runs every spec on a pool of worker processes fed from a local queue.
  * Results come back in plan order whatever order the workers finish in.
  */
@@ -59,9 +74,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
   const elsewhere = (g: readonly RunSpec[]) => opts.backends?.get(g[0]!.runId);
   const gpuQueue = items.filter((g) => elsewhere(g) === "webgpu");
   const queue = items.filter((g) => elsewhere(g) !== "webgpu");
-  const gpuWorkers = Math.min(WEBGPU_WORKERS, gpuQueue.length);
-  const runsHere = queue.reduce((n, g) => n + g.length, 0);
-  const workers = runsHere === 0 && gpuWorkers > 0 ? 0 : Math.max(1, Math.min(opts.concurrency - gpuWorkers, runsHere));
+  const { cpu: workers, gpu: gpuWorkers, oneAfterTheOther } = workerPools(opts.concurrency, gpuQueue.length, queue.reduce((n, g) => n + g.length, 0));
   const results = new Map<string, RunOutcome>();
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
@@ -123,7 +136,10 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
     });
 
   try {
-    await Promise.all([...Array.from({ length: workers }, () => startWorker(queue, opts.backend)), ...Array.from({ length: gpuWorkers }, () => startWorker(gpuQueue, "webgpu"))]);
+    const cpuPool = () => Promise.all(Array.from({ length: workers }, () => startWorker(queue, opts.backend)));
+    const gpuPool = () => Promise.all(Array.from({ length: gpuWorkers }, () => startWorker(gpuQueue, "webgpu")));
+    if (oneAfterTheOther) await gpuPool().then(cpuPool);
+    else await Promise.all([cpuPool(), gpuPool()]);
   } finally {
     process.off("SIGINT", stopAll);
     process.off("SIGTERM", stopAll);
