@@ -127,7 +127,7 @@ export class PlanProgress {
         this.bars.get(e.runId)?.update(done, { info: `epoch ${r.epoch}/${spec.config.epochs}`, left: this.runEta(e.runId, spec.config.epochs * spe - done) });
         if (!this.tty) {
           console.error(
-            `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${fixed(r.d_loss, 4)} g_loss=${fixed(r.g_loss, 4)} D(x)=${fixed(r.d_real, 3)} D(G(z))=${fixed(r.d_fake, 3)} ${fixed(r.secs, 1)}s`,
+            `${e.runId} ${variedLabel(spec)} epoch ${r.epoch}/${spec.config.epochs}: d_loss=${fmt(r.d_loss, 4)} g_loss=${fmt(r.g_loss, 4)} D(x)=${fmt(r.d_real, 3)} D(G(z))=${fmt(r.d_fake, 3)} ${fmt(r.secs, 1)}s`,
           );
         }
         break;
@@ -170,7 +170,15 @@ function describeOutcome(o: RunOutcome): string {
   }
 }
 
-const fmt = (x: number | undefined, digits = 4) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(digits));
+/**
+ * A statistic as the log line and the table print it: "-" where there is
+ * none; a diverged run's NaN (which comes back from a worker's JSON as null)
+ * and infinities as NaN / Infinity, never a crash.
+ */
+function fmt(x: number | null | undefined, digits = 4): string {
+  if (x === undefined) return "-";
+  return x !== null && Number.isFinite(x) ? x.toFixed(digits) : String(x ?? Number.NaN);
+}
 
 /** The run's verdict from its summary (metrics hook), or "diverged" for a run stopped on NaN/Inf. */
 function verdictOf(o: RunOutcome | undefined): string | undefined {
@@ -315,9 +323,4 @@ export function summaryTable(
   }
   if (options.width !== undefined && widthOf(text) > options.width) text = render(keep, false).split("\n").map((l) => l.trimEnd()).join("\n");
   return dropped.length > 0 ? `${text}\n(left out to fit ${options.width} columns: ${dropped.join(", ")})` : text;
-}
-
-/** A statistic for the log line; a diverged run's NaN comes back from JSON as null, and prints as NaN instead of crashing the line. */
-function fixed(x: number | null | undefined, digits: number): string {
-  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : String(x === null || x === undefined ? Number.NaN : x);
 }

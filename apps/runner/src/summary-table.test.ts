@@ -17,6 +17,15 @@ describe("summaryTable", () => {
     expect(table).toContain("not run");
   });
 
+  it("shows a diverged run's statistics as NaN where they came back from a worker as JSON nulls (and '-' where there are none)", () => {
+    // A worker's outcome crosses IPC as JSON: its NaN losses arrive as null.
+    const diverged = JSON.parse(JSON.stringify({ status: "diverged", epoch: 2, last: { ...last, epoch: 2, d_loss: Number.NaN, g_loss: Number.NaN, is_lite: undefined } })) as RunOutcome;
+    const table = summaryTable(plan, new Map([[plan.runs[0]!.runId, diverged]]));
+    const row = table.split("\n").find((l) => l.includes(plan.runs[0]!.runId))!;
+    expect(row).toMatch(/│ diverged at epoch 2 +│ 2\/3 +│ NaN +│ NaN +│ 0\.600 /);
+    expect(row).toMatch(/│ 0\.031 +│ - +│ 7 /);
+  });
+
   it("has no metric columns when nothing was measured", () => {
     const { fid_lite: _f, kid: _k, density: _d, coverage: _c, is_lite: _i, modes: _m, ...bare } = last;
     const outcome: RunOutcome = { status: "done", epochs: 3, last: bare, secsPerEpoch: 0.5 };
