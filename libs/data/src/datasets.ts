@@ -22,6 +22,13 @@ export interface LoadDatasetOptions {
   split: Split;
   /** Keep only the first `limit` images (for quick runs); 0 or undefined = all. */
   limit?: number;
+  /**
+   * Return views of one scaled copy kept for the life of the process instead
+   * of fresh arrays: for callers that only read (training, which opens the
+   * same 188 MB split for every run of a plan and every member of a fused
+   * group). Writing into a shared dataset changes it for every later caller.
+   */
+  shared?: boolean;
 }
 
 /** One split of a dataset, ready to batch. */
@@ -85,10 +92,13 @@ const PIXEL_TO_UNIT = Float32Array.from({ length: 256 }, (_, x) => x / 127.5 - 1
 
 /** Parsed files by kind and absolute path: the 47 MB MNIST train file is read once per process. */
 const fileCache = new Map<string, IdxFile>();
+/** Scaled images by file, for `shared` loads: the longest prefix of the split asked for. */
+const scaledCache = new Map<string, Float32Array>();
 
 /**
  * Loads one split of a dataset. The parsed files are cached for the life of
- * the process; each call returns fresh arrays, so callers may modify them.
+ * the process; each call returns fresh arrays, so callers may modify them
+ * (unless `shared` asks for read-only views of one copy).
  *
  * @example
  * const train = loadDataset("mnist", { split: "train", limit: 500 });
@@ -107,10 +117,21 @@ export function loadDataset(id: DatasetId, options: LoadDatasetOptions): Dataset
   checkSameCount(source, split, files, count, labels.dims[0] ?? 0);
   const n = resolveLimit(options.limit, count, `dataset "${id}" (${split})`);
   const pixels = n * rows * cols;
+  if (options.shared) {
+    const key = cacheKey(files.images, "images");
+    // The longest prefix asked for so far (a test's 128 images need not scale all 60,000); views handed out earlier keep their buffer.
+    let prefix = scaledCache.get(key);
+    if (prefix === undefined || prefix.length < pixels) scaledCache.set(key, (prefix = scale(images.data, pixels)));
+    return { id, split, count: n, rows, cols, images: prefix.subarray(0, pixels), labels: labels.data.subarray(0, n) };
+  }
+  return { id, split, count: n, rows, cols, images: scale(images.data, pixels), labels: labels.data.slice(0, n) };
+}
+
+/** The first `pixels` bytes as [-1, 1] floats. */
+function scale(bytes: Uint8Array, pixels: number): Float32Array {
   const scaled = new Float32Array(pixels);
-  const bytes = images.data;
   for (let i = 0; i < pixels; i++) scaled[i] = PIXEL_TO_UNIT[bytes[i] ?? 0] ?? 0;
-  return { id, split, count: n, rows, cols, images: scaled, labels: labels.data.slice(0, n) };
+  return scaled;
 }
 
 /**
@@ -141,6 +162,7 @@ export function datasetInfo(id: DatasetId): DatasetInfo {
 /** Forgets every parsed file (tests that rewrite files in place; freeing memory in a long-lived process). */
 export function clearDatasetCache(): void {
   fileCache.clear();
+  scaledCache.clear();
 }
 
 interface Source {

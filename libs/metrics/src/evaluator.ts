@@ -45,7 +45,7 @@ export async function createEvaluator(options: EvaluatorOptions): Promise<Evalua
     classifier.dispose();
     throw new RangeError(`createEvaluator: samples (${samples}) must exceed the classifier's ${classifier.featureDim} feature dimensions`);
   }
-  const reference = await timed("evaluator.reference", {}, () => realReference(classifier, sampleImages(loadDataset(options.dataset, { split: "test" }), samples).images));
+  const reference = await timed("evaluator.reference", {}, () => realReference(classifier, sampleImages(loadDataset(options.dataset, { split: "test", shared: true }), samples).images));
   return {
     dataset: options.dataset,
     samples,

@@ -39,7 +39,7 @@ export async function trainGroup(specs: readonly RunSpec[], opts: TrainOptions, 
     else outcomes.set(spec.runId, run);
   }
   const cfg0 = specs[0]!.config;
-  const train = loadDataset(cfg0.dataset, { split: "train", limit: cfg0.limit || undefined });
+  const train = loadDataset(cfg0.dataset, { split: "train", limit: cfg0.limit || undefined, shared: true });
   let group: GanGroup | null = null;
 
   const leave = async (run: TrainingRun, outcome: RunOutcome) => {
