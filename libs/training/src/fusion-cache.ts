@@ -58,7 +58,7 @@ export async function fusionPlan(
   log: (line: string) => void,
 ): Promise<{ groups: RunSpec[][] | undefined; fusion: unknown }> {
   if (fuse === "off") return { groups: undefined, fusion: undefined };
-  if (typeof fuse === "number") return { groups: planGroups(runs, () => fuse), fusion: { mode: "fixed", k: fuse } };
+  if (typeof fuse === "number") return { groups: planGroups(runs, () => fuse, workers), fusion: { mode: "fixed", k: fuse } };
   const counts = new Map<string, RunSpec[]>();
   for (const r of runs) counts.set(fusionKey(r.config), [...(counts.get(fusionKey(r.config)) ?? []), r]);
   const picks = new Map<string, { k: number; measured: FusionMeasurement[]; cache: string; cached: boolean }>();
@@ -86,7 +86,7 @@ export async function fusionPlan(
     }
     picks.set(key, { k: chooseK(measured, rs.length, workers), measured, cache, cached });
   }
-  const groups = planGroups(runs, (key) => picks.get(key)?.k ?? 1);
+  const groups = planGroups(runs, (key) => picks.get(key)?.k ?? 1, workers);
   for (const [, p] of picks) {
     log(`fusion: auto picked K=${p.k} (CPU ms per run-step: ${p.measured.map((m) => `K=${m.k} ${m.cpuMsPerRunStep.toFixed(1)}`).join(", ")}${p.cached ? ", measured earlier" : ""})`);
   }

@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDataset } from "@ganscope/data";
 import { experiment, type RunPlan, type RunSpec } from "@ganscope/dsl";
 import { TINY_GAN } from "@ganscope/dsl/testing";
 import { selectBackend, type BackendInfo } from "@ganscope/models";
@@ -51,6 +53,12 @@ describe("trainGroup", () => {
       expect(JSON.parse(readFileSync(run.file("config.json"), "utf8")).fusion).toMatchObject({ k: 4, group: specs.map((x) => x.runId) });
       expect(JSON.parse(readFileSync(run.file("summary.json"), "utf8")).status).toBe("done");
     }
+    // Runs alone and fused read one shared copy of each split: training never wrote into it.
+    for (const split of ["train", "test"] as const) {
+      const shared = loadDataset("mnist", { split, limit: split === "train" ? 96 : undefined, shared: true });
+      const fresh = loadDataset("mnist", { split, limit: split === "train" ? 96 : undefined });
+      expect(Buffer.from(shared.images.buffer, shared.images.byteOffset, shared.images.byteLength).equals(Buffer.from(fresh.images.buffer)), split).toBe(true);
+    }
   });
 
   it("restarts from its runs' checkpoints after a kill, every epoch once, as if never stopped", async () => {
@@ -80,6 +88,33 @@ describe("planGroups / chooseK", () => {
     expect(groups.map((g) => g.length)).toEqual([3, 3, 2, 2]);
     expect(groups.flat()).toHaveLength(10);
     expect(groups.every((g) => new Set(g.map((r) => r.config.gen_width)).size === 1)).toBe(true);
+  });
+
+  it("raises the plan's group count to a multiple of the workers' where it can, a group at a time: no worker idles while another trains a group more", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }), (counts, k, workers) => {
+        // One shape per count (its own generator width), its runs told apart by seed.
+        const runs = counts.flatMap((n, i) => experiment(`s${i}`).fix({ gen_width: 16 + 8 * i }).vary("seed", Array.from({ length: n }, (_, j) => j)).compile().runs);
+        const groups = planGroups(runs, () => k, workers);
+        expect(groups.flat().map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
+        for (const [i, n] of counts.entries()) {
+          const sizes = groups.filter((g) => g[0]!.config.gen_width === 16 + 8 * i).map((g) => g.length);
+          expect(Math.max(...sizes)).toBeLessThanOrEqual(Math.min(k, n));
+          expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        }
+        expect(groups.every((g) => new Set(g.map((r) => r.config.gen_width)).size === 1)).toBe(true);
+        const fewest = counts.reduce((sum, n) => sum + Math.ceil(n / Math.min(k, n)), 0);
+        // A multiple of the workers (or every run alone), and no more groups than that takes.
+        expect(groups.length % workers === 0 || groups.every((g) => g.length === 1)).toBe(true);
+        expect(groups.length - fewest).toBeLessThan(workers);
+      }),
+    );
+    // The study bench's case: 10 seeds, K = 4, 2 workers; and a plan already balanced is left alone.
+    const ten = experiment("t").vary("seed", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).compile().runs;
+    expect(planGroups(ten, () => 4, 2).map((g) => g.length)).toEqual([3, 3, 2, 2]);
+    expect(planGroups(ten, () => 4).map((g) => g.length)).toEqual([4, 3, 3]);
+    const square = experiment("q").vary("gen_width", [16, 24, 32, 40]).vary("seed", [0, 1, 2, 3]).compile().runs;
+    expect(planGroups(square, () => 4, 4).map((g) => g.length)).toEqual([4, 4, 4, 4]);
   });
 
   it("picks the smallest K within 5 % of the cheapest run-step, at most each worker's share", () => {
