@@ -77,7 +77,12 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
   const { cpu: workers, gpu: gpuWorkers, oneAfterTheOther } = workerPools(opts.concurrency, gpuQueue.length, queue.reduce((n, g) => n + g.length, 0));
   const results = new Map<string, RunOutcome>();
   const children: ChildProcess[] = [];
-  const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
+  // Once asked to stop, no pool starts and no worker gets more work: under --concurrency 1 the second pool would otherwise start after the first's workers were killed.
+  let stopping = false;
+  const stopAll = () => {
+    stopping = true;
+    children.forEach((c) => c.kill("SIGTERM"));
+  };
   process.once("SIGINT", stopAll);
   process.once("SIGTERM", stopAll);
 
@@ -88,7 +93,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
       forwardStderr(child);
       let current: readonly RunSpec[] | undefined;
       const next = () => {
-        current = queue.shift();
+        current = stopping ? undefined : queue.shift();
         if (!current) {
           child.disconnect();
           return;
@@ -138,7 +143,7 @@ export async function schedule(runs: readonly RunSpec[], opts: ScheduleOptions):
   try {
     const cpuPool = () => Promise.all(Array.from({ length: workers }, () => startWorker(queue, opts.backend)));
     const gpuPool = () => Promise.all(Array.from({ length: gpuWorkers }, () => startWorker(gpuQueue, "webgpu")));
-    if (oneAfterTheOther) await gpuPool().then(cpuPool);
+    if (oneAfterTheOther) await gpuPool().then(() => (stopping ? undefined : cpuPool()));
     else await Promise.all([cpuPool(), gpuPool()]);
   } finally {
     process.off("SIGINT", stopAll);
