@@ -296,7 +296,7 @@ export function summaryTable(
       last ? `${last.epoch}/${spec.config.epochs}` : `0/${spec.config.epochs}`,
       ...STAT_COLUMNS.map(([k, digits]) => fmt(last?.[k], digits)),
       fmt(secsPerEpoch(spec.runId, o), 1),
-      ...(withMetrics ? [...METRIC_COLUMNS.map(([k, digits]) => (digits === 0 ? (last?.[k] === undefined ? "-" : String(last[k])) : fmt(last?.[k], digits))), verdict(spec.runId, o) ?? "-"] : []),
+      ...(withMetrics ? [...METRIC_COLUMNS.map(([k, digits]) => fmt(last?.[k], digits)), verdict(spec.runId, o) ?? "-"] : []),
     ];
   });
   const render = (keep: readonly number[], borders = true) => {

@@ -19,11 +19,11 @@ describe("summaryTable", () => {
 
   it("shows a diverged run's statistics as NaN where they came back from a worker as JSON nulls (and '-' where there are none)", () => {
     // A worker's outcome crosses IPC as JSON: its NaN losses arrive as null.
-    const diverged = JSON.parse(JSON.stringify({ status: "diverged", epoch: 2, last: { ...last, epoch: 2, d_loss: Number.NaN, g_loss: Number.NaN, is_lite: undefined } })) as RunOutcome;
+    const diverged = JSON.parse(JSON.stringify({ status: "diverged", epoch: 2, last: { ...last, epoch: 2, d_loss: Number.NaN, g_loss: Number.NaN, is_lite: undefined, modes: Number.NaN } })) as RunOutcome;
     const table = summaryTable(plan, new Map([[plan.runs[0]!.runId, diverged]]));
     const row = table.split("\n").find((l) => l.includes(plan.runs[0]!.runId))!;
     expect(row).toMatch(/│ diverged at epoch 2 +│ 2\/3 +│ NaN +│ NaN +│ 0\.600 /);
-    expect(row).toMatch(/│ 0\.031 +│ - +│ 7 /);
+    expect(row).toMatch(/│ 0\.031 +│ - +│ NaN /);
   });
 
   it("has no metric columns when nothing was measured", () => {

@@ -26,7 +26,8 @@ export interface LoadDatasetOptions {
    * Return views of one scaled copy kept for the life of the process instead
    * of fresh arrays: for callers that only read (training, which opens the
    * same 188 MB split for every run of a plan and every member of a fused
-   * group). Writing into a shared dataset changes it for every later caller.
+   * group). Writing into a shared dataset's images changes them for every
+   * later shared caller; its labels (60 KB) are still a copy of their own.
    */
   shared?: boolean;
 }
@@ -122,7 +123,7 @@ export function loadDataset(id: DatasetId, options: LoadDatasetOptions): Dataset
     // The longest prefix asked for so far (a test's 128 images need not scale all 60,000); views handed out earlier keep their buffer.
     let prefix = scaledCache.get(key);
     if (prefix === undefined || prefix.length < pixels) scaledCache.set(key, (prefix = scale(images.data, pixels)));
-    return { id, split, count: n, rows, cols, images: prefix.subarray(0, pixels), labels: labels.data.subarray(0, n) };
+    return { id, split, count: n, rows, cols, images: prefix.subarray(0, pixels), labels: labels.data.slice(0, n) };
   }
   return { id, split, count: n, rows, cols, images: scale(images.data, pixels), labels: labels.data.slice(0, n) };
 }
