@@ -94,7 +94,7 @@ describe("planGroups / chooseK", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 4 }), (counts, k, workers) => {
         // One shape per count (its own generator width), its runs told apart by seed.
-        const runs = counts.flatMap((n, i) => experiment(`s${i}`).fix({ gen_width: 16 + 8 * i }).vary("seed", Array.from({ length: n }, (_, j) => j)).compile().runs);
+        const runs = counts.flatMap((n, i) => experiment(`s${i}`).fix({ gen_width: 16 + 8 * i }).vary("seed", Array.from({ length: n }, (_, j) => j) as [number, ...number[]]).compile().runs);
         const groups = planGroups(runs, () => k, workers);
         expect(groups.flat().map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
         for (const [i, n] of counts.entries()) {
